@@ -1,0 +1,83 @@
+import Synchronization
+
+/// The routing table for named events: who waits on which key.
+///
+/// A scheduler and the pipelines that run beside it share one hub, so that
+/// `Scheduler.post(event:payload:)` and `JobPipeline.resume(event:payload:)` reach every waiter
+/// on the key, whichever component registered it.
+///
+/// Handlers run synchronously on the posting thread, outside the hub's lock; they must be quick
+/// (enqueue work, resume a continuation) and must not block.
+public final class EventHub: Sendable {
+    /// A registration, used to remove it.
+    public struct Subscription: Hashable, Sendable {
+        fileprivate let key: String
+        fileprivate let number: UInt64
+    }
+
+    private struct Entry {
+        var waiter: EventWaiter
+        var once: Bool
+        var handler: @Sendable (JSONValue?) -> Void
+    }
+
+    private struct State {
+        var entries: [String: [UInt64: Entry]] = [:]
+        var nextNumber: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty hub.
+    public init() {}
+
+    /// Registers `handler` to run for events posted with `key`.
+    ///
+    /// - Parameters:
+    ///   - once: remove the registration after its first event (a waiting pipeline step);
+    ///     otherwise it stays until ``unsubscribe(_:)`` (an event-triggered job).
+    public func subscribe(
+        _ key: String,
+        waiter: EventWaiter,
+        once: Bool,
+        handler: @escaping @Sendable (JSONValue?) -> Void
+    ) -> Subscription {
+        state.withLock { state in
+            state.nextNumber += 1
+            state.entries[key, default: [:]][state.nextNumber] = Entry(waiter: waiter, once: once, handler: handler)
+            return Subscription(key: key, number: state.nextNumber)
+        }
+    }
+
+    /// Removes a registration; removing one that is gone already does nothing.
+    public func unsubscribe(_ subscription: Subscription) {
+        state.withLock { state in
+            state.entries[subscription.key]?[subscription.number] = nil
+            if state.entries[subscription.key]?.isEmpty == true { state.entries[subscription.key] = nil }
+        }
+    }
+
+    /// Delivers an event to every waiter registered for `key`, in registration order, and
+    /// returns them. An event nobody waits for is dropped and returns an empty array.
+    @discardableResult
+    public func post(_ key: String, payload: JSONValue? = nil) -> [EventWaiter] {
+        let delivered: [Entry] = state.withLock { state in
+            guard let entries = state.entries[key] else { return [] }
+            let ordered = entries.sorted { $0.key < $1.key }
+            for (number, entry) in ordered where entry.once {
+                state.entries[key]?[number] = nil
+            }
+            if state.entries[key]?.isEmpty == true { state.entries[key] = nil }
+            return ordered.map(\.value)
+        }
+        for entry in delivered { entry.handler(payload) }
+        return delivered.map(\.waiter)
+    }
+
+    /// The waiters currently registered for `key`, in registration order.
+    public func waiters(for key: String) -> [EventWaiter] {
+        state.withLock { state in
+            (state.entries[key] ?? [:]).sorted { $0.key < $1.key }.map(\.value.waiter)
+        }
+    }
+}

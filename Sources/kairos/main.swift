@@ -1,0 +1,3 @@
+import Kairos
+
+print("kairos: commands arrive with the cron engine")

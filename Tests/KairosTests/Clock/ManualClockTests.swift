@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import Kairos
+
+@Suite struct ManualClockTests {
+    @Test func advanceMovesNow() {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
+        clock.advance(by: 90)
+        #expect(clock.now == Date(timeIntervalSince1970: 90))
+    }
+
+    @Test func sleepResumesWhenDeadlineReached() async throws {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
+        let sleeper = Task { try await clock.sleep(until: Date(timeIntervalSince1970: 60)) }
+        while clock.sleepingTaskCount == 0 { await Task.yield() }
+        clock.advance(by: 30)
+        #expect(clock.sleepingTaskCount == 1)
+        clock.advance(by: 30)
+        try await sleeper.value
+        #expect(clock.sleepingTaskCount == 0)
+    }
+
+    @Test func cancelledSleepThrows() async {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
+        let sleeper = Task { try await clock.sleep(until: Date(timeIntervalSince1970: 60)) }
+        while clock.sleepingTaskCount == 0 { await Task.yield() }
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+    }
+
+    @Test func threadWaitWakesOnAdvance() {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
+        let condition = NSCondition()
+        let deadline = Date(timeIntervalSince1970: 10)
+        let waiter = Thread {
+            condition.lock()
+            while clock.now < deadline { clock.wait(on: condition, until: deadline) }
+            condition.unlock()
+        }
+        waiter.start()
+        clock.advance(by: 10)
+        while !waiter.isFinished { usleep(100) }
+        #expect(clock.now == deadline)
+    }
+}
+
+@Suite struct EventHubTests {
+    @Test func postReachesWaitersAndRemovesOneShots() {
+        let hub = EventHub()
+        let job = EventWaiter(kind: .job, id: "1", name: "j")
+        let run = EventWaiter(kind: .pipelineRun, id: "r1", name: "p")
+        _ = hub.subscribe("deploy", waiter: job, once: false) { _ in }
+        _ = hub.subscribe("deploy", waiter: run, once: true) { _ in }
+        #expect(hub.post("deploy") == [job, run])
+        #expect(hub.post("deploy") == [job])
+        #expect(hub.post("other").isEmpty)
+    }
+}
