@@ -4,9 +4,9 @@ import Foundation
 ///
 /// The trigger and the policies are stored as the JSON of their Codable descriptions, so the
 /// store does not depend on the scheduler's types; `PersistentScheduler` converts them.
-package struct PersistedJob: Codable, Sendable, Hashable {
+package struct PersistedJob: Sendable, Hashable {
     /// Run counters, as the scheduler keeps them.
-    package struct Counters: Codable, Sendable, Hashable {
+    package struct Counters: Sendable, Hashable {
         package var runs: Int = 0
         package var failures: Int = 0
         package var timeouts: Int = 0
@@ -16,29 +16,32 @@ package struct PersistedJob: Codable, Sendable, Hashable {
 
         package init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case runs, failures, timeouts, missed, overlapSkipped, bufferDropped
+        init(reading reader: inout JSONReader) throws(JSONReadError) {
+            var counters = Counters()
+            try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                switch key {
+                case "runs": counters.runs = try reader.readInt()
+                case "failures": counters.failures = try reader.readInt()
+                case "timeouts": counters.timeouts = try reader.readInt()
+                case "missed": counters.missed = try reader.readInt()
+                case "overlapSkipped": counters.overlapSkipped = try reader.readInt()
+                case "bufferDropped": counters.bufferDropped = try reader.readInt()
+                default: _ = try reader.readValue()
+                }
+            }
+            self = counters
         }
 
-        // Zero counters are left out of the file: most jobs have most counters at zero.
-        package init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            runs = try container.decodeIfPresent(Int.self, forKey: .runs) ?? 0
-            failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
-            timeouts = try container.decodeIfPresent(Int.self, forKey: .timeouts) ?? 0
-            missed = try container.decodeIfPresent(Int.self, forKey: .missed) ?? 0
-            overlapSkipped = try container.decodeIfPresent(Int.self, forKey: .overlapSkipped) ?? 0
-            bufferDropped = try container.decodeIfPresent(Int.self, forKey: .bufferDropped) ?? 0
-        }
-
-        package func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            if runs != 0 { try container.encode(runs, forKey: .runs) }
-            if failures != 0 { try container.encode(failures, forKey: .failures) }
-            if timeouts != 0 { try container.encode(timeouts, forKey: .timeouts) }
-            if missed != 0 { try container.encode(missed, forKey: .missed) }
-            if overlapSkipped != 0 { try container.encode(overlapSkipped, forKey: .overlapSkipped) }
-            if bufferDropped != 0 { try container.encode(bufferDropped, forKey: .bufferDropped) }
+        /// Writes the counters that are not zero: most jobs have most counters at zero.
+        func write(to writer: inout JSONWriter) {
+            writer.object { writer in
+                if runs != 0 { writer.member("runs", runs) }
+                if failures != 0 { writer.member("failures", failures) }
+                if timeouts != 0 { writer.member("timeouts", timeouts) }
+                if missed != 0 { writer.member("missed", missed) }
+                if overlapSkipped != 0 { writer.member("overlapSkipped", overlapSkipped) }
+                if bufferDropped != 0 { writer.member("bufferDropped", bufferDropped) }
+            }
         }
     }
 
@@ -84,45 +87,80 @@ package struct PersistedJob: Codable, Sendable, Hashable {
         self.inFlight = inFlight
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, function, arguments, trigger, options, status, counters
-        case nextFireDate = "next", lastFireDate = "last", inFlight
+    /// Reads a job written by `encode(to:)`; unknown keys are skipped.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var id: UInt64?, name: String?, function: String?, trigger: JSONValue?, status: String?
+        var job = PersistedJob(id: JobID(rawValue: 0), name: "", function: "", trigger: .null)
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "id": id = try reader.readUInt64()
+            case "name": name = try reader.readString()
+            case "function": function = try reader.readString()
+            case "arguments": job.arguments = try reader.readValue()
+            case "trigger": trigger = try reader.readValue()
+            case "options": job.options = try reader.readValue()
+            case "status": status = try reader.readString()
+            case "counters": job.counters = try Counters(reading: &reader)
+            case "next": job.nextFireDate = reader.readNull() ? nil : try reader.readDate()
+            case "last": job.lastFireDate = reader.readNull() ? nil : try reader.readDate()
+            case "inFlight":
+                try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                    job.inFlight.append(try reader.readDate())
+                }
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let id else { throw reader.error("a job is missing \"id\"") }
+        func missing(_ field: String) -> JSONReadError { reader.error("job \(id) is missing \"\(field)\"") }
+        guard let name else { throw missing("name") }
+        guard let function else { throw missing("function") }
+        guard let trigger else { throw missing("trigger") }
+        guard let status else { throw missing("status") }
+        job.id = JobID(rawValue: id)
+        job.name = name
+        job.function = function
+        job.trigger = trigger
+        job.status = status
+        self = job
     }
 
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(JobID.self, forKey: .id)
-        name = try container.decode(String.self, forKey: .name)
-        function = try container.decode(String.self, forKey: .function)
-        arguments = try container.decodeIfPresent(JSONValue.self, forKey: .arguments) ?? .null
-        trigger = try container.decode(JSONValue.self, forKey: .trigger)
-        options = try container.decodeIfPresent(JSONValue.self, forKey: .options) ?? .null
-        status = try container.decode(String.self, forKey: .status)
-        counters = try container.decodeIfPresent(Counters.self, forKey: .counters) ?? Counters()
-        nextFireDate = try container.decodeIfPresent(Date.self, forKey: .nextFireDate)
-        lastFireDate = try container.decodeIfPresent(Date.self, forKey: .lastFireDate)
-        inFlight = try container.decodeIfPresent([Date].self, forKey: .inFlight) ?? []
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(function, forKey: .function)
-        if arguments != .null { try container.encode(arguments, forKey: .arguments) }
-        try container.encode(trigger, forKey: .trigger)
-        if options != .null { try container.encode(options, forKey: .options) }
-        try container.encode(status, forKey: .status)
-        if counters != Counters() { try container.encode(counters, forKey: .counters) }
-        try container.encodeIfPresent(nextFireDate, forKey: .nextFireDate)
-        try container.encodeIfPresent(lastFireDate, forKey: .lastFireDate)
-        if !inFlight.isEmpty { try container.encode(inFlight, forKey: .inFlight) }
+    /// Writes the job as one JSON object; empty arguments, options, counters and in-flight
+    /// runs are left out.
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("id", id.rawValue)
+            writer.member("name", name)
+            writer.member("function", function)
+            if arguments != .null {
+                writer.key("arguments")
+                writer.value(arguments)
+            }
+            writer.key("trigger")
+            writer.value(trigger)
+            if options != .null {
+                writer.key("options")
+                writer.value(options)
+            }
+            writer.member("status", status)
+            if counters != Counters() {
+                writer.key("counters")
+                counters.write(to: &writer)
+            }
+            if let nextFireDate { writer.member("next", nextFireDate) }
+            if let lastFireDate { writer.member("last", lastFireDate) }
+            if !inFlight.isEmpty {
+                writer.key("inFlight")
+                writer.array { writer in
+                    for date in inFlight { writer.date(date) }
+                }
+            }
+        }
     }
 }
 
 /// A pipeline run as the state file holds it: the pipeline's Codable checkpoint (its progress
 /// and what it waits for), stored as JSON so the store does not depend on the pipeline types.
-package struct PersistedPipelineRun: Codable, Sendable, Hashable {
+package struct PersistedPipelineRun: Sendable, Hashable {
     /// The run's identity.
     package var id: String
     /// The name of the registered pipeline.
@@ -134,5 +172,30 @@ package struct PersistedPipelineRun: Codable, Sendable, Hashable {
         self.id = id
         self.pipeline = pipeline
         self.checkpoint = checkpoint
+    }
+
+    /// Reads a run written by `encode(to:)`; unknown keys are skipped.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var id: String?, pipeline: String?, checkpoint: JSONValue = .null
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "id": id = try reader.readString()
+            case "pipeline": pipeline = try reader.readString()
+            case "checkpoint": checkpoint = try reader.readValue()
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let id else { throw reader.error("a pipeline run is missing \"id\"") }
+        guard let pipeline else { throw reader.error("pipeline run \(id) is missing \"pipeline\"") }
+        self.init(id: id, pipeline: pipeline, checkpoint: checkpoint)
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("id", id)
+            writer.member("pipeline", pipeline)
+            writer.key("checkpoint")
+            writer.value(checkpoint)
+        }
     }
 }

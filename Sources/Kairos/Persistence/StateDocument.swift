@@ -94,42 +94,57 @@ package enum StateChange: Sendable, Hashable {
     case reserveJobIDs(UInt64)
 }
 
-extension StateChange: Codable {
-    private enum CodingKeys: String, CodingKey { case op, job, id, run, next }
+extension StateChange {
 
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let operation = try container.decode(String.self, forKey: .op)
-        switch operation {
-        case "putJob": self = .putJob(try container.decode(PersistedJob.self, forKey: .job))
-        case "removeJob": self = .removeJob(try container.decode(JobID.self, forKey: .id))
-        case "putPipelineRun": self = .putPipelineRun(try container.decode(PersistedPipelineRun.self, forKey: .run))
-        case "removePipelineRun": self = .removePipelineRun(try container.decode(String.self, forKey: .id))
-        case "reserveJobIDs": self = .reserveJobIDs(try container.decode(UInt64.self, forKey: .next))
-        default:
-            throw DecodingError.dataCorruptedError(
-                forKey: .op, in: container, debugDescription: "unknown change \"\(operation)\"")
+    /// Reads a change written by `encode(to:)`.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var operation: String?, job: PersistedJob?, id: JSONValue?, run: PersistedPipelineRun?, next: UInt64?
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "op": operation = try reader.readString()
+            case "job": job = try PersistedJob(reading: &reader)
+            case "id": id = try reader.readValue()
+            case "run": run = try PersistedPipelineRun(reading: &reader)
+            case "next": next = try reader.readUInt64()
+            default: _ = try reader.readValue()
+            }
+        }
+        switch (operation, job, id, run, next) {
+        case ("putJob", let job?, _, _, _): self = .putJob(job)
+        case ("removeJob", _, .number(let number)?, _, _) where number >= 0 && number == number.rounded():
+            self = .removeJob(JobID(rawValue: UInt64(number)))
+        case ("putPipelineRun", _, _, let run?, _): self = .putPipelineRun(run)
+        case ("removePipelineRun", _, .string(let id)?, _, _): self = .removePipelineRun(id)
+        case ("reserveJobIDs", _, _, _, let next?): self = .reserveJobIDs(next)
+        case ("putJob"?, _, _, _, _), ("removeJob"?, _, _, _, _), ("putPipelineRun"?, _, _, _, _),
+             ("removePipelineRun"?, _, _, _, _), ("reserveJobIDs"?, _, _, _, _):
+            throw reader.error("change \"\(operation!)\" is missing its operand")
+        case (let operation?, _, _, _, _): throw reader.error("unknown change \"\(operation)\"")
+        case (nil, _, _, _, _): throw reader.error("a change is missing \"op\"")
         }
     }
 
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        switch self {
-        case .putJob(let job):
-            try container.encode("putJob", forKey: .op)
-            try container.encode(job, forKey: .job)
-        case .removeJob(let id):
-            try container.encode("removeJob", forKey: .op)
-            try container.encode(id, forKey: .id)
-        case .putPipelineRun(let run):
-            try container.encode("putPipelineRun", forKey: .op)
-            try container.encode(run, forKey: .run)
-        case .removePipelineRun(let id):
-            try container.encode("removePipelineRun", forKey: .op)
-            try container.encode(id, forKey: .id)
-        case .reserveJobIDs(let next):
-            try container.encode("reserveJobIDs", forKey: .op)
-            try container.encode(next, forKey: .next)
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            switch self {
+            case .putJob(let job):
+                writer.member("op", "putJob")
+                writer.key("job")
+                job.write(to: &writer)
+            case .removeJob(let id):
+                writer.member("op", "removeJob")
+                writer.member("id", id.rawValue)
+            case .putPipelineRun(let run):
+                writer.member("op", "putPipelineRun")
+                writer.key("run")
+                run.write(to: &writer)
+            case .removePipelineRun(let id):
+                writer.member("op", "removePipelineRun")
+                writer.member("id", id)
+            case .reserveJobIDs(let next):
+                writer.member("op", "reserveJobIDs")
+                writer.member("next", next)
+            }
         }
     }
 }

@@ -13,84 +13,91 @@ enum StateFileFormat {
     static let journalFormatName = "kairos-journal"
     static let journalVersion = 1
 
-    private struct SnapshotHeader: Decodable {
-        var format: String?
-        var version: Int?
-    }
-
-    private struct Snapshot: Codable {
-        var format: String
-        var version: Int
-        var sequence: UInt64
-        var nextJobID: UInt64
-        var jobs: [PersistedJob]
-        var pipelineRuns: [PersistedPipelineRun]
-    }
-
-    private struct JournalHeader: Codable {
-        var format: String
-        var version: Int
-    }
-
     /// One line of the journal after the header.
-    struct Record: Codable {
+    struct Record {
         var seq: UInt64
         var changes: [StateChange]
     }
 
-    static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }
-
-    static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }
-
     // MARK: Snapshot
 
-    static func encodeSnapshot(_ document: StateDocument) throws -> Data {
-        let snapshot = Snapshot(
-            format: StateDocument.formatName,
-            version: StateDocument.formatVersion,
-            sequence: document.sequence,
-            nextJobID: document.nextJobID,
-            jobs: document.jobs.values.sorted { $0.id < $1.id },
-            pipelineRuns: document.pipelineRuns.values.sorted { $0.id < $1.id })
-        var data = try makeEncoder().encode(snapshot)
+    static func encodeSnapshot(_ document: StateDocument) -> Data {
+        var writer = JSONWriter(capacity: 256 + document.jobs.count * 256)
+        writer.object { writer in
+            writer.member("format", StateDocument.formatName)
+            writer.member("version", StateDocument.formatVersion)
+            writer.member("sequence", document.sequence)
+            writer.member("nextJobID", document.nextJobID)
+            writer.key("jobs")
+            writer.array { writer in
+                for id in document.jobs.keys.sorted() { document.jobs[id]!.write(to: &writer) }
+            }
+            writer.key("pipelineRuns")
+            writer.array { writer in
+                for id in document.pipelineRuns.keys.sorted() { document.pipelineRuns[id]!.write(to: &writer) }
+            }
+        }
+        var data = Data(writer.bytes)
         data.append(0x0A)
         return data
     }
 
     static func decodeSnapshot(_ data: Data, file: String) throws(PersistenceError) -> StateDocument {
-        let decoder = makeDecoder()
-        let snapshot: Snapshot
-        do {
-            snapshot = try decoder.decode(Snapshot.self, from: data)
-        } catch {
-            // Say what is wrong at the level a user can act on: not Kairos at all, a newer
-            // version, or a damaged document.
-            let header = try? decoder.decode(SnapshotHeader.self, from: data)
-            if let header, header.format == StateDocument.formatName,
-               let version = header.version, version > StateDocument.formatVersion {
-                throw .newerVersion(file: file, found: version, supported: StateDocument.formatVersion)
-            }
-            if let header, header.format != StateDocument.formatName {
-                throw .corruptSnapshot(file: file, reason: "not a Kairos state document (format is \(header.format.map { "\"\($0)\"" } ?? "missing"))")
-            }
-            throw .corruptSnapshot(file: file, reason: describe(error))
-        }
-        try checkHeader(format: snapshot.format, version: snapshot.version, expectedFormat: StateDocument.formatName,
-                        supported: StateDocument.formatVersion, file: file, line: nil)
+        var format: String?
+        var version: Int?
         var document = StateDocument()
-        document.sequence = snapshot.sequence
-        document.nextJobID = snapshot.nextJobID
-        document.jobs.reserveCapacity(snapshot.jobs.count)
-        for job in snapshot.jobs {
+        var sequence: UInt64?, nextJobID: UInt64?
+        var jobs: [PersistedJob] = []
+        var runs: [PersistedPipelineRun] = []
+        func headerProblem() -> PersistenceError? {
+            if let format, format != StateDocument.formatName {
+                return .corruptSnapshot(file: file, reason: "not a Kairos state document (format is \"\(format)\", expected \"\(StateDocument.formatName)\")")
+            }
+            if let version, version > StateDocument.formatVersion {
+                return .newerVersion(file: file, found: version, supported: StateDocument.formatVersion)
+            }
+            if let version, version < 1 {
+                return .corruptSnapshot(file: file, reason: "format version \(version) does not exist")
+            }
+            return nil
+        }
+        do throws(JSONReadError) {
+            try JSONReader.read(data) { (reader: inout JSONReader) throws(JSONReadError) in
+                try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                    switch key {
+                    case "format": format = try reader.readString()
+                    case "version": version = try reader.readInt()
+                    case "sequence": sequence = try reader.readUInt64()
+                    case "nextJobID": nextJobID = try reader.readUInt64()
+                    case "jobs":
+                        // A document of another format or version is not read any further.
+                        if headerProblem() != nil { throw reader.error("unreadable header") }
+                        jobs.reserveCapacity(data.count / 200)
+                        try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                            jobs.append(try PersistedJob(reading: &reader))
+                        }
+                    case "pipelineRuns":
+                        if headerProblem() != nil { throw reader.error("unreadable header") }
+                        try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                            runs.append(try PersistedPipelineRun(reading: &reader))
+                        }
+                    default: _ = try reader.readValue()
+                    }
+                }
+            }
+        } catch {
+            if let problem = headerProblem() { throw problem }
+            throw .corruptSnapshot(file: file, reason: data.isEmpty ? "the file is empty" : error.description)
+        }
+        if let problem = headerProblem() { throw problem }
+        guard format != nil else { throw .corruptSnapshot(file: file, reason: "not a Kairos state document (no \"format\")") }
+        guard version != nil else { throw .corruptSnapshot(file: file, reason: "no \"version\"") }
+        guard let sequence else { throw .corruptSnapshot(file: file, reason: "no \"sequence\"") }
+        guard let nextJobID else { throw .corruptSnapshot(file: file, reason: "no \"nextJobID\"") }
+        document.sequence = sequence
+        document.nextJobID = nextJobID
+        document.jobs.reserveCapacity(jobs.count)
+        for job in jobs {
             if document.jobs.updateValue(job, forKey: job.id) != nil {
                 throw .corruptSnapshot(file: file, reason: "job \(job.id) appears twice")
             }
@@ -98,7 +105,7 @@ enum StateFileFormat {
                 throw .corruptSnapshot(file: file, reason: "job \(job.id) is not below nextJobID \(document.nextJobID)")
             }
         }
-        for run in snapshot.pipelineRuns {
+        for run in runs {
             if document.pipelineRuns.updateValue(run, forKey: run.id) != nil {
                 throw .corruptSnapshot(file: file, reason: "pipeline run \(run.id) appears twice")
             }
@@ -109,21 +116,34 @@ enum StateFileFormat {
     // MARK: Journal
 
     static func journalHeaderLine() -> Data {
-        line(for: try! makeEncoder().encode(JournalHeader(format: journalFormatName, version: journalVersion)))
+        var writer = JSONWriter()
+        writer.object { writer in
+            writer.member("format", journalFormatName)
+            writer.member("version", journalVersion)
+        }
+        return line(for: writer.bytes)
     }
 
-    static func encodeRecord(_ record: Record, with encoder: JSONEncoder) throws -> Data {
-        line(for: try encoder.encode(record))
+    static func encodeRecord(_ record: Record) -> Data {
+        var writer = JSONWriter()
+        writer.object { writer in
+            writer.member("seq", record.seq)
+            writer.key("changes")
+            writer.array { writer in
+                for change in record.changes { change.write(to: &writer) }
+            }
+        }
+        return line(for: writer.bytes)
     }
 
-    private static func line(for json: Data) -> Data {
+    private static func line(for json: [UInt8]) -> Data {
         var line = Data()
         line.reserveCapacity(json.count + 10)
         let checksum = String(CRC32.checksum(json), radix: 16)
         line.append(contentsOf: Array(repeating: UInt8(ascii: "0"), count: 8 - checksum.utf8.count))
         line.append(contentsOf: checksum.utf8)
         line.append(UInt8(ascii: " "))
-        line.append(json)
+        line.append(contentsOf: json)
         line.append(0x0A)
         return line
     }
@@ -140,7 +160,6 @@ enum StateFileFormat {
 
     static func decodeJournal(_ data: Data, file: String) throws(PersistenceError) -> JournalContent {
         var content = JournalContent()
-        let decoder = makeDecoder()
         let bytes = [UInt8](data)
         var lineStart = 0
         var lineNumber = 0
@@ -160,24 +179,50 @@ enum StateFileFormat {
                 throw .corruptJournal(file: file, line: lineNumber, reason: error.reason)
             }
             if lineNumber == 1 {
-                let header: JournalHeader
-                do {
-                    header = try decoder.decode(JournalHeader.self, from: Data(payload))
+                var format: String?, version: Int?
+                do throws(JSONReadError) {
+                    try JSONReader.read(Data(payload)) { (reader: inout JSONReader) throws(JSONReadError) in
+                        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                            switch key {
+                            case "format": format = try reader.readString()
+                            case "version": version = try reader.readInt()
+                            default: _ = try reader.readValue()
+                            }
+                        }
+                    }
                 } catch {
-                    throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header: \(describe(error))")
+                    throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header: \(error)")
                 }
-                try checkHeader(format: header.format, version: header.version, expectedFormat: journalFormatName,
+                guard let format, let version else {
+                    throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header (no format or version)")
+                }
+                try checkHeader(format: format, version: version, expectedFormat: journalFormatName,
                                 supported: journalVersion, file: file, line: 1)
                 content.headerMissing = false
             } else {
-                let record: Record
-                do {
-                    record = try decoder.decode(Record.self, from: Data(payload))
-                } catch {
+                var record = Record(seq: 0, changes: [])
+                var hasSequence = false
+                do throws(JSONReadError) {
                     // The checksum matched, so these are the bytes Kairos wrote: a record it cannot
-                    // decode comes from a newer or different writer, never from a torn write.
-                    throw .corruptJournal(file: file, line: lineNumber, reason: describe(error))
+                    // read comes from a newer or different writer, never from a torn write.
+                    try JSONReader.read(Data(payload)) { (reader: inout JSONReader) throws(JSONReadError) in
+                        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                            switch key {
+                            case "seq":
+                                record.seq = try reader.readUInt64()
+                                hasSequence = true
+                            case "changes":
+                                try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                                    record.changes.append(try StateChange(reading: &reader))
+                                }
+                            default: _ = try reader.readValue()
+                            }
+                        }
+                    }
+                } catch {
+                    throw .corruptJournal(file: file, line: lineNumber, reason: error.description)
                 }
+                if !hasSequence { throw .corruptJournal(file: file, line: lineNumber, reason: "no \"seq\"") }
                 if let previous = content.records.last, record.seq != previous.seq + 1 {
                     throw .corruptJournal(file: file, line: lineNumber,
                                           reason: "sequence \(record.seq) follows \(previous.seq)")
@@ -223,27 +268,6 @@ enum StateFileFormat {
             let reason = "format version \(version) does not exist"
             if let line { throw .corruptJournal(file: file, line: line, reason: reason) }
             throw .corruptSnapshot(file: file, reason: reason)
-        }
-    }
-
-    /// A one-line account of a decoding error: what was expected where.
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return String(describing: error) }
-        func path(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return path.isEmpty ? "the document" : path
-        }
-        switch error {
-        case .dataCorrupted(let context):
-            return "\(path(context)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
-        case .keyNotFound(let key, let context):
-            return "\(path(context)): missing \"\(key.stringValue)\""
-        case .typeMismatch(let type, let context):
-            return "\(path(context)): expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "\(path(context)): expected \(type), found null"
-        @unknown default:
-            return String(describing: error)
         }
     }
 }

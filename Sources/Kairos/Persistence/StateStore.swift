@@ -54,7 +54,6 @@ package final class StateStore: Sendable {
     private let directory: String
     private let fileSystem: any StateFileSystem
     private let configuration: Configuration
-    private let encoder: JSONEncoder
     // `condition` protects `state`; the thread holding the flusher role writes without the lock.
     private let condition = NSCondition()
     nonisolated(unsafe) private var state: State
@@ -78,7 +77,6 @@ package final class StateStore: Sendable {
         self.directory = Self.directory(of: path)
         self.fileSystem = fileSystem
         self.configuration = configuration
-        self.encoder = StateFileFormat.makeEncoder()
 
         let lockPath = path + ".lock"
         let lock: StateFileHandle
@@ -137,13 +135,7 @@ package final class StateStore: Sendable {
         try state.document.apply(changes)
         state.document.sequence += 1
         let sequence = state.document.sequence
-        let line: Data
-        do {
-            line = try StateFileFormat.encodeRecord(.init(seq: sequence, changes: changes), with: encoder)
-        } catch {
-            fail(reason: "encoding a change failed: \(error)")
-            throw state.failure!
-        }
+        let line = StateFileFormat.encodeRecord(.init(seq: sequence, changes: changes))
         state.pending.append((sequence, line))
         while state.committedSequence < sequence, state.failure == nil {
             if state.flushing {
@@ -241,22 +233,12 @@ package final class StateStore: Sendable {
         condition.broadcast()
     }
 
-    private func fail(reason: String) {
-        if state.failure == nil { state.failure = .stopped(file: path, reason: reason) }
-        condition.broadcast()
-    }
-
     /// Replaces the snapshot with `document` and the journal with an empty one; returns the new
     /// journal's handle and the sizes written.
     private func writeSnapshotAndJournal(
         _ document: StateDocument, replacing oldJournal: StateFileHandle?
     ) throws(PersistenceError) -> (journal: StateFileHandle, journalBytes: Int, snapshotBytes: Int) {
-        let snapshot: Data
-        do {
-            snapshot = try StateFileFormat.encodeSnapshot(document)
-        } catch {
-            throw .stopped(file: path, reason: "encoding the snapshot failed: \(error)")
-        }
+        let snapshot = StateFileFormat.encodeSnapshot(document)
         try Self.replaceFile(at: path, with: snapshot, directory: directory, fileSystem: fileSystem)
         if let oldJournal { fileSystem.close(oldJournal) }
         let header = StateFileFormat.journalHeaderLine()
