@@ -164,7 +164,7 @@ extension SchedulerCore {
     /// Starts a run for `due` unless a run is going, in which case the overlap policy decides.
     func fireOrOverlapLocked(slot: UInt32, due: Double, payload: JSONValue?, effects: inout Effects) {
         let index = Int(slot)
-        if records[index].flags.contains(.exhausted) { return }
+        if maxRunsReachedLocked(slot: slot) { return }
         if records[index].active == 0 {
             startRunLocked(slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
                            attempt: 1, completion: nil, effects: &effects)
@@ -259,6 +259,12 @@ extension SchedulerCore {
         return run
     }
 
+    func maxRunsReachedLocked(slot: UInt32) -> Bool {
+        let record = records[Int(slot)]
+        guard let maxRuns = optionsTable[Int(record.optionsIndex)].maxRuns else { return false }
+        return record.fired >= maxRuns
+    }
+
     /// Marks the job finished if nothing more will ever run.
     func finishIfDoneLocked(slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
@@ -348,7 +354,7 @@ extension SchedulerCore {
         let state = records[index].state
         if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
            let buffered = extras.popBuffered() {
-            if records[index].flags.contains(.exhausted) {
+            if maxRunsReachedLocked(slot: slot) {
                 extras.clearBuffer()
             } else {
                 startRunLocked(slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
