@@ -82,7 +82,16 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     // MARK: - Effects
 
     /// Performs collected side effects. Caller must not hold the lock.
+    ///
+    /// Observer changes and events come first, so that a `fired` change is recorded (and
+    /// reported) before the run can start.
     func perform(_ effects: inout Effects) {
+        if !effects.changes.isEmpty, let observer = currentObserver() {
+            for change in effects.changes { observer(change) }
+        }
+        effects.changes.removeAll(keepingCapacity: true)
+        bus.emit(effects.events)
+        effects.events.removeAll(keepingCapacity: true)
         if !effects.runs.isEmpty {
             executor.submit(effects.runs)
             effects.runs.removeAll(keepingCapacity: true)
@@ -91,12 +100,6 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         effects.cancels.removeAll(keepingCapacity: true)
         for subscription in effects.unsubscribes { hub.unsubscribe(subscription) }
         effects.unsubscribes.removeAll()
-        if !effects.changes.isEmpty, let observer = currentObserver() {
-            for change in effects.changes { observer(change) }
-        }
-        effects.changes.removeAll(keepingCapacity: true)
-        bus.emit(effects.events)
-        effects.events.removeAll(keepingCapacity: true)
         for (completion, outcome) in effects.completions { completion(outcome) }
         effects.completions.removeAll(keepingCapacity: true)
         for waiter in effects.waiters { waiter.resume() }
