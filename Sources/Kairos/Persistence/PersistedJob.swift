@@ -65,14 +65,14 @@ package struct PersistedJob: Sendable, Hashable {
     package var nextFireDate: Date?
     /// The due date of the last run started.
     package var lastFireDate: Date?
-    /// Due dates of runs that started and have not finished: after a crash they run again.
-    package var inFlight: [Date]
+    /// Runs that started and have not finished: after a crash they run again.
+    package var inFlight: [InFlightRun]
 
     package init(
         id: JobID, name: String, function: String, arguments: JSONValue = .null,
         trigger: JSONValue, options: JSONValue = .null, status: String = "pending",
         counters: Counters = Counters(), nextFireDate: Date? = nil, lastFireDate: Date? = nil,
-        inFlight: [Date] = []
+        inFlight: [InFlightRun] = []
     ) {
         self.id = id
         self.name = name
@@ -105,7 +105,7 @@ package struct PersistedJob: Sendable, Hashable {
             case "last": job.lastFireDate = reader.readNull() ? nil : try reader.readDate()
             case "inFlight":
                 try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
-                    job.inFlight.append(try reader.readDate())
+                    job.inFlight.append(try InFlightRun(reading: &reader))
                 }
             default: _ = try reader.readValue()
             }
@@ -151,9 +151,42 @@ package struct PersistedJob: Sendable, Hashable {
             if !inFlight.isEmpty {
                 writer.key("inFlight")
                 writer.array { writer in
-                    for date in inFlight { writer.date(date) }
+                    for run in inFlight { run.write(to: &writer) }
                 }
             }
+        }
+    }
+}
+
+/// A run that started and had not finished when the state was written: `{"due":T,"attempt":N}`.
+package struct InFlightRun: Sendable, Hashable {
+    /// The due date the run was fired for.
+    package var dueDate: Date
+    /// Its attempt number (1 for a first run, more when it was run again after a restart).
+    package var attempt: Int
+
+    package init(dueDate: Date, attempt: Int) {
+        self.dueDate = dueDate
+        self.attempt = attempt
+    }
+
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var due: Date?, attempt = 1
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "due": due = try reader.readDate()
+            case "attempt": attempt = try reader.readInt()
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let due else { throw reader.error("an in-flight run is missing \"due\"") }
+        self.init(dueDate: due, attempt: attempt)
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("due", dueDate)
+            writer.member("attempt", attempt)
         }
     }
 }

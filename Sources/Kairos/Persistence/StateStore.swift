@@ -128,10 +128,23 @@ package final class StateStore: Sendable {
     ///   ``PersistenceError/stopped(file:reason:)`` (a write failed, now or earlier; the changes
     ///   may or may not be on disk).
     package func commit(_ changes: [StateChange]) throws(PersistenceError) {
+        try commit { (_: StateDocument) -> [StateChange] in changes }
+    }
+
+    /// Applies the changes `build` derives from the current state (all or none) and returns once
+    /// they are durable; an empty list commits nothing and returns at once.
+    ///
+    /// `build` runs under the store's lock, so changes derived from the state are applied in the
+    /// order they were derived; it must be quick and must not call the store.
+    package func commit(
+        building build: (StateDocument) throws(PersistenceError) -> [StateChange]
+    ) throws(PersistenceError) {
         condition.lock()
         defer { condition.unlock() }
         if let failure = state.failure { throw failure }
         if state.closed { throw .stopped(file: path, reason: "the state was closed") }
+        let changes = try build(state.document)
+        if changes.isEmpty { return }
         try state.document.apply(changes)
         state.document.sequence += 1
         let sequence = state.document.sequence

@@ -21,7 +21,7 @@ enum StateFixtures {
             counters: counters,
             nextFireDate: epoch.addingTimeInterval(Double(number) * 60),
             lastFireDate: runs > 0 ? epoch.addingTimeInterval(-60) : nil,
-            inFlight: runs > 1 ? [epoch.addingTimeInterval(-30)] : [])
+            inFlight: runs > 1 ? [InFlightRun(dueDate: epoch.addingTimeInterval(-30), attempt: runs % 3 + 1)] : [])
     }
 
     static func run(_ id: String, stage: Int) -> PersistedPipelineRun {
