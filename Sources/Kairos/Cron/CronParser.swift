@@ -116,16 +116,14 @@ struct CronParser {
         while true {
             var itemEnd = itemStart
             while itemEnd < end && characters[itemEnd] != "," { itemEnd += 1 }
-            let item = Item(parser: self, field: kind, position: position, start: itemStart, end: itemEnd)
-            if itemStart == itemEnd { throw item.error(.emptyListItem) }
-            try item.parse(into: &field)
-            if itemEnd == end { break }
-            itemStart = itemEnd + 1
-            if itemStart == end {
-                throw Item(parser: self, field: kind, position: position, start: itemStart - 1, end: itemStart).error(.emptyListItem)
+            if itemStart == itemEnd {
+                // An empty item has no text of its own: report the whole field.
+                throw Item(parser: self, field: kind, position: position, start: start, end: end).error(.emptyListItem)
             }
+            try Item(parser: self, field: kind, position: position, start: itemStart, end: itemEnd).parse(into: &field)
+            if itemEnd == end { return field }
+            itemStart = itemEnd + 1
         }
-        return field
     }
 
     /// One comma-separated term of a field.
