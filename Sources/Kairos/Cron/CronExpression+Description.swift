@@ -93,7 +93,7 @@ extension CronExpression: CustomStringConvertible {
     static func plainText(_ mask: UInt64, in range: ClosedRange<Int>) -> String {
         for step in 1...range.count where mask == progression(from: range.lowerBound, through: range.upperBound, step: step) {
             if step == 1 { return "*" }
-            if step < range.count && mask.nonzeroBitCount > 1 { return "*/\(step)" }
+            if step < range.count && mask.nonzeroBitCount > 2 { return "*/\(step)" }
         }
         return listText(mask, in: range)
     }
