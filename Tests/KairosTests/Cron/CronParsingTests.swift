@@ -51,6 +51,8 @@ import Testing
         ("0 */1 * * *", "0 * * * *"),
         ("0-59 0 * * *", "0-59 0 * * *"),
         ("*/7,3 9 * * *", "*/7,3 9 * * *"),
+        ("0 2 */31 2 2", "0 2 */31 2 2"),
+        ("0 2 1 2 */8", "0 2 */31 2 0"),
         ("  0   9\t* *  1  ", "0 9 * * 1"),
     ])
     func normalizesEverySyntaxForm(input: String, normalized: String) throws {
