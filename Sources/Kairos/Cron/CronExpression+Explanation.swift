@@ -50,7 +50,7 @@ extension CronExpression {
         let allHours = Self.isFull(UInt64(hours), in: hourRange)
         let allMinutes = Self.isFull(minutes, in: minuteRange)
         // A few exact times: "At 09:00 and 17:30".
-        if secondList.count == 1 && minuteList.count * hourList.count <= 4 {
+        if secondList.count == 1 && minuteList.count * hourList.count <= 6 {
             let times = hourList.flatMap { hour in
                 minuteList.map { minute in
                     "\(Self.twoDigits(hour)):\(Self.twoDigits(minute))" + (secondList[0] == 0 ? "" : ":\(Self.twoDigits(secondList[0]))")
@@ -74,7 +74,13 @@ extension CronExpression {
         if let step = Self.uniformStep(UInt64(hours), in: hourRange) {
             return phrase + ", every \(step) hours"
         }
-        if hourList.count == hourList[hourList.count - 1] - hourList[0] + 1 {
+        let first = hourList[0], last = hourList[hourList.count - 1]
+        if hourList.count >= 3, case let step = hourList[1] - first, step > 1,
+           hourList.count == (last - first) / step + 1, (last - first) % step == 0,
+           zip(hourList, hourList.dropFirst()).allSatisfy({ $1 - $0 == step }) {
+            return phrase + ", every \(step) hours from \(Self.twoDigits(first)):00 through \(Self.twoDigits(last)):59"
+        }
+        if hourList.count == last - first + 1 {
             return phrase + ", between \(Self.twoDigits(hourList[0])):00 and \(Self.twoDigits(hourList[hourList.count - 1])):59"
         }
         return phrase + ", in the hours " + Self.sentenceList(hourList.map { "\(Self.twoDigits($0)):00-\(Self.twoDigits($0)):59" })
