@@ -7,6 +7,7 @@ import PackageDescription
 /// and add its name here.
 let areas = [
     "CronBenchmarks",
+    "PersistenceBenchmarks",
 ]
 
 let package = Package(
