@@ -172,7 +172,19 @@ final class JobExecutor: @unchecked Sendable {
             sink?.runsFinished([CompletedRun(run: run, outcome: outcome, start: start, end: end)])
             asyncRunEnded()
         }
-        run.attach(task)
+        condition.lock()
+        run.task = task
+        condition.unlock()
+        if run.isCancelled { task.cancel() }
+    }
+
+    /// Cancels a run: marks it, and cancels its task if it has one (async runs).
+    func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
+        guard run.markCancelled(reason) else { return }
+        condition.lock()
+        let task = run.task
+        condition.unlock()
+        task?.cancel()
     }
 
     private func currentSink() -> (any RunSink)? {

@@ -96,7 +96,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             executor.submit(effects.runs)
             effects.runs.removeAll(keepingCapacity: true)
         }
-        for (run, reason) in effects.cancels { run.cancel(reason) }
+        for (run, reason) in effects.cancels { executor.cancel(run, reason: reason) }
         effects.cancels.removeAll(keepingCapacity: true)
         for subscription in effects.unsubscribes { hub.unsubscribe(subscription) }
         effects.unsubscribes.removeAll()
