@@ -128,8 +128,7 @@ public final class PersistentScheduler: Sendable {
             return ids
         }
         guard !waiting.isEmpty else { return }
-        let document = store.document
-        restore(waiting.compactMap { document.jobs[$0] }.sorted { $0.id < $1.id })
+        restore(waiting.sorted(), from: store.document)
     }
 
     // MARK: - Scheduling
@@ -240,12 +239,17 @@ public final class PersistentScheduler: Sendable {
     /// - Complexity: O(n log n) in the number of persisted jobs.
     public func start() {
         let document = store.document
-        let jobs = state.withLock { state -> [PersistedJob] in
+        let ids = state.withLock { state -> [JobID] in
             guard !state.started else { return [] }
             state.started = true
-            return document.jobs.values.filter { state.entries[$0.id] == nil }.sorted { $0.id < $1.id }
+            return document.jobs.keys.filter { state.entries[$0] == nil }.sorted()
         }
-        restore(jobs)
+        // Nothing runs before `scheduler.start()`: restore without observing, then observe again
+        // before the interrupted runs are rerun.
+        scheduler.observeStateChanges(nil)
+        restore(ids, from: document, quietly: true) {
+            scheduler.observeStateChanges { [weak self] change in self?.observe(change) }
+        }
         scheduler.start()
     }
 

@@ -27,13 +27,12 @@ struct RunCommandEndToEndTests {
         try process.run()
 
         // Wait (real time) until two ticks were written, at most 4 s.
-        let deadline = Date().addingTimeInterval(4)
-        var ticks = 0
-        while Date() < deadline {
-            ticks = ((try? String(contentsOfFile: directory + "/ticks.txt", encoding: .utf8)) ?? "").split(separator: "\n").count
-            if ticks >= 2 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let ticks = await Self.lines(in: directory + "/ticks.txt", atLeast: 2, within: 4)
+
+        // SIGHUP: a new line is scheduled, a removed one cancelled.
+        try (crontab + "\n* * * * * * echo tock >> \"$OUT/tocks.txt\"\n").write(toFile: directory + "/crontab", atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        let tocks = await Self.lines(in: directory + "/tocks.txt", atLeast: 1, within: 3)
         process.terminate()  // SIGTERM
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -47,10 +46,24 @@ struct RunCommandEndToEndTests {
         #expect(log.contains("SIGTERM: stopping"))
         #expect(log.contains("[line 5] killed by signal 9"), "the long command was killed after the stop timeout")
         #expect(log.hasSuffix("[kairos] stopped\n"))
+        #expect(tocks >= 1, "the line added before SIGHUP ran")
+        #expect(log.contains("SIGHUP: reloaded"))
 
         // The jobs were persisted: the state loads and holds the two cron lines (not @reboot).
         let store = try StateStore(path: directory + "/state.json")
         defer { store.close() }
-        #expect(store.document.jobs.values.map(\.name).sorted() == ["line 4", "line 5"])
+        #expect(store.document.jobs.values.map(\.name).sorted() == ["line 4", "line 5", "line 6"])
+    }
+
+    /// The number of lines in the file once it has at least `count`, or after `seconds`.
+    static func lines(in path: String, atLeast count: Int, within seconds: Double) async -> Int {
+        let deadline = Date().addingTimeInterval(seconds)
+        var lines = 0
+        while Date() < deadline {
+            lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
+            if lines >= count { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return lines
     }
 }
