@@ -65,6 +65,18 @@ import Testing
         #expect(try CronTesting.previous(expression, before: start, in: zone, count: expected.count) == expected)
     }
 
+    /// Santiago skips 00:00-00:59 on the Sunday on or after September 2 (since 2019), so a
+    /// September 8 that is a Sunday (2013, 2019, 2024) has no hour 0: a real-time expression for it
+    /// last fired in 2002, while the wall-clock one fires at the transition.
+    @Test func midnightSkipInSantiagoSeparatesTheModes() throws {
+        let santiago = CronTesting.zone("America/Santiago")
+        let after = CronTesting.date("2025-01-01T00:00:00Z")
+        let realTime = try CronExpression("*/25 0 8 9 */7")
+        #expect(CronTesting.text(realTime.previousDate(before: after, in: santiago), in: santiago) == "2002-09-08T00:50:00-04:00")
+        let wallClock = try CronExpression("25 0 8 9 */7")
+        #expect(CronTesting.text(wallClock.previousDate(before: after, in: santiago), in: santiago) == "2024-09-08T01:00:00-03:00")
+    }
+
     @Test(arguments: [
         ("America/New_York", "30 2 * * *", "2026-03-08T03:00:00-04:00", true),
         ("America/New_York", "30 1 * * *", "2026-11-01T01:30:00-04:00", true),
