@@ -75,9 +75,8 @@ extension CronExpression {
             return phrase + ", every \(step) hours"
         }
         let first = hourList[0], last = hourList[hourList.count - 1]
-        if hourList.count >= 3, case let step = hourList[1] - first, step > 1,
-           hourList.count == (last - first) / step + 1, (last - first) % step == 0,
-           zip(hourList, hourList.dropFirst()).allSatisfy({ $1 - $0 == step }) {
+        let step = hourList.count >= 3 ? hourList[1] - first : 0
+        if step > 1 && zip(hourList, hourList.dropFirst()).allSatisfy({ $1 - $0 == step }) {
             return phrase + ", every \(step) hours from \(Self.twoDigits(first)):00 through \(Self.twoDigits(last)):59"
         }
         if hourList.count == last - first + 1 {
