@@ -40,6 +40,13 @@ extension CronExpression {
         return nil
     }
 
+    /// The step of a sorted list of 3 or more values with a constant gap larger than 1.
+    private static func progressionStep(_ list: [Int]) -> Int? {
+        guard list.count >= 3 else { return nil }
+        let step = list[1] - list[0]
+        return step > 1 && zip(list, list.dropFirst()).allSatisfy({ $1 - $0 == step }) ? step : nil
+    }
+
     private static func isFull(_ mask: UInt64, in range: ClosedRange<Int>) -> Bool {
         values(mask).count == range.count
     }
@@ -63,7 +70,13 @@ extension CronExpression {
             phrase = minutePhrase(minuteList, allMinutes: allMinutes)
         } else {
             phrase = Self.unitPhrase(seconds, list: secondList, range: CronField.second.range, unit: "second")
-            if !allMinutes { phrase += ", " + minutePhrase(minuteList, allMinutes: false).lowercasedFirst }
+            if !allMinutes {
+                if let step = Self.uniformStep(minutes, in: minuteRange) {
+                    phrase += ", in every \(CronParseError.ordinal(step)) minute"
+                } else {
+                    phrase += ", " + minutePhrase(minuteList, allMinutes: false).lowercasedFirst
+                }
+            }
         }
         if allHours {
             if seconds == 1 && minuteList.count == 1 && allHours {
@@ -75,8 +88,7 @@ extension CronExpression {
             return phrase + ", every \(step) hours"
         }
         let first = hourList[0], last = hourList[hourList.count - 1]
-        let step = hourList.count >= 3 ? hourList[1] - first : 0
-        if step > 1 && zip(hourList, hourList.dropFirst()).allSatisfy({ $1 - $0 == step }) {
+        if let step = Self.progressionStep(hourList) {
             return phrase + ", every \(step) hours from \(Self.twoDigits(first)):00 through \(Self.twoDigits(last)):59"
         }
         if hourList.count == last - first + 1 {
@@ -99,7 +111,9 @@ extension CronExpression {
     private var monthDayPhrase: String {
         var items: [String] = []
         let list = Self.values(UInt64(days.monthDays))
-        if !list.isEmpty {
+        if let step = Self.progressionStep(list) {
+            items.append("on every \(CronParseError.ordinal(step)) day of the month from day \(list[0]) through day \(list[list.count - 1])")
+        } else if !list.isEmpty {
             items.append((list.count == 1 ? "on day " : "on days ") + Self.runs(list) { "\($0)" } + " of the month")
         }
         if days.lastDayOfMonth { items.append("on the last day of the month") }
@@ -148,6 +162,9 @@ extension CronExpression {
     private var monthPhrase: String? {
         let list = Self.values(UInt64(months))
         if list.count == 12 { return nil }
+        if let step = Self.progressionStep(list) {
+            return "in every \(CronParseError.ordinal(step)) month from \(Self.monthNames[list[0]]) through \(Self.monthNames[list[list.count - 1]])"
+        }
         return "in " + Self.runs(list) { Self.monthNames[$0] }
     }
 }
