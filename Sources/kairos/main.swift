@@ -1,3 +1,4 @@
+import Foundation
 import Kairos
 
-print("kairos: commands arrive with the cron engine")
+exit(KairosCommandLine.run(Array(CommandLine.arguments.dropFirst()), context: .system()))

@@ -1,0 +1,174 @@
+import Foundation
+
+/// A job's trigger as stored in its record: a one-shot date inline (no allocation), anything else
+/// in a shared box.
+enum TriggerStorage {
+    case once(Double)
+    case boxed(TriggerBox)
+
+    init(_ trigger: any Trigger) {
+        if let once = trigger as? OnceTrigger {
+            self = .once(once.date.timeIntervalSinceReferenceDate)
+        } else {
+            self = .boxed(TriggerBox(trigger))
+        }
+    }
+
+    /// The trigger as the user sees it.
+    var trigger: any Trigger {
+        switch self {
+        case .once(let date): OnceTrigger(at: Date(timeIntervalSinceReferenceDate: date))
+        case .boxed(let box): box.trigger
+        }
+    }
+
+    /// The next nominal due date strictly after `date`.
+    func nextDue(after date: Double) -> Double? {
+        switch self {
+        case .once(let once): return once > date ? once : nil
+        case .boxed(let box):
+            return box.base.nextFireDate(after: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
+        }
+    }
+
+    var jitter: Double {
+        if case .boxed(let box) = self { box.jitter } else { 0 }
+    }
+
+    var eventKey: String? {
+        if case .boxed(let box) = self { box.eventKey } else { nil }
+    }
+
+    /// Whether the trigger has no time schedule (event and manual triggers): a missing next due
+    /// date then does not mean it is exhausted.
+    var isUntimed: Bool {
+        if case .boxed(let box) = self { box.isUntimed } else { false }
+    }
+
+    /// The interval trigger behind this storage, for arithmetic catch-up.
+    var interval: IntervalTrigger? {
+        if case .boxed(let box) = self { box.base as? IntervalTrigger } else { nil }
+    }
+}
+
+/// A trigger that is not a plain one-shot, unwrapped once: its jitter and event key are read
+/// on every fire.
+final class TriggerBox: Sendable {
+    let trigger: any Trigger
+    let base: any Trigger
+    let jitter: Double
+    let eventKey: String?
+    let isUntimed: Bool
+
+    init(_ trigger: any Trigger) {
+        self.trigger = trigger
+        var base = trigger
+        var jitter = 0.0
+        while let jittered = base as? JitteredTrigger {
+            jitter += jittered.maxJitter
+            base = jittered.base
+        }
+        self.base = base
+        self.jitter = jitter
+        self.eventKey = (base as? EventTrigger)?.key
+        self.isUntimed = base is EventTrigger || base is ManualTrigger
+    }
+}
+
+/// The state of a job that is rarely touched: allocated the first time a job needs it (a value
+/// result, a buffered fire, a second concurrent run, an event subscription, a non-zero counter).
+/// Only ever used under the scheduler's lock.
+final class JobExtras {
+    var counters = JobCounters()
+    var lastOutcome: RunOutcome?
+    var buffered: [(due: Double, payload: JSONValue?)] = []
+    var bufferHead = 0
+    var otherActive: [JobRun] = []
+    var subscription: EventHub.Subscription?
+
+    var bufferedCount: Int { buffered.count - bufferHead }
+
+    func popBuffered() -> (due: Double, payload: JSONValue?)? {
+        guard bufferHead < buffered.count else { return nil }
+        let first = buffered[bufferHead]
+        bufferHead += 1
+        if bufferHead == buffered.count {
+            buffered.removeAll(keepingCapacity: true)
+            bufferHead = 0
+        }
+        return first
+    }
+
+    func clearBuffer() {
+        buffered.removeAll()
+        bufferHead = 0
+    }
+}
+
+/// One job in the scheduler's job table (a slab indexed by slot). Hot fields are plain values;
+/// rarely used state lives in ``JobExtras``.
+struct JobRecord {
+    enum State: UInt8 {
+        case free, pending, paused, completed, failed, cancelled
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// The trigger has no further due date or `maxRuns` was reached.
+        static let exhausted = Flags(rawValue: 1)
+        /// The latest finished run failed or timed out.
+        static let lastFailed = Flags(rawValue: 2)
+        /// The latest finished run returned `()`.
+        static let lastVoid = Flags(rawValue: 4)
+        /// Free the slot as soon as the last run finishes (retention exceeded).
+        static let forgetWhenIdle = Flags(rawValue: 8)
+        /// The ID was given by the caller (`PersistentScheduler`) and is in the explicit-ID map.
+        static let explicitID = Flags(rawValue: 16)
+    }
+
+    var id: JobID
+    var name: String
+    var trigger: TriggerStorage
+    var body: JobBody
+    var optionsIndex: UInt32
+    var priority: Int32
+    var generation: UInt32
+    var state: State
+    var flags: Flags
+    var active: Int32
+    /// Runs fired (towards `maxRuns`).
+    var fired: Int
+    /// Runs finished.
+    var runs: Int
+    /// The next nominal due date, or NaN.
+    var nextDue: Double
+    var lastDue: Double
+    var lastStart: Double
+    var lastDuration: Double
+    var activeRun: JobRun?
+    var extras: JobExtras?
+
+    static func free(generation: UInt32) -> JobRecord {
+        JobRecord(id: JobID(rawValue: 0), name: "", trigger: .once(.nan), body: .empty, optionsIndex: 0, priority: 0,
+                  generation: generation, state: .free, flags: [], active: 0, fired: 0, runs: 0,
+                  nextDue: .nan, lastDue: .nan, lastStart: .nan, lastDuration: .nan, activeRun: nil, extras: nil)
+    }
+
+    mutating func extrasCreatingIfNeeded() -> JobExtras {
+        if let extras { return extras }
+        let created = JobExtras()
+        extras = created
+        return created
+    }
+
+    /// The public status: running while a run is going, unless cancelled.
+    var status: JobStatus {
+        switch state {
+        case .free, .cancelled: return .cancelled
+        case .completed: return active > 0 ? .running : .completed
+        case .failed: return active > 0 ? .running : .failed
+        case .paused: return active > 0 ? .running : .paused
+        case .pending: return active > 0 ? .running : .pending
+        }
+    }
+}
