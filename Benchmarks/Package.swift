@@ -16,7 +16,16 @@ let package = Package(
         .package(name: "Kairos", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
-    targets: areas.map { area in
+    targets: [
+        // Kairos on the peer scheduler workloads (../shared/peer-benchmarks/scheduler): a plain
+        // executable with the peers' command line, run by run-scheduler-peers.sh.
+        .executableTarget(
+            name: "SchedulerPeerBench",
+            dependencies: [.product(name: "Kairos", package: "Kairos")],
+            path: "Benchmarks/SchedulerPeerBench",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ] + areas.map { area in
         .executableTarget(
             name: area,
             dependencies: [

@@ -20,14 +20,16 @@ protocol RunSink: AnyObject, Sendable {
 /// under it too and read by workers holding it or after a lock/unlock pair.
 final class JobExecutor: @unchecked Sendable {
     private let condition = NSCondition()
-    private var ready = RunQueue()
-    private var executing = 0
-    private var threads = 0
-    private var idle = 0
-    private var shuttingDown = false
+    @exclusivity(unchecked) private var ready = RunQueue()
+    @exclusivity(unchecked) private var executing = 0
+    @exclusivity(unchecked) private var threads = 0
+    @exclusivity(unchecked) private var idle = 0
+    /// Idle workers signalled and not yet awake: no second signal is sent for the same work.
+    @exclusivity(unchecked) private var wakeups = 0
+    @exclusivity(unchecked) private var shuttingDown = false
     private let limit: Int
     private let clock: any SchedulerClock
-    private var sink: (any RunSink)?
+    @exclusivity(unchecked) private var sink: (any RunSink)?
 
     /// The most synchronous runs a worker takes in one go.
     private static let maxBatch = 64
@@ -75,9 +77,10 @@ final class JobExecutor: @unchecked Sendable {
     private func dispatchLocked(into launch: inout [JobRun]) {
         takeAsyncHeadsLocked(into: &launch)
         guard executing < limit, let head = ready.first, !head.body.isAsync else { return }
-        if idle > 0 {
+        if idle > wakeups {
+            wakeups += 1
             condition.signal()
-        } else if threads < limit {
+        } else if idle == 0, threads < limit {
             threads += 1
             let thread = Thread { [self] in workerMain() }
             thread.name = "Kairos worker"
@@ -106,6 +109,7 @@ final class JobExecutor: @unchecked Sendable {
                 idle += 1
                 condition.wait()
                 idle -= 1
+                if wakeups > 0 { wakeups -= 1 }
             }
             executing += 1
             batch.append(ready.popFirst()!)
@@ -172,7 +176,19 @@ final class JobExecutor: @unchecked Sendable {
             sink?.runsFinished([CompletedRun(run: run, outcome: outcome, start: start, end: end)])
             asyncRunEnded()
         }
-        run.attach(task)
+        condition.lock()
+        run.task = task
+        condition.unlock()
+        if run.isCancelled { task.cancel() }
+    }
+
+    /// Cancels a run: marks it, and cancels its task if it has one (async runs).
+    func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
+        guard run.markCancelled(reason) else { return }
+        condition.lock()
+        let task = run.task
+        condition.unlock()
+        task?.cancel()
     }
 
     private func currentSink() -> (any RunSink)? {

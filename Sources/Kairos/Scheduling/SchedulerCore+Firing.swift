@@ -16,6 +16,23 @@ extension SchedulerCore {
         thread.start()
     }
 
+    /// Reacts to a new head of the queue: if it is already due (a job scheduled for now), fires
+    /// what is due right here, on the calling thread, under the lock already held, which saves
+    /// the scheduler thread a wake-up; otherwise wakes the scheduler thread if it waits past it.
+    /// The scheduler thread itself never comes here with a due head (it pops before it waits).
+    func headChangedLocked(to date: Double, effects: inout Effects) {
+        if lifecycle == .running, !paused, !inPass {
+            let now = self.now
+            if date <= now {
+                inPass = true
+                fireDueLocked(now: now, effects: &effects)
+                inPass = false
+                return
+            }
+        }
+        wakeThreadLocked(for: date)
+    }
+
     /// Wakes the scheduler thread if it waits past `date`.
     func wakeThreadLocked(for date: Double) {
         guard let waiting = waitingUntil, date < waiting else { return }
@@ -28,7 +45,11 @@ extension SchedulerCore {
         condition.lock()
         while lifecycle == .running {
             let now = self.now
-            if !paused { fireDueLocked(now: now, effects: &threadEffects) }
+            if !paused {
+                inPass = true
+                fireDueLocked(now: now, effects: &threadEffects)
+                inPass = false
+            }
             expireTimeoutsLocked(now: now, effects: &threadEffects)
             wakeProgressWaitersLocked(&threadEffects)
             if !threadEffects.isEmpty {
@@ -78,7 +99,9 @@ extension SchedulerCore {
             records[index].nextDue = next
             if records[index].state == .pending {
                 let fireDate = next + jitterLocked(slot: slot, due: next)
-                if queue.insert(slot: slot, date: fireDate, priority: records[index].priority) { wakeThreadLocked(for: fireDate) }
+                if queue.insert(slot: slot, date: fireDate, priority: priorityLocked(slot: slot)) {
+                    headChangedLocked(to: fireDate, effects: &effects)
+                }
             }
         } else {
             records[index].nextDue = .nan
@@ -170,6 +193,10 @@ extension SchedulerCore {
                            attempt: 1, completion: nil, effects: &effects)
             return
         }
+        guard records[index].active < UInt16.max else {
+            countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
+            return
+        }
         let policy = optionsTable[Int(records[index].optionsIndex)].overlap ?? configuration.defaultOverlap
         switch policy {
         case .skip:
@@ -222,9 +249,11 @@ extension SchedulerCore {
     }
 
     func cancelActiveRunsLocked(slot: UInt32, reason: JobRun.Cancellation, effects: inout Effects) {
-        let record = records[Int(slot)]
-        if let run = record.activeRun { effects.cancels.append((run, reason)) }
-        for run in record.extras?.otherActive ?? [] { effects.cancels.append((run, reason)) }
+        let index = Int(slot)
+        if let run = records[index].activeRun { effects.cancels.append((run, reason)) }
+        if let extras = records[index].extras {
+            for run in extras.otherActive { effects.cancels.append((run, reason)) }
+        }
     }
 
     // MARK: - Runs
@@ -234,7 +263,6 @@ extension SchedulerCore {
     func startRunLocked(slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
                         completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects) -> JobRun {
         let index = Int(slot)
-        records[index].fired += 1
         records[index].active += 1
         records[index].lastDue = due
         activeRuns += 1
@@ -242,7 +270,7 @@ extension SchedulerCore {
         let options = optionsTable[Int(records[index].optionsIndex)]
         let run = JobRun(
             jobID: records[index].id, slot: slot, name: records[index].name, dueDate: Date(timeIntervalSinceReferenceDate: due),
-            startAfter: startAfter, priority: records[index].priority, sequence: runSequence, attempt: attempt,
+            startAfter: startAfter, priority: Int32(clamping: options.priority), sequence: runSequence, attempt: attempt,
             payload: payload, body: records[index].body, timeout: options.timeout?.timeInterval, completion: completion)
         if records[index].activeRun == nil {
             records[index].activeRun = run
@@ -259,20 +287,23 @@ extension SchedulerCore {
         return run
     }
 
+    func priorityLocked(slot: UInt32) -> Int32 {
+        Int32(clamping: optionsTable[Int(records[Int(slot)].optionsIndex)].priority)
+    }
+
     func maxRunsReachedLocked(slot: UInt32) -> Bool {
-        let record = records[Int(slot)]
-        guard let maxRuns = optionsTable[Int(record.optionsIndex)].maxRuns else { return false }
-        return record.fired >= maxRuns
+        guard let maxRuns = optionsTable[Int(records[Int(slot)].optionsIndex)].maxRuns else { return false }
+        return records[Int(slot)].fired >= maxRuns
     }
 
     /// Marks the job finished if nothing more will ever run.
     func finishIfDoneLocked(slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
-        let record = records[index]
-        guard record.flags.contains(.exhausted), record.active == 0, (record.extras?.bufferedCount ?? 0) == 0,
-              record.state == .pending || record.state == .paused else { return }
-        if record.state == .paused { pausedCount -= 1 }
-        records[index].state = record.flags.contains(.lastFailed) ? .failed : .completed
+        let state = records[index].state
+        guard records[index].flags.contains(.exhausted), records[index].active == 0,
+              (records[index].extras?.bufferedCount ?? 0) == 0, state == .pending || state == .paused else { return }
+        if state == .paused { pausedCount -= 1 }
+        records[index].state = records[index].flags.contains(.lastFailed) ? .failed : .completed
         noteLocked(.completed, slot: slot, effects: &effects)
         retainFinishedLocked(slot, effects: &effects)
     }
@@ -323,8 +354,8 @@ extension SchedulerCore {
         }
         records[index].runs += 1
         totals.runs += 1
-        records[index].lastStart = completed.start
-        records[index].lastDuration = completed.end - completed.start
+        records[index].lastStartOffset = Float(completed.start - records[index].lastDue)
+        records[index].lastDuration = Float(completed.end - completed.start)
         let kind: SchedulerEvent.Kind
         switch completed.outcome {
         case .success:

@@ -3,28 +3,27 @@ import Foundation
 extension SchedulerCore {
     // MARK: - Adding jobs
 
-    func schedule(id explicitID: JobID?, name: String, trigger: any Trigger, options: JobOptions, body: JobBody,
-                  restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
+    func schedule<T: Trigger>(id explicitID: JobID?, name: String, trigger: T, options: JobOptions, body: JobBody,
+                              restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
         var options = options
         try Self.validate(&options, configuration: configuration)
         return try withLock { (effects: inout Effects) throws(SchedulerError) -> JobID in
             if let explicitID, slotLocked(of: explicitID) != nil { throw .duplicateJobID(explicitID) }
-            let now = self.now
-            let anchored = Self.anchor(trigger, at: Date(timeIntervalSinceReferenceDate: now))
+            // A one-shot job needs no clock reading unless it also runs on start.
+            let needsNow = T.self != OnceTrigger.self || options.runOnStart
+            let now = needsNow ? self.now : .nan
             let (slot, id) = allocateSlotLocked(explicit: explicitID)
-            let storage = TriggerStorage(anchored)
+            let storage = TriggerStorage(trigger, anchoredAt: now)
             var record = JobRecord.free(generation: records[Int(slot)].generation)
             record.id = id
             record.name = name
             record.trigger = storage
             record.body = body
             record.optionsIndex = internOptionsLocked(options)
-            record.priority = Int32(clamping: options.priority)
             record.state = options.startPaused ? .paused : .pending
             if explicitID != nil { record.flags.insert(.explicitID) }
             var first: Double?
             if let restoring {
-                record.fired = restoring.firedRuns
                 record.runs = restoring.counters.runs
                 record.lastDue = restoring.lastDueDate?.timeIntervalSinceReferenceDate ?? .nan
                 if restoring.counters != JobCounters(runs: restoring.counters.runs) {
@@ -82,8 +81,8 @@ extension SchedulerCore {
         switch options.overlap {
         case .bufferAll(let limit) where limit < 1:
             throw .invalidOption(option: "overlap", reason: "bufferAll needs a limit of at least 1 (got \(limit))")
-        case .allowAll(let limit) where limit < 1:
-            throw .invalidOption(option: "overlap", reason: "allowAll needs a limit of at least 1 (got \(limit))")
+        case .allowAll(let limit) where limit < 1 || limit > Int(UInt16.max):
+            throw .invalidOption(option: "overlap", reason: "allowAll needs a limit from 1 to 65535 (got \(limit))")
         default:
             break
         }
@@ -199,7 +198,7 @@ extension SchedulerCore {
             let index = Int(slot)
             let now = self.now
             guard records[index].state != .cancelled else { throw .jobCancelled(id) }
-            let storage = TriggerStorage(Self.anchor(trigger, at: Date(timeIntervalSinceReferenceDate: now)))
+            let storage = TriggerStorage(trigger, anchoredAt: now)
             let oldKey = records[index].trigger.eventKey
             records[index].trigger = storage
             if oldKey != storage.eventKey {
@@ -232,6 +231,9 @@ extension SchedulerCore {
         try withLock { (effects: inout Effects) throws(SchedulerError) in
             let slot = try requireSlotLocked(id)
             guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
+            guard records[Int(slot)].active < UInt16.max else {
+                throw .invalidOption(option: "runNow", reason: "65535 runs of job \(id) are already in flight")
+            }
             let now = self.now
             startRunLocked(slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
                            completion: completion, effects: &effects)

@@ -18,7 +18,7 @@ import Testing
         let start = clock.now
         let recorder = RunRecorder()
         let gate = Gate()
-        let concurrent = Mutex((now: 0, max: 0))
+        let concurrent = LockedState((now: 0, max: 0))
         let firstCancelled = Atomic<Bool>(false)
         let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10), repeatCount: 4)
         let id = try scheduler.schedule(trigger: trigger, options: JobOptions(overlap: policy)) { context in
