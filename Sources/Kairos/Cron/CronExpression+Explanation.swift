@@ -19,15 +19,15 @@ extension CronExpression {
 
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    /// "a, b and c".
-    private static func sentenceList(_ items: [String]) -> String {
+    /// "a, b and c" (or "a, b or c").
+    private static func sentenceList(_ items: [String], conjunction: String = "and") -> String {
         guard items.count > 1 else { return items.first ?? "" }
-        return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+        return items.dropLast().joined(separator: ", ") + " \(conjunction) " + items[items.count - 1]
     }
 
     /// Runs of 3 or more as "a through b", the rest listed.
-    private static func runs(_ values: [Int], name: (Int) -> String) -> String {
-        sentenceList(runs(values, range: { "\(name($0)) through \(name($1))" }, single: name))
+    private static func runs(_ values: [Int], conjunction: String = "and", name: (Int) -> String) -> String {
+        sentenceList(runs(values, range: { "\(name($0)) through \(name($1))" }, single: name), conjunction: conjunction)
     }
 
     /// The step of an exact `*/n` progression over a field, if the mask is one (n > 1).
@@ -125,9 +125,9 @@ extension CronExpression {
     }
 
     /// Day-of-week items, the plain weekdays without a leading "on".
-    private var weekdayItems: (plain: String?, others: [String]) {
+    private func weekdayItems(conjunction: String = "and") -> (plain: String?, others: [String]) {
         let list = Self.values(UInt64(days.weekdays))
-        let plain = list.isEmpty ? nil : Self.runs(list) { Self.weekdayNames[$0] }
+        let plain = list.isEmpty ? nil : Self.runs(list, conjunction: conjunction) { Self.weekdayNames[$0] }
         var others: [String] = []
         for weekday in 0..<7 {
             for n in 1...5 where days.nthWeekdays & (1 << UInt64(weekday * 5 + n - 1)) != 0 {
@@ -141,7 +141,7 @@ extension CronExpression {
     }
 
     private var dayPhrase: String? {
-        let weekdays = weekdayItems
+        let weekdays = weekdayItems()
         switch days.rule {
         case .everyDay:
             return nil
@@ -153,8 +153,9 @@ extension CronExpression {
             let weekdayText = Self.sentenceList((weekdays.plain.map { ["on \($0)"] } ?? []) + weekdays.others)
             return monthDayPhrase + ", and " + weekdayText
         case .both:
-            let condition = Self.sentenceList((weekdays.plain.map { ["it is \($0)"] } ?? [])
-                + weekdays.others.map { "it is " + $0.dropFirst(3) })
+            let alternatives = weekdayItems(conjunction: "or")
+            let condition = Self.sentenceList((alternatives.plain.map { ["it is \($0)"] } ?? [])
+                + alternatives.others.map { "it is " + $0.dropFirst(3) }, conjunction: "or")
             return monthDayPhrase + ", if " + condition
         }
     }

@@ -49,6 +49,9 @@ import Testing
         // 45-minute offsets.
         ("Pacific/Chatham", "0 3 * * *", "2026-09-26T12:00:00+12:45", ["2026-09-27T03:45:00+13:45", "2026-09-28T03:00:00+13:45"]),
         ("Asia/Kathmandu", "0 9 * * *", "2026-01-01T00:00:00Z", ["2026-01-01T09:00:00+05:45", "2026-01-02T09:00:00+05:45"]),
+        // Samoa skipped all of 2011-12-30 (-10:00 to +14:00).
+        ("Pacific/Apia", "0 12 30 12 *", "2011-12-27T00:00:00-10:00", ["2011-12-31T00:00:00+14:00", "2012-12-30T12:00:00+14:00"]),
+        ("Pacific/Apia", "* 12 30 12 *", "2011-12-27T00:00:00-10:00", ["2012-12-30T12:00:00+14:00"]),
     ])
     func firesPerCronieRules(zone: String, expression: String, start: String, expected: [String]) throws {
         #expect(try CronTesting.next(expression, after: start, in: zone, count: expected.count) == expected)
