@@ -113,7 +113,9 @@ final class JobExecutor: @unchecked Sendable {
             }
             executing += 1
             batch.append(ready.popFirst()!)
-            let share = ready.count / (threads * 4)
+            // With a backlog (more waiting than twice the workers), take a worker's share of it
+            // in one go: fewer lock round trips and clock readings per run.
+            let share = ready.count >= 2 * threads ? ready.count / threads : 0
             while batch.count < Self.maxBatch, batch.count <= share, let next = ready.first, !next.body.isAsync {
                 batch.append(ready.popFirst()!)
             }

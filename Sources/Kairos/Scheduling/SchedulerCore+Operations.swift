@@ -291,8 +291,8 @@ extension SchedulerCore {
             lifecycle = .stopped
             waitingUntil = nil
             condition.signal()
-            for record in records {
-                if let subscription = record.extras?.subscription { subscriptions.append(subscription) }
+            for index in records.indices {
+                if let subscription = records[index].extras?.subscription { subscriptions.append(subscription) }
             }
         }
         for subscription in subscriptions { hub.unsubscribe(subscription) }

@@ -41,7 +41,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     let condition = NSCondition()
     // Guarded by `condition`. Exclusivity is not checked at run time: the lock already makes the
     // accesses exclusive, and the dynamic checks cost a fifth of the hot path.
-    @exclusivity(unchecked) var records = ContiguousArray<JobRecord>()
+    @exclusivity(unchecked) var records = JobTable()
     @exclusivity(unchecked) var freeSlots: [UInt32] = []
     @exclusivity(unchecked) var explicitIDs: [JobID: UInt32] = [:]
     @exclusivity(unchecked) var queue = JobQueue()
@@ -83,6 +83,8 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         optionsTable.append(JobOptions())
         executor.attach(self)
     }
+
+    deinit { records.deallocate() }
 
     var now: Double { clock.now.timeIntervalSinceReferenceDate }
 
