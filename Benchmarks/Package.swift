@@ -7,6 +7,8 @@ import PackageDescription
 /// and add its name here.
 let areas = [
     "CronBenchmarks",
+    "DependencyBenchmarks",
+    "PipelineBenchmarks",
 ]
 
 let package = Package(

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Suspends a task until one event with a given key is posted to an ``EventHub``.
 enum EventWait {
@@ -19,7 +18,7 @@ enum EventWait {
         as waiter: EventWaiter,
         onSubscribed: @escaping @Sendable () -> Void
     ) async throws -> JSONValue? {
-        let box = Mutex(State())
+        let box = LockedState(State())
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue?, any Error>) in
                 if box.withLock({ $0.cancelled }) {

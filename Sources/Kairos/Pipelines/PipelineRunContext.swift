@@ -1,9 +1,8 @@
 import Foundation
-import Synchronization
 
 /// The shared, mutable state of one run: where it is, what it produced, and where its events go.
 ///
-/// Sendable: every mutable field is behind `state`'s `Mutex`; the rest is immutable.
+/// Sendable: every mutable field is behind `state`'s lock; the rest is immutable.
 final class PipelineRunContext: Sendable {
     struct State {
         var status: PipelineRunStatus = .running
@@ -24,7 +23,7 @@ final class PipelineRunContext: Sendable {
     private let eventHandler: (@Sendable (PipelineEvent) -> Void)?
     private let checkpointHandler: (@Sendable (PipelineCheckpoint) async throws -> Void)?
     private let continuation: AsyncStream<PipelineEvent>.Continuation
-    private let state: Mutex<State>
+    private let state: LockedState<State>
 
     init(
         id: PipelineRunID,
@@ -51,7 +50,7 @@ final class PipelineRunContext: Sendable {
         self.eventHandler = eventHandler
         self.checkpointHandler = checkpointHandler
         self.continuation = continuation
-        self.state = Mutex(State(stageIndex: completed.count, results: completed))
+        self.state = LockedState(State(stageIndex: completed.count, results: completed))
     }
 
     var waiter: EventWaiter { EventWaiter(kind: .pipelineRun, id: id.rawValue, name: pipelineName) }

@@ -1,10 +1,9 @@
-import Synchronization
 
 /// The active runs of a pipeline (and of the pipelines derived from it by its builder calls).
 ///
-/// Sendable: the table is behind a `Mutex`.
+/// Sendable: the table is behind a lock.
 final class PipelineRunRegistry: Sendable {
-    private let runs = Mutex<[PipelineRunID: PipelineRunContext]>([:])
+    private let runs = LockedState<[PipelineRunID: PipelineRunContext]>([:])
 
     /// Adds a run; returns false if a run with that ID is active already.
     func register(_ run: PipelineRunContext) -> Bool {

@@ -1,11 +1,12 @@
 import Foundation
-import Synchronization
 
 /// A pipeline started on a trigger's dates, never overlapping itself: the handle returned by
 /// ``JobPipeline/schedule(_:input:maxRuns:)``.
 ///
 /// Semantics:
-/// - The first run is due at `trigger.nextFireDate(after:)` the time of the `schedule` call.
+/// - The first run is due at the trigger's first fire date at or after the time of the `schedule`
+///   call (an ``IntervalTrigger`` without a start is anchored then, so its first run is one
+///   interval later; a ``OnceTrigger`` date that has passed is due at once), as for scheduler jobs.
 /// - A run starts at its due date. While it is active no other run starts: fire dates that pass
 ///   while it runs are skipped (counted in ``skippedFireDates``), and the next run is due at the
 ///   first fire date after the previous due date that is not earlier than the moment the previous
@@ -71,7 +72,7 @@ public final class PipelineSchedule: Sendable {
     private let maxRuns: Int?
     private let clock: any SchedulerClock
     private let launcher: Launcher
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(pipelineName: String, trigger: any Trigger, maxRuns: Int?, clock: any SchedulerClock, launcher: Launcher) {
         self.pipelineName = pipelineName
@@ -153,8 +154,11 @@ public final class PipelineSchedule: Sendable {
     // MARK: The loop
 
     private func loop(after start: Date) async {
-        var reference = start
+        // The first run is due at the trigger's first date at or after `start`, as for scheduler
+        // jobs; a one-shot date that has passed is due at once.
         var notBefore = start
+        if let once = trigger as? OnceTrigger, once.date < start { notBefore = once.date }
+        var reference = Date(timeIntervalSinceReferenceDate: notBefore.timeIntervalSinceReferenceDate.nextDown)
         var started = 0
         while !Task.isCancelled {
             if let maxRuns, started >= maxRuns { break }
@@ -252,14 +256,14 @@ extension JobPipeline {
     /// ``PipelineSchedule`` for the exact rules).
     ///
     /// - Parameters:
-    ///   - trigger: when runs are due, e.g. an interval or cron trigger; its first fire date after
-    ///     now is the first run.
+    ///   - trigger: when runs are due, e.g. an ``IntervalTrigger`` (`every:startingAt:repeatCount:`)
+    ///     or a ``CronTrigger``; its first fire date at or after now is the first run.
     ///   - maxRuns: stop after this many runs; `nil` for no limit (the trigger decides), `0` or
     ///     less for none.
     public func schedule(_ trigger: any Trigger, input: Input, maxRuns: Int? = nil) -> PipelineSchedule {
         let pipeline = self
         let schedule = PipelineSchedule(
-            pipelineName: name, trigger: trigger, maxRuns: maxRuns, clock: clock,
+            pipelineName: name, trigger: SchedulerCore.anchor(trigger, at: clock.now), maxRuns: maxRuns, clock: clock,
             launcher: PipelineSchedule.Launcher {
                 let run = pipeline.start(input)
                 return (run.id, { run.cancel() }, { await run.outcome })

@@ -98,4 +98,28 @@ import Testing
         #expect(schedule.runs.map(\.dueDate) == [at(5), at(10)])
         #expect(schedule.status == .completed)
     }
+
+    @Test func intervalTriggerWithRepeatCountStartsRunsAtItsDates() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let starts = Recorder<Date>()
+        let pipeline = JobPipeline(name: "interval", clock: clock).step("record") { _, context in starts.append(context.clock.now) }
+        let trigger = try IntervalTrigger(every: .seconds(30), startingAt: at(60), repeatCount: 3)
+        let schedule = pipeline.schedule(trigger)
+        #expect(schedule.nextFireDate == at(60) || schedule.runs.isEmpty)
+        for time in [60.0, 90, 120] {
+            await clock.advance(to: at(time), whenSleeping: 1)
+            await eventually { starts.count == Int((time - 30) / 30) }
+        }
+        await schedule.waitUntilFinished()
+        #expect(starts.all == [at(60), at(90), at(120)])
+        #expect(schedule.status == .completed)
+    }
+
+    @Test func oneShotDateInThePastStartsAtOnce() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let pipeline = JobPipeline(name: "late", clock: clock).step("run") { _, _ in }
+        let schedule = pipeline.schedule(OnceTrigger(at: pipelineEpoch.addingTimeInterval(-60)))
+        await schedule.waitUntilFinished()
+        #expect(schedule.runs.map(\.dueDate) == [pipelineEpoch.addingTimeInterval(-60)])
+    }
 }

@@ -1,11 +1,10 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Kairos
 
 /// A thread-safe list that job bodies append to.
 final class Recorder<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
+    private let items = LockedState<[Element]>([])
     func append(_ item: Element) { items.withLock { $0.append(item) } }
     var all: [Element] { items.withLock { $0 } }
     var count: Int { items.withLock { $0.count } }
@@ -13,7 +12,7 @@ final class Recorder<Element: Sendable>: Sendable {
 
 /// A thread-safe counter that also tracks the highest value it reached.
 final class Gauge: Sendable {
-    private let state = Mutex((current: 0, peak: 0))
+    private let state = LockedState((current: 0, peak: 0))
     func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
     func leave() { state.withLock { $0.current -= 1 } }
     var peak: Int { state.withLock { $0.peak } }
