@@ -9,6 +9,7 @@ let areas = [
     "CronBenchmarks",
     "DependencyBenchmarks",
     "PipelineBenchmarks",
+    "PersistenceBenchmarks",
 ]
 
 let package = Package(

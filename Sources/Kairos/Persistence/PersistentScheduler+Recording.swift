@@ -112,6 +112,10 @@ extension PersistentScheduler {
 
     /// Puts persisted jobs back into the scheduler, or into ``unrestoredJobs``.
     func restore(_ jobs: [PersistedJob]) {
+        // Jobs often share a schedule: rebuild each distinct trigger and options value once
+        // (a cron trigger parses its expression and looks up its time zone).
+        var triggers: [JSONValue: any Trigger] = [:]
+        var optionValues: [JSONValue: JobOptions] = [:]
         for job in jobs {
             let registered = state.withLock { $0.functions[job.function] != nil }
             guard registered else {
@@ -121,8 +125,18 @@ extension PersistentScheduler {
             let trigger: any Trigger
             var options: JobOptions
             do {
-                trigger = try SchedulerValueCoding.trigger(job.trigger).makeTrigger()
-                options = try SchedulerValueCoding.options(job.options)
+                if let cached = triggers[job.trigger] {
+                    trigger = cached
+                } else {
+                    trigger = try SchedulerValueCoding.trigger(job.trigger).makeTrigger()
+                    triggers[job.trigger] = trigger
+                }
+                if let cached = optionValues[job.options] {
+                    options = cached
+                } else {
+                    options = try SchedulerValueCoding.options(job.options)
+                    optionValues[job.options] = options
+                }
             } catch {
                 unrestorable(job, .invalid("\(error)"))
                 continue
