@@ -1,0 +1,222 @@
+import Foundation
+
+/// Receives what the executor does with runs; implemented by the scheduler core.
+protocol RunSink: AnyObject, Sendable {
+    /// A run is about to execute (at `start`, on the scheduler's clock).
+    func runStarting(_ run: JobRun, at start: Double)
+    /// Runs finished; called in batches by worker threads, singly by async tasks.
+    func runsFinished(_ completed: [CompletedRun])
+}
+
+/// The bounded, OperationQueue-style executor: a ready queue ordered by start date then
+/// priority, at most `limit` runs executing at once, synchronous bodies on a small pool of worker
+/// threads (created on demand, at most `limit`), async bodies as tasks.
+///
+/// Submitting never blocks: it enqueues and wakes a worker. When the backlog is long compared
+/// with the number of workers, a worker takes several synchronous runs at once and reports them
+/// in one batch, which keeps the scheduler's lock out of the per-run path.
+///
+/// `@unchecked Sendable`: every mutable property is guarded by `condition`; `sink` is written
+/// under it too and read by workers holding it or after a lock/unlock pair.
+final class JobExecutor: @unchecked Sendable {
+    private let condition = NSCondition()
+    @exclusivity(unchecked) private var ready = RunQueue()
+    @exclusivity(unchecked) private var executing = 0
+    @exclusivity(unchecked) private var threads = 0
+    @exclusivity(unchecked) private var idle = 0
+    /// Idle workers signalled and not yet awake: no second signal is sent for the same work.
+    @exclusivity(unchecked) private var wakeups = 0
+    @exclusivity(unchecked) private var shuttingDown = false
+    private let limit: Int
+    private let clock: any SchedulerClock
+    @exclusivity(unchecked) private var sink: (any RunSink)?
+
+    /// The most synchronous runs a worker takes in one go.
+    private static let maxBatch = 64
+
+    init(limit: Int, clock: any SchedulerClock) {
+        self.limit = limit
+        self.clock = clock
+    }
+
+    func attach(_ sink: any RunSink) {
+        condition.lock()
+        self.sink = sink
+        condition.unlock()
+    }
+
+    /// Runs waiting for a slot, and runs executing.
+    var counts: (ready: Int, executing: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (ready.count, executing)
+    }
+
+    /// Enqueues runs and starts what the limit allows.
+    func submit<Runs: Sequence<JobRun>>(_ runs: Runs) {
+        var launch: [JobRun] = []
+        condition.lock()
+        for run in runs { ready.push(run) }
+        dispatchLocked(into: &launch)
+        condition.unlock()
+        for run in launch { launchAsync(run) }
+    }
+
+    /// Asks the workers to exit once the ready queue is empty, and drops the sink when the last
+    /// one is gone.
+    func shutdown() {
+        condition.lock()
+        shuttingDown = true
+        if threads == 0 && executing == 0 { sink = nil }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Starts async runs at the head of the queue and wakes (or creates) a worker for a
+    /// synchronous one. Caller holds `condition`.
+    private func dispatchLocked(into launch: inout [JobRun]) {
+        takeAsyncHeadsLocked(into: &launch)
+        guard executing < limit, let head = ready.first, !head.body.isAsync else { return }
+        if idle > wakeups {
+            wakeups += 1
+            condition.signal()
+        } else if idle == 0, threads < limit {
+            threads += 1
+            let thread = Thread { [self] in workerMain() }
+            thread.name = "Kairos worker"
+            thread.start()
+        }
+    }
+
+    /// Takes the async runs at the head of the queue that the limit allows. Caller holds
+    /// `condition`.
+    private func takeAsyncHeadsLocked(into launch: inout [JobRun]) {
+        while executing < limit, let head = ready.first, head.body.isAsync {
+            _ = ready.popFirst()
+            executing += 1
+            launch.append(head)
+        }
+    }
+
+    private func workerMain() {
+        var batch: [JobRun] = []
+        var results: [CompletedRun] = []
+        var launch: [JobRun] = []
+        condition.lock()
+        work: while true {
+            while !(executing < limit && ready.first.map({ !$0.body.isAsync }) == true) {
+                if shuttingDown && ready.isEmpty { break work }
+                idle += 1
+                condition.wait()
+                idle -= 1
+                if wakeups > 0 { wakeups -= 1 }
+            }
+            executing += 1
+            batch.append(ready.popFirst()!)
+            // With a backlog (more waiting than twice the workers), take a worker's share of it
+            // in one go: fewer lock round trips and clock readings per run.
+            let share = ready.count >= 2 * threads ? ready.count / threads : 0
+            while batch.count < Self.maxBatch, batch.count <= share, let next = ready.first, !next.body.isAsync {
+                batch.append(ready.popFirst()!)
+            }
+            dispatchLocked(into: &launch)
+            let sink = self.sink
+            condition.unlock()
+            for run in launch { launchAsync(run) }
+            launch.removeAll(keepingCapacity: true)
+            // One clock reading per run: a run starts when the one before it in the batch ended.
+            var start = clock.now.timeIntervalSinceReferenceDate
+            for run in batch {
+                let completed = execute(run, sink: sink, start: start)
+                results.append(completed)
+                start = completed.end
+            }
+            batch.removeAll(keepingCapacity: true)
+            sink?.runsFinished(results)
+            results.removeAll(keepingCapacity: true)
+            condition.lock()
+            executing -= 1
+            takeAsyncHeadsLocked(into: &launch)
+            if !launch.isEmpty {
+                condition.unlock()
+                for run in launch { launchAsync(run) }
+                launch.removeAll(keepingCapacity: true)
+                condition.lock()
+            }
+        }
+        threads -= 1
+        if threads == 0 && executing == 0 { sink = nil }
+        condition.unlock()
+    }
+
+    private func execute(_ run: JobRun, sink: (any RunSink)?, start: Double) -> CompletedRun {
+        if run.isCancelled {
+            return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: start, end: start)
+        }
+        sink?.runStarting(run, at: start)
+        let outcome: RunOutcome
+        do {
+            outcome = .success(try run.body.invokeSync(JobContext(run: run)))
+        } catch {
+            outcome = Self.outcome(of: error, run: run)
+        }
+        let end = clock.now.timeIntervalSinceReferenceDate
+        return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : outcome, start: start, end: end)
+    }
+
+    private func launchAsync(_ run: JobRun) {
+        let task = Task { [self] in
+            let sink = currentSink()
+            let start = clock.now.timeIntervalSinceReferenceDate
+            var outcome: RunOutcome = run.isTimedOut ? .timedOut : .cancelled
+            var end = start
+            if !run.isCancelled {
+                sink?.runStarting(run, at: start)
+                do {
+                    outcome = .success(try await run.body.invoke(JobContext(run: run)))
+                } catch {
+                    outcome = Self.outcome(of: error, run: run)
+                }
+                end = clock.now.timeIntervalSinceReferenceDate
+                if run.isTimedOut { outcome = .timedOut }
+            }
+            sink?.runsFinished([CompletedRun(run: run, outcome: outcome, start: start, end: end)])
+            asyncRunEnded()
+        }
+        condition.lock()
+        run.task = task
+        condition.unlock()
+        if run.isCancelled { task.cancel() }
+    }
+
+    /// Cancels a run: marks it, and cancels its task if it has one (async runs).
+    func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
+        guard run.markCancelled(reason) else { return }
+        condition.lock()
+        let task = run.task
+        condition.unlock()
+        task?.cancel()
+    }
+
+    private func currentSink() -> (any RunSink)? {
+        condition.lock()
+        defer { condition.unlock() }
+        return sink
+    }
+
+    private func asyncRunEnded() {
+        var launch: [JobRun] = []
+        condition.lock()
+        executing -= 1
+        dispatchLocked(into: &launch)
+        if threads == 0 && executing == 0 && shuttingDown && ready.isEmpty { sink = nil }
+        condition.unlock()
+        for run in launch { launchAsync(run) }
+    }
+
+    private static func outcome(of error: any Error, run: JobRun) -> RunOutcome {
+        if run.isTimedOut { return .timedOut }
+        if error is CancellationError, run.isCancelled { return .cancelled }
+        return .failure(error)
+    }
+}

@@ -1,0 +1,50 @@
+/// What happens to due dates that passed without the job firing: while the scheduler was stopped
+/// or paused, while the job was paused, or while the process was down (`PersistentScheduler`).
+///
+/// A due date is *missed* when the scheduler reaches it more than
+/// ``Scheduler/Configuration/misfireThreshold`` late. Missed due dates older than the catch-up
+/// window are dropped; of those inside it, ``mode`` decides which run. Every missed due date that
+/// does not run is counted in ``JobCounters/missed`` and reported with a ``SchedulerEvent/Kind/missed``
+/// event.
+///
+/// ```swift
+/// // Run the latest missed fire of the last hour; drop the rest.
+/// let options = JobOptions(misfire: MisfirePolicy(catchUpWindow: .seconds(3600), mode: .runLatest))
+/// ```
+public struct MisfirePolicy: Sendable, Hashable, Codable {
+    /// Which missed due dates inside the catch-up window run.
+    public enum Mode: String, Sendable, Hashable, Codable {
+        /// Run once, for the latest missed due date (the default).
+        case runLatest
+        /// Run once, for the earliest missed due date inside the window.
+        case runEarliest
+        /// Run once for every missed due date inside the window, oldest first, one after another.
+        case runAll
+    }
+
+    /// How far back missed due dates may still run, in seconds; `nil` is unlimited. Zero means
+    /// "skip to the next due date": no missed due date runs.
+    public var catchUpWindow: Double?
+    /// Which missed due dates inside the window run.
+    public var mode: Mode
+
+    /// Creates a misfire policy.
+    ///
+    /// - Parameters:
+    ///   - catchUpWindow: how far back (from the moment the scheduler handles the misfire) missed
+    ///     due dates may still run; `nil` for no limit. Negative values count as zero.
+    ///   - mode: which of them run.
+    public init(catchUpWindow: Duration? = nil, mode: Mode = .runLatest) {
+        self.catchUpWindow = catchUpWindow.map { max(0, $0.timeInterval) }
+        self.mode = mode
+    }
+
+    /// Run the latest missed due date once, however old (the default).
+    public static let runLatest = MisfirePolicy(mode: .runLatest)
+    /// Run the earliest missed due date once, however old.
+    public static let runEarliest = MisfirePolicy(mode: .runEarliest)
+    /// Run every missed due date, however old.
+    public static let runAll = MisfirePolicy(mode: .runAll)
+    /// Run no missed due date: skip to the next one.
+    public static let skip = MisfirePolicy(catchUpWindow: .zero)
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+extension Scheduler {
+    /// How a scheduler runs; every property has a default, so `Configuration()` is a working
+    /// production setup.
+    public struct Configuration: Sendable {
+        /// The most runs executing at once (sync and async bodies together); runs beyond it wait
+        /// in the ready queue, ordered by due date then priority. At least 1. Synchronous bodies
+        /// run on a pool of at most this many worker threads, created as needed.
+        public var maxConcurrentJobs: Int
+        /// The source of time; tests pass a ``ManualClock``.
+        public var clock: any SchedulerClock
+        /// Where ``Scheduler/post(event:payload:)`` delivers events; share one hub between a
+        /// scheduler and pipelines so one post reaches both.
+        public var eventHub: EventHub
+        /// The overlap policy of jobs scheduled without one.
+        public var defaultOverlap: OverlapPolicy
+        /// The misfire policy of jobs scheduled without one.
+        public var defaultMisfire: MisfirePolicy
+        /// How late (in seconds) a due date may be reached and still count as on time; later, it
+        /// is *missed* and the misfire policy applies. Default 1 s.
+        public var misfireThreshold: TimeInterval
+        /// How many finished (completed, failed or cancelled) jobs stay queryable with
+        /// ``Scheduler/job(_:)``; older ones are forgotten and their memory reused. Default 10,000.
+        public var finishedJobRetention: Int
+        /// How many events each ``Scheduler/events`` stream buffers for a slow consumer; beyond it
+        /// the oldest are dropped. Default 10,000.
+        public var eventBufferSize: Int
+
+        /// Creates a configuration; see each property.
+        public init(
+            maxConcurrentJobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+            clock: any SchedulerClock = SystemClock.shared,
+            eventHub: EventHub = EventHub(),
+            defaultOverlap: OverlapPolicy = .skip,
+            defaultMisfire: MisfirePolicy = .runLatest,
+            misfireThreshold: TimeInterval = 1,
+            finishedJobRetention: Int = 10_000,
+            eventBufferSize: Int = 10_000
+        ) {
+            self.maxConcurrentJobs = max(1, maxConcurrentJobs)
+            self.clock = clock
+            self.eventHub = eventHub
+            self.defaultOverlap = defaultOverlap
+            self.defaultMisfire = defaultMisfire
+            self.misfireThreshold = max(0, misfireThreshold)
+            self.finishedJobRetention = max(0, finishedJobRetention)
+            self.eventBufferSize = max(1, eventBufferSize)
+        }
+    }
+}

@@ -1,0 +1,435 @@
+import Foundation
+
+extension SchedulerCore {
+    /// The most due dates one catch-up enumerates for a trigger without arithmetic catch-up; beyond
+    /// it the remaining missed dates are skipped without being counted.
+    static let catchUpEnumerationLimit = 1_000_000
+
+    // MARK: - The scheduler thread
+
+    func startThreadLocked() {
+        guard !threadAlive else { return }
+        threadAlive = true
+        let thread = Thread { [self] in threadMain() }
+        thread.name = "Kairos scheduler"
+        thread.qualityOfService = .userInteractive
+        thread.start()
+    }
+
+    /// Queues the job in `slot` to fire at `fireDate`: in the due list if that has come already
+    /// (the clock is read only for dates near the latest reading), else in the heap, waking the
+    /// scheduler thread if the job became the head and the thread waits for a later date.
+    func enqueueLocked(_ slot: UInt32, at fireDate: Double) {
+        let index = Int(slot)
+        if records[index].flags.contains(.inDueList) { removeFromDueListLocked(slot) }
+        if fireDate <= recentNow + 1 {
+            recentNow = max(recentNow, now)
+            if fireDate <= recentNow {
+                queue.remove(slot: slot)
+                records[index].flags.insert(.inDueList)
+                dueList.append(slot)
+                if dueList.count - dueHead == 1 { wakeThreadLocked(for: -.infinity) }
+                return
+            }
+        }
+        if queue.insert(slot: slot, date: fireDate, priority: priorityLocked(slot: slot)) {
+            wakeThreadLocked(for: fireDate)
+        }
+    }
+
+    /// Takes the job in `slot` out of the heap or the due list.
+    func unqueueLocked(_ slot: UInt32) {
+        if records[Int(slot)].flags.contains(.inDueList) {
+            removeFromDueListLocked(slot)
+        } else {
+            queue.remove(slot: slot)
+        }
+    }
+
+    /// O(length of the due list), which the scheduler thread keeps short; only a job changed
+    /// within moments of being queued already due pays it.
+    private func removeFromDueListLocked(_ slot: UInt32) {
+        records[Int(slot)].flags.remove(.inDueList)
+        if let position = dueList[dueHead...].firstIndex(of: slot) { dueList.remove(at: position) }
+    }
+
+    /// Wakes the scheduler thread if it waits past `date`.
+    func wakeThreadLocked(for date: Double) {
+        guard let waiting = waitingUntil, date < waiting else { return }
+        waitingUntil = nil
+        condition.signal()
+    }
+
+    private func threadMain() {
+        TimerSlack.minimize()
+        condition.lock()
+        while lifecycle == .running {
+            let now = self.now
+            if !paused { fireDueLocked(now: now, effects: &threadEffects) }
+            expireTimeoutsLocked(now: now, effects: &threadEffects)
+            wakeProgressWaitersLocked(&threadEffects)
+            if !threadEffects.isEmpty {
+                var effects = threadEffects
+                threadEffects = Effects()
+                condition.unlock()
+                perform(&effects)
+                condition.lock()
+                threadEffects = effects
+                continue
+            }
+            var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)
+            if let first = timeouts.first { deadline = min(deadline, first.deadline) }
+            waitingUntil = deadline
+            clock.wait(on: condition, until: deadline.isFinite ? Date(timeIntervalSinceReferenceDate: deadline) : nil)
+            waitingUntil = nil
+        }
+        threadAlive = false
+        condition.unlock()
+    }
+
+    /// Pops every job due at `now` and fires it.
+    func fireDueLocked(now: Double, effects: inout Effects) {
+        recentNow = max(recentNow, now)
+        while true {
+            if dueHead < dueList.count {
+                let slot = dueList[dueHead]
+                dueHead += 1
+                records[Int(slot)].flags.remove(.inDueList)
+                let due = records[Int(slot)].nextDue
+                fireLocked(slot: slot, fireDate: due + jitterLocked(slot: slot, due: due), now: now, effects: &effects)
+            } else if let entry = queue.popMin(dueAtOrBefore: now) {
+                fireLocked(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
+            } else {
+                break
+            }
+        }
+        dueList.removeAll(keepingCapacity: dueList.count < 65_536)
+        dueHead = 0
+    }
+
+    /// Fires the queued job in `slot` (already removed from the queue).
+    private func fireLocked(slot: UInt32, fireDate: Double, now: Double, effects: inout Effects) {
+        let index = Int(slot)
+        guard records[index].state == .pending else { return }
+        let due = records[index].nextDue
+        if now - fireDate > threshold {
+            catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
+            return
+        }
+        let next = records[index].trigger.nextDue(after: due)
+        fireOrOverlapLocked(slot: slot, due: due, payload: nil, effects: &effects)
+        queueNextLocked(slot: slot, next: next, effects: &effects)
+    }
+
+    /// Queues the job at its next due date, or marks its trigger exhausted.
+    func queueNextLocked(slot: UInt32, next: Double?, effects: inout Effects) {
+        let index = Int(slot)
+        if let next, !records[index].flags.contains(.exhausted), records[index].state == .pending || records[index].state == .paused {
+            records[index].nextDue = next
+            if records[index].state == .pending {
+                enqueueLocked(slot, at: next + jitterLocked(slot: slot, due: next))
+            }
+        } else {
+            records[index].nextDue = .nan
+            unqueueLocked(slot)
+            if !records[index].trigger.isUntimed { records[index].flags.insert(.exhausted) }
+            finishIfDoneLocked(slot: slot, effects: &effects)
+        }
+    }
+
+    func jitterLocked(slot: UInt32, due: Double) -> Double {
+        let maxJitter = records[Int(slot)].trigger.jitter
+        guard maxJitter > 0 else { return 0 }
+        return JitteredTrigger.delay(for: records[Int(slot)].id, dueDate: Date(timeIntervalSinceReferenceDate: due), maxJitter: maxJitter)
+    }
+
+    // MARK: - Misfires
+
+    /// Handles due dates reached more than the threshold late: drops those older than the
+    /// catch-up window, runs those inside it per the misfire mode, queues the next future one.
+    private func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
+        let index = Int(slot)
+        let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
+        let cutoff = policy.catchUpWindow.map { now - $0 } ?? -.infinity
+        let trigger = records[index].trigger
+        var total = 0
+        var selected: [Double] = []
+        var next: Double?
+        if let interval = trigger.interval, let startDate = interval.start {
+            let start = startDate.timeIntervalSinceReferenceDate
+            let first = ((firstMissed - start) / interval.interval).rounded()
+            let last = interval.lastIndex(atOrBefore: Date(timeIntervalSinceReferenceDate: now)) ?? first
+            total = Int(max(0, last - first + 1))
+            var firstInWindow = max(first, ((cutoff - start) / interval.interval).rounded(.up))
+            if firstInWindow > first, interval.date(ofIndex: firstInWindow - 1).timeIntervalSinceReferenceDate >= cutoff { firstInWindow -= 1 }
+            if firstInWindow <= last {
+                switch policy.mode {
+                case .runLatest: selected = [interval.date(ofIndex: last).timeIntervalSinceReferenceDate]
+                case .runEarliest: selected = [interval.date(ofIndex: firstInWindow).timeIntervalSinceReferenceDate]
+                case .runAll:
+                    var i = firstInWindow
+                    while i <= last, selected.count < Self.catchUpEnumerationLimit {
+                        selected.append(interval.date(ofIndex: i).timeIntervalSinceReferenceDate)
+                        i += 1
+                    }
+                }
+            }
+            next = interval.nextFireDate(after: interval.date(ofIndex: last))?.timeIntervalSinceReferenceDate
+            if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
+        } else {
+            var due: Double? = firstMissed
+            while let current = due, current <= now, total < Self.catchUpEnumerationLimit {
+                total += 1
+                if current >= cutoff {
+                    switch policy.mode {
+                    case .runLatest: selected = [current]
+                    case .runEarliest: if selected.isEmpty { selected = [current] }
+                    case .runAll: selected.append(current)
+                    }
+                }
+                due = trigger.nextDue(after: current)
+            }
+            next = due
+            if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
+        }
+        let dropped = total - selected.count
+        if dropped > 0 {
+            records[index].extrasCreatingIfNeeded().counters.missed += dropped
+            totals.missed += dropped
+            noteLocked(.missed, slot: slot, due: firstMissed, count: dropped, effects: &effects)
+        }
+        for (position, due) in selected.enumerated() {
+            if position == 0 {
+                fireOrOverlapLocked(slot: slot, due: due, payload: nil, effects: &effects)
+            } else {
+                bufferLocked(slot: slot, due: due, payload: nil)
+            }
+        }
+        queueNextLocked(slot: slot, next: next, effects: &effects)
+    }
+
+    // MARK: - Overlap
+
+    /// Starts a run for `due` unless a run is going, in which case the overlap policy decides.
+    func fireOrOverlapLocked(slot: UInt32, due: Double, payload: JSONValue?, effects: inout Effects) {
+        let index = Int(slot)
+        if maxRunsReachedLocked(slot: slot) { return }
+        if records[index].active == 0 {
+            startRunLocked(slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
+                           attempt: 1, completion: nil, effects: &effects)
+            return
+        }
+        guard records[index].active < UInt16.max else {
+            countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
+            return
+        }
+        let policy = optionsTable[Int(records[index].optionsIndex)].overlap ?? configuration.defaultOverlap
+        switch policy {
+        case .skip:
+            countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
+        case .allowAll(let limit):
+            if Int(records[index].active) < limit {
+                startRunLocked(slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
+                               attempt: 1, completion: nil, effects: &effects)
+            } else {
+                countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
+            }
+        case .bufferOne:
+            replaceBufferLocked(slot: slot, due: due, payload: payload, effects: &effects)
+        case .bufferAll(let limit):
+            let extras = records[index].extrasCreatingIfNeeded()
+            if extras.bufferedCount < limit {
+                extras.buffered.append((due, payload))
+            } else {
+                extras.counters.bufferDropped += 1
+                totals.bufferDropped += 1
+                noteLocked(.bufferDropped, slot: slot, due: due, effects: &effects)
+            }
+        case .cancelOther:
+            cancelActiveRunsLocked(slot: slot, reason: .cancelled, effects: &effects)
+            replaceBufferLocked(slot: slot, due: due, payload: payload, effects: &effects)
+        }
+    }
+
+    private func countOverlapSkipLocked(slot: UInt32, due: Double, effects: inout Effects) {
+        records[Int(slot)].extrasCreatingIfNeeded().counters.overlapSkipped += 1
+        totals.overlapSkipped += 1
+        noteLocked(.overlapSkipped, slot: slot, due: due, effects: &effects)
+    }
+
+    private func replaceBufferLocked(slot: UInt32, due: Double, payload: JSONValue?, effects: inout Effects) {
+        let extras = records[Int(slot)].extrasCreatingIfNeeded()
+        let dropped = extras.bufferedCount
+        if dropped > 0 {
+            extras.clearBuffer()
+            extras.counters.bufferDropped += dropped
+            totals.bufferDropped += dropped
+            noteLocked(.bufferDropped, slot: slot, due: due, count: dropped, effects: &effects)
+        }
+        extras.buffered.append((due, payload))
+    }
+
+    /// Queues a fire behind the current run, whatever the overlap policy (misfire `runAll`).
+    private func bufferLocked(slot: UInt32, due: Double, payload: JSONValue?) {
+        records[Int(slot)].extrasCreatingIfNeeded().buffered.append((due, payload))
+    }
+
+    func cancelActiveRunsLocked(slot: UInt32, reason: JobRun.Cancellation, effects: inout Effects) {
+        let index = Int(slot)
+        if let run = records[index].activeRun { effects.cancels.append((run, reason)) }
+        if let extras = records[index].extras {
+            for run in extras.otherActive { effects.cancels.append((run, reason)) }
+        }
+    }
+
+    // MARK: - Runs
+
+    /// Creates a run and hands it to the effects for the executor.
+    @discardableResult
+    func startRunLocked(slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
+                        completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects) -> JobRun {
+        let index = Int(slot)
+        records[index].active += 1
+        records[index].lastDue = due
+        activeRuns += 1
+        runSequence &+= 1
+        let options = optionsTable[Int(records[index].optionsIndex)]
+        let run = JobRun(
+            jobID: records[index].id, slot: slot, name: records[index].name, dueDate: Date(timeIntervalSinceReferenceDate: due),
+            startAfter: startAfter, priority: Int32(clamping: options.priority), sequence: runSequence, attempt: attempt,
+            payload: payload, body: records[index].body, timeout: options.timeout?.timeInterval, completion: completion)
+        if records[index].activeRun == nil {
+            records[index].activeRun = run
+        } else {
+            records[index].extrasCreatingIfNeeded().otherActive.append(run)
+        }
+        if let maxRuns = options.maxRuns, records[index].fired >= maxRuns {
+            records[index].flags.insert(.exhausted)
+            records[index].nextDue = .nan
+            unqueueLocked(slot)
+        }
+        effects.runs.append(run)
+        noteLocked(.fired, slot: slot, due: due, effects: &effects)
+        return run
+    }
+
+    func priorityLocked(slot: UInt32) -> Int32 {
+        Int32(clamping: optionsTable[Int(records[Int(slot)].optionsIndex)].priority)
+    }
+
+    func maxRunsReachedLocked(slot: UInt32) -> Bool {
+        guard let maxRuns = optionsTable[Int(records[Int(slot)].optionsIndex)].maxRuns else { return false }
+        return records[Int(slot)].fired >= maxRuns
+    }
+
+    /// Marks the job finished if nothing more will ever run.
+    func finishIfDoneLocked(slot: UInt32, effects: inout Effects) {
+        let index = Int(slot)
+        let state = records[index].state
+        guard records[index].flags.contains(.exhausted), records[index].active == 0,
+              (records[index].extras?.bufferedCount ?? 0) == 0, state == .pending || state == .paused else { return }
+        if state == .paused { pausedCount -= 1 }
+        records[index].state = records[index].flags.contains(.lastFailed) ? .failed : .completed
+        noteLocked(.completed, slot: slot, effects: &effects)
+        retainFinishedLocked(slot, effects: &effects)
+    }
+
+    // MARK: - RunSink
+
+    func runStarting(_ run: JobRun, at start: Double) {
+        if let timeout = run.timeout {
+            condition.lock()
+            let deadline = start + timeout
+            timeouts.insert(TimeoutEntry(deadline: deadline, run: run))
+            wakeThreadLocked(for: deadline)
+            condition.unlock()
+        }
+        if bus.isListening {
+            bus.emit([SchedulerEvent(kind: .started, jobID: run.jobID, jobName: run.name, dueDate: run.dueDate,
+                                     date: Date(timeIntervalSinceReferenceDate: start))])
+        }
+    }
+
+    func runsFinished(_ completed: [CompletedRun]) {
+        var effects = Effects()
+        condition.lock()
+        for run in completed { finishRunLocked(run, effects: &effects) }
+        wakeProgressWaitersLocked(&effects)
+        condition.unlock()
+        perform(&effects)
+    }
+
+    private func finishRunLocked(_ completed: CompletedRun, effects: inout Effects) {
+        let run = completed.run
+        let slot = run.slot
+        let index = Int(slot)
+        guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
+            activeRuns -= 1
+            if let completion = run.completion { effects.completions.append((completion, completed.outcome)) }
+            return
+        }
+        records[index].active -= 1
+        activeRuns -= 1
+        if records[index].activeRun === run {
+            records[index].activeRun = nil
+        } else if let extras = records[index].extras, let position = extras.otherActive.firstIndex(where: { $0 === run }) {
+            extras.otherActive.remove(at: position)
+        }
+        if records[index].activeRun == nil, let extras = records[index].extras, !extras.otherActive.isEmpty {
+            records[index].activeRun = extras.otherActive.removeFirst()
+        }
+        records[index].runs += 1
+        totals.runs += 1
+        records[index].lastStartOffset = Float(completed.start - records[index].lastDue)
+        records[index].lastDuration = Float(completed.end - completed.start)
+        let kind: SchedulerEvent.Kind
+        switch completed.outcome {
+        case .success:
+            kind = .succeeded
+            records[index].flags.remove(.lastFailed)
+            if run.body.returnsVoid {
+                records[index].flags.insert(.lastVoid)
+                records[index].extras?.lastOutcome = nil
+            } else {
+                records[index].flags.remove(.lastVoid)
+                records[index].extrasCreatingIfNeeded().lastOutcome = completed.outcome
+            }
+        case .failure, .timedOut, .cancelled:
+            let timedOut = if case .timedOut = completed.outcome { true } else { false }
+            let failed = if case .failure = completed.outcome { true } else { false }
+            kind = timedOut ? .timedOut : failed ? .failed : .runCancelled
+            records[index].flags.remove(.lastVoid)
+            if failed || timedOut { records[index].flags.insert(.lastFailed) } else { records[index].flags.remove(.lastFailed) }
+            let extras = records[index].extrasCreatingIfNeeded()
+            extras.lastOutcome = completed.outcome
+            if failed { extras.counters.failures += 1; totals.failures += 1 }
+            if timedOut { extras.counters.timeouts += 1; totals.timeouts += 1 }
+        }
+        noteLocked(kind, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: completed.outcome,
+                   duration: completed.end - completed.start, effects: &effects)
+        if let completion = run.completion { effects.completions.append((completion, completed.outcome)) }
+        let state = records[index].state
+        if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
+           let buffered = extras.popBuffered() {
+            if maxRunsReachedLocked(slot: slot) {
+                extras.clearBuffer()
+            } else {
+                startRunLocked(slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
+                               attempt: 1, completion: nil, effects: &effects)
+            }
+        }
+        finishIfDoneLocked(slot: slot, effects: &effects)
+        if records[index].flags.contains(.forgetWhenIdle), records[index].active == 0 {
+            freeSlotLocked(slot, effects: &effects)
+        }
+    }
+
+    // MARK: - Timeouts
+
+    private func expireTimeoutsLocked(now: Double, effects: inout Effects) {
+        while let first = timeouts.first, first.deadline <= now {
+            _ = timeouts.popFirst()
+            effects.cancels.append((first.run, .timedOut))
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// Scheduler-wide figures, from ``Scheduler/stats``.
+public struct SchedulerStats: Sendable, Hashable {
+    /// Jobs known to the scheduler, finished ones still retained included.
+    public var jobs: Int
+    /// Jobs waiting in the queue for a due date.
+    public var queuedJobs: Int
+    /// Jobs that are paused.
+    public var pausedJobs: Int
+    /// Runs fired and not finished.
+    public var activeRuns: Int
+    /// Runs executing now (the rest of ``activeRuns`` wait for a free executor slot).
+    public var executingRuns: Int
+    /// Totals over all jobs since the scheduler was created (finished runs, failures, ...).
+    public var totals: JobCounters
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Fires on the dates of a cron expression, in a time zone.
+///
+/// ```swift
+/// let trigger = CronTrigger(try CronExpression("0 9 * * mon-fri"), timeZone: TimeZone(identifier: "Europe/Paris")!)
+/// ```
+///
+/// Dates follow ``CronExpression/nextDate(after:in:)``, including its daylight-saving rules (a
+/// fixed-time expression whose time is skipped fires at the transition; one whose time is
+/// repeated fires once). `start` and `end` bound the dates, both inclusive.
+///
+/// - Complexity: ``nextFireDate(after:)`` is one cron jump (bounded, well under a microsecond
+///   typically).
+public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
+    /// The schedule.
+    public var expression: CronExpression
+    /// The time zone the expression's fields are read in.
+    public var timeZone: TimeZone
+    /// No date before this instant, if set.
+    public var start: Date?
+    /// No date after this instant, if set.
+    public var end: Date?
+
+    /// Creates a cron trigger.
+    ///
+    /// - Parameters:
+    ///   - expression: the schedule.
+    ///   - timeZone: the zone of the expression's wall-clock fields; the process's current zone if
+    ///     omitted.
+    ///   - start: the earliest date it may fire (inclusive).
+    ///   - end: the latest date it may fire (inclusive).
+    public init(_ expression: CronExpression, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) {
+        self.expression = expression
+        self.timeZone = timeZone
+        self.start = start
+        self.end = end
+    }
+
+    /// Parses `text` and creates a cron trigger; see ``init(_:timeZone:startingAt:until:)``.
+    ///
+    /// - Throws: ``CronParseError`` naming the field, token and position that are wrong.
+    public init(_ text: String, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) throws(CronParseError) {
+        self.init(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
+    }
+
+    /// The first date of the expression strictly after `after` and not before `start`, or `nil`
+    /// past `end` (or if the expression has no further date).
+    public func nextFireDate(after: Date) -> Date? {
+        var from = after
+        if let start, from < start { from = start.addingTimeInterval(-0.000_001) }
+        guard let next = expression.nextDate(after: from, in: timeZone) else { return nil }
+        if let end, next > end { return nil }
+        return next
+    }
+
+    var triggerDescription: TriggerDescription {
+        .cron(expression: expression.description, timeZone: timeZone.identifier, start: start, end: end)
+    }
+}
+
+extension TriggerDescription {
+    static func makeCronTrigger(_ text: String, _ zone: String, _ start: Date?, _ end: Date?) throws(TriggerError) -> any Trigger {
+        guard let timeZone = TimeZone(identifier: zone) else {
+            throw TriggerError(parameter: "timeZone", reason: "unknown time zone identifier '\(zone)'")
+        }
+        do {
+            return CronTrigger(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
+        } catch {
+            throw TriggerError(parameter: "expression", reason: error.description)
+        }
+    }
+}

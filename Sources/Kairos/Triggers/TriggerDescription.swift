@@ -1,0 +1,78 @@
+import Foundation
+
+/// A built-in trigger as plain data: what `PersistentScheduler` stores, and what
+/// ``Scheduler/job(_:)`` reports.
+///
+/// Only the triggers that ship with Kairos can be described: a custom ``Trigger`` has no
+/// description (``init(_:)`` returns `nil`), so a job that uses one cannot be persisted.
+///
+/// ```swift
+/// let stored = TriggerDescription(try IntervalTrigger(every: .seconds(60), startingAt: start))!
+/// let data = try JSONEncoder().encode(stored)
+/// let trigger = try JSONDecoder().decode(TriggerDescription.self, from: data).makeTrigger()
+/// ```
+///
+/// Intervals and jitter are stored in seconds; time zones as IANA identifiers.
+public indirect enum TriggerDescription: Sendable, Hashable, Codable {
+    /// ``OnceTrigger``.
+    case once(at: Date)
+    /// ``IntervalTrigger``; `start` is `nil` only for a trigger not yet anchored by a scheduler.
+    case interval(seconds: TimeInterval, start: Date?, end: Date?, repeatCount: Int?)
+    /// `CronTrigger`: the expression's text and the time zone's identifier.
+    case cron(expression: String, timeZone: String, start: Date?, end: Date?)
+    /// ``EventTrigger``.
+    case event(key: String)
+    /// ``ManualTrigger``.
+    case manual
+    /// ``JitteredTrigger`` around another built-in trigger.
+    case jittered(TriggerDescription, maxJitter: TimeInterval)
+
+    /// Describes a built-in trigger, or returns `nil` for a custom one.
+    public init?(_ trigger: any Trigger) {
+        switch trigger {
+        case let once as OnceTrigger:
+            self = .once(at: once.date)
+        case let interval as IntervalTrigger:
+            self = .interval(seconds: interval.interval, start: interval.start, end: interval.end, repeatCount: interval.repeatCount)
+        case let event as EventTrigger:
+            self = .event(key: event.key)
+        case is ManualTrigger:
+            self = .manual
+        case let jittered as JitteredTrigger:
+            guard let base = TriggerDescription(jittered.base) else { return nil }
+            self = .jittered(base, maxJitter: jittered.maxJitter)
+        default:
+            guard let described = (trigger as? any DescribableTrigger)?.triggerDescription else { return nil }
+            self = described
+        }
+    }
+
+    /// Rebuilds the trigger.
+    ///
+    /// - Throws: ``TriggerError`` if a stored value is out of range (a non-positive interval, an
+    ///   unknown time zone, a cron expression that no longer parses).
+    public func makeTrigger() throws(TriggerError) -> any Trigger {
+        switch self {
+        case .once(let date):
+            return OnceTrigger(at: date)
+        case let .interval(seconds, start, end, repeatCount):
+            return try IntervalTrigger(seconds: seconds, start: start, end: end, repeatCount: repeatCount)
+        case let .cron(expression, timeZone, start, end):
+            return try TriggerDescription.makeCronTrigger(expression, timeZone, start, end)
+        case .event(let key):
+            return EventTrigger(key: key)
+        case .manual:
+            return ManualTrigger()
+        case let .jittered(base, maxJitter):
+            guard maxJitter >= 0, maxJitter.isFinite else {
+                throw TriggerError(parameter: "maxJitter", reason: "must be a non-negative, finite duration (got \(maxJitter) s)")
+            }
+            return try JitteredTrigger(try base.makeTrigger(), maxJitter: .seconds(maxJitter))
+        }
+    }
+}
+
+/// A built-in trigger type defined in another file that knows its own description.
+protocol DescribableTrigger: Trigger {
+    var triggerDescription: TriggerDescription { get }
+}

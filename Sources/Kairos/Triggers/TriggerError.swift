@@ -1,0 +1,29 @@
+import Foundation
+
+/// A trigger was given parameters it cannot work with.
+///
+/// Thrown by the initializers of the built-in triggers and by
+/// ``TriggerDescription/makeTrigger()``; the ``description`` names the parameter and the value.
+public struct TriggerError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The parameter that was rejected (`"every"`, `"repeatCount"`, `"timeZone"`, ...).
+    public var parameter: String
+    /// Why it was rejected, in words a user can act on.
+    public var reason: String
+
+    /// Describes a rejected trigger parameter.
+    public init(parameter: String, reason: String) {
+        self.parameter = parameter
+        self.reason = reason
+    }
+
+    /// `invalid trigger parameter 'every': must be a positive, finite duration (got -5.0 s)`.
+    public var description: String { "invalid trigger parameter '\(parameter)': \(reason)" }
+}
+
+extension Duration {
+    /// The duration in seconds, as `TimeInterval`.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
+    }
+}
