@@ -12,14 +12,21 @@ cronsim's.
 Prints "N passed, M failed" and the first disagreements (with croniter's answer beside them);
 exits 1 if anything failed. Needs `pip install cronsim` (croniter is optional).
 
-Comparison rules, decided once here:
-- Both reject an expression: agreement. One rejects it: disagreement.
+Comparison rules, decided once here (the findings behind them: cron-oracle-findings.md):
+- Both reject an expression: agreement. One rejects it: disagreement. cronsim giving up after 50
+  years where Kairos rejects the expression as never firing: agreement.
 - cronsim gives up 50 years after the start (`StopIteration`): only the times it found are compared,
   and Kairos's next time must be that far out too.
-- cronsim defect, not counted as a failure: for a fixed-time expression cronsim drops the zone and
-  iterates naive local time, so a start inside the second copy of a repeated hour can give a time
-  *before* the start (e.g. `30 1 * * *` from 01:10 EST answers 01:30 EDT). Such times are not after
-  the start by definition; they are discarded (and counted) before comparing.
+- cronsim is asked in cronie's meaning: macros spelled out, `a-a/n` written `a` (cronsim reads it as
+  `a/n`).
+- cronsim times not after the start, or not after its previous answer, are discarded (counted):
+  for a fixed-time expression cronsim drops the zone and iterates naive local time, so a start in
+  the second copy of a repeated hour can give a time *before* the start (`30 1 * * *` from 01:10
+  EST answers 01:30 EDT); in Chatham it can cycle between the two copies for ever (capped, then
+  treated as no answer).
+- A remaining disagreement is decided by `brute_force_times`, an exhaustive search that applies
+  DESIGN.md §1 literally: if it agrees with Kairos, the case is a cronsim defect (listed, not
+  counted as a failure); otherwise it is a failure.
 - Each printed time must carry the zone's real UTC offset at that instant.
 """
 import argparse
@@ -350,16 +357,6 @@ def brute_force_times(expr, start, zone, n, horizon_days=800):
     return None
 
 
-# ---------------------------------------------------------------- decided differences
-
-def known_divergence(our_error, theirs):
-    """The name of a deliberate, documented difference from cronie/cronsim that explains a
-    disagreement, or None. Kept short; each entry is explained in cron-oracle-findings.md."""
-    if our_error and "the step is larger than the field" in our_error and theirs is not None:
-        return "Kairos rejects a step larger than the field's span (cronie accepts it: */30 hours = 0)"
-    return None
-
-
 # ---------------------------------------------------------------- driver
 
 def iso(t, zone):
@@ -376,7 +373,8 @@ def main():
     ap.add_argument("--per-process", type=int, default=25, help="expressions per kairos process")
     ap.add_argument("--kairos", default=os.path.join(root, ".build", "debug", "kairos"))
     ap.add_argument("--show", type=int, default=10, help="disagreements to print")
-    ap.add_argument("--strict", action="store_true", help="count known divergences as failures")
+    ap.add_argument("--check-brute-force", action="store_true",
+                    help="also check the brute-force tie-breaker against every agreeing case")
     args = ap.parse_args()
     if not os.access(args.kairos, os.X_OK):
         subprocess.run(["swift", "build", "--product", "kairos"], cwd=root, check=True)
@@ -385,8 +383,8 @@ def main():
     zones = DST_ZONES * 3 + FIXED_ZONES  # weight toward zones with transitions
     processes = max(1, (args.count + args.per_process - 1) // args.per_process)
     passed = failed = rejected_by_both = defects = 0
-    divergences = {}
     cronsim_wrong = []
+    brute_checked, brute_wrong = 0, []
     failures = []
     done = 0
     for p in range(processes):
@@ -404,15 +402,17 @@ def main():
                 passed += 1
                 rejected_by_both += 1
                 continue
-            divergence = known_divergence(our_error, theirs)
-            if divergence and not args.strict:
-                divergences[divergence] = divergences.get(divergence, 0) + 1
-                continue
             agree = ours is not None and theirs is not None and (
                 ours == theirs or (exhausted and ours[:len(theirs)] == theirs and (
                     len(ours) == len(theirs) or ours[len(theirs)] > start + 50 * 366 * 86400)))
             if not agree and our_error and "can never fire" in our_error and theirs == [] and exhausted:
                 agree = True  # cronsim gave up after 50 years; Kairos proved it never fires
+            if agree and args.check_brute_force and ours:
+                brute = brute_force_times(expr, start, zone, len(ours))
+                if brute is not None:
+                    brute_checked += 1
+                    if brute != ours:
+                        brute_wrong.append(f"{expr!r} {zone} after {iso(start, zone)}")
             if agree:
                 passed += 1
                 continue
@@ -438,12 +438,13 @@ def main():
               f"following DESIGN.md §1 agrees with Kairos (cronsim defects), e.g.")
         for f in cronsim_wrong[:args.show]:
             print(f"    {f['expr']!r} {f['zone']} after {f['after']}: kairos {f['kairos'][:3]} cronsim {f['cronsim'][:3]}")
-    for name, n in sorted(divergences.items()):
-        print(f"  not compared, known divergence ({n}): {name}")
+    if args.check_brute_force:
+        print(f"  brute-force tie-breaker: {brute_checked - len(brute_wrong)} of {brute_checked} agreeing "
+              f"cases reproduced" + "".join(f"\n    differs: {w}" for w in brute_wrong[:args.show]))
     for f in failures[:args.show]:
         print(f"\n  expr     {f['expr']!r}\n  zone     {f['zone']}\n  after    {f['after']}")
         print(f"  kairos   {f['kairos']}\n  cronsim  {f['cronsim']}\n  croniter {f['croniter']}")
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed or brute_wrong else 0)
 
 
 if __name__ == "__main__":
