@@ -129,7 +129,7 @@ def dow_field(r):
         return d.upper() if r.random() < 0.3 else d
 
     return pick(r, [(12, lambda: "*"), (1, name), (1, lambda: "mon-fri"), (1, lambda: "1-5"),
-                    (1, lambda: f"{r.randint(0, 7)}L"), (1, lambda: f"{r.randint(0, 7)}#{r.randint(1, 5)}"),
+                    (1, lambda: f"{r.randint(0, 7)}L"), (1, lambda: f"{r.randint(0, 7)}#{r.randint(1, 5)}"), (0.5, lambda: f"{name()}#{r.randint(1, 5)}"),
                     (1, lambda: f"{r.randint(1, 7)}-7/{r.randint(1, 3)}")]
                 + numeric_field(r, 0, 7, [0, 1, 5, 6, 7]))
 
