@@ -160,6 +160,18 @@ package final class StateStore: Sendable {
         if state.committedSequence < sequence, let failure = state.failure { throw failure }
     }
 
+    /// Returns once every change applied so far (by any thread) is durable.
+    ///
+    /// - Throws: the store's failure, if it stopped first.
+    package func waitUntilDurable() throws(PersistenceError) {
+        condition.lock()
+        defer { condition.unlock() }
+        let target = state.document.sequence
+        // Every applied change has a committer waiting for it, which flushes it.
+        while state.committedSequence < target, state.failure == nil { condition.wait() }
+        if state.committedSequence < target, let failure = state.failure { throw failure }
+    }
+
     /// Writes a new snapshot and an empty journal now.
     package func compact() throws(PersistenceError) {
         condition.lock()

@@ -35,6 +35,14 @@ final class PersistentHarness: Sendable {
     }
 
     func settle() async { await scheduler.scheduler.waitUntilIdle() }
+
+    /// Waits until the state holds what `condition` checks and it is durable. Changes made by the
+    /// scheduler itself (a run's end, a misfire) are recorded by the observer just after the
+    /// scheduler's step, so they may reach the disk a moment after the scheduler looks idle.
+    func waitUntilPersisted(_ condition: @escaping (StateDocument) -> Bool) async throws {
+        await PersistentPipelineTests.eventually { condition(self.scheduler.store.document) }
+        try scheduler.store.waitUntilDurable()
+    }
 }
 
 @Suite("PersistentScheduler")
@@ -121,6 +129,7 @@ struct PersistentSchedulerTests {
             await first.recorder.waitFor(minute)
             await first.settle()
         }
+        try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 3 }
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(200), start: false)
         second.scheduler.start()
         let job = try #require(second.scheduler.job(id))
@@ -156,6 +165,9 @@ struct PersistentSchedulerTests {
         #expect(second.scheduler.job(id)?.counters.missed == expectedMissed)
         #expect(second.scheduler.job(id)?.nextFireDate == Self.t0.addingTimeInterval(660))
         // The catch-up is itself durable.
+        try await second.waitUntilPersisted {
+            $0.jobs[id]?.counters.missed == expectedMissed && $0.jobs[id]?.counters.runs == 1 + expectedRuns.count
+        }
         let third = try second.crashAndRestart(at: Self.t0.addingTimeInterval(640), start: false)
         third.scheduler.start()
         #expect(third.scheduler.job(id)?.counters.missed == expectedMissed)
@@ -195,6 +207,7 @@ struct PersistentSchedulerTests {
         #expect(contexts.withLock { $0 } == [2])
 
         // Once the rerun finished, a further restart runs nothing again.
+        try await second.waitUntilPersisted { $0.jobs[id]?.inFlight.isEmpty == true && $0.jobs[id]?.counters.runs == 1 }
         let third = try second.crashAndRestart(at: Self.t0.addingTimeInterval(120), register: false, start: false)
         let recorder = third.recorder
         third.scheduler.register("slow") { context, _ in recorder.record(context) }
