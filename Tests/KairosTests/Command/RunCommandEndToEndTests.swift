@@ -55,6 +55,48 @@ struct RunCommandEndToEndTests {
         #expect(store.document.jobs.values.map(\.name).sorted() == ["line 4", "line 5", "line 6"])
     }
 
+    /// Runs `kairos run --state` on `crontab` until it has started its jobs, then stops it with
+    /// SIGTERM; returns its log.
+    static func startAndStop(crontab: String, in directory: String, kairos: String) async throws -> String {
+        try crontab.write(toFile: directory + "/crontab", atomically: true, encoding: .utf8)
+        let logPath = directory + "/run.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kairos)
+        process.arguments = ["run", "--state", directory + "/state.json", "--stop-timeout", "0", directory + "/crontab"]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline, !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("[kairos] running") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        process.waitUntilExit()
+        return (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    @Test func restartMatchesPersistedJobsToTheCrontabByScheduleAndCommand() async throws {
+        let kairos = try #require(builtExecutable("kairos"))
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await Self.startAndStop(crontab: "0 0 1 1 * echo kept\n0 0 1 1 * echo dropped\n", in: directory, kairos: kairos)
+        let before = try StateStore(path: directory + "/state.json")
+        let keptID = try #require(before.document.jobs.values.first { $0.name == "line 1" }?.id)
+        before.close()
+
+        // The kept line moves (a comment is added above it); one line goes, one comes.
+        let log = try await Self.startAndStop(crontab: "# moved\n0 0 1 1 * echo new\n0 0 1 1 * echo kept\n", in: directory, kairos: kairos)
+        #expect(log.contains("restored 1 job(s)"), "\(log)")
+        let after = try StateStore(path: directory + "/state.json")
+        defer { after.close() }
+        let jobs = after.document.jobs.values.sorted { $0.id < $1.id }
+        #expect(jobs.count == 2)
+        #expect(jobs.first?.id == keptID, "the kept line is the same persisted job")
+        #expect(jobs.map(\.arguments).contains { "\($0)".contains("echo new") })
+        #expect(!jobs.map(\.arguments).contains { "\($0)".contains("echo dropped") })
+    }
+
     /// The number of lines in the file once it has at least `count`, or after `seconds`.
     static func lines(in path: String, atLeast count: Int, within seconds: Double) async -> Int {
         let deadline = Date().addingTimeInterval(seconds)
