@@ -7,6 +7,9 @@ import PackageDescription
 /// and add its name here.
 let areas = [
     "CronBenchmarks",
+    "DependencyBenchmarks",
+    "PipelineBenchmarks",
+    "PersistenceBenchmarks",
 ]
 
 let package = Package(
@@ -16,7 +19,16 @@ let package = Package(
         .package(name: "Kairos", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
-    targets: areas.map { area in
+    targets: [
+        // Kairos on the peer scheduler workloads (../shared/peer-benchmarks/scheduler): a plain
+        // executable with the peers' command line, run by run-scheduler-peers.sh.
+        .executableTarget(
+            name: "SchedulerBenchmarks",
+            dependencies: [.product(name: "Kairos", package: "Kairos")],
+            path: "Benchmarks/SchedulerBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ] + areas.map { area in
         .executableTarget(
             name: area,
             dependencies: [

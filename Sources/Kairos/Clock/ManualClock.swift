@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A clock that only moves when told to: the clock of every Kairos test.
 ///
@@ -24,11 +23,11 @@ public final class ManualClock: SchedulerClock {
         var nextSleeperID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: LockedState<State>
 
     /// Creates a clock that reads `now` until it is advanced.
     public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        state = Mutex(State(now: now))
+        state = LockedState(State(now: now))
     }
 
     /// The clock's current time.

@@ -7,7 +7,7 @@
 /// 2 the command line itself was bad (unknown subcommand or option, bad option value).
 package enum KairosCommandLine {
     /// Every subcommand, in the order `kairos --help` lists them.
-    package static let subcommands: [Subcommand] = [.next, .explain]
+    package static let subcommands: [Subcommand] = [.next, .explain, .run]
 
     /// The text of `kairos --help`.
     package static var help: String {
@@ -16,7 +16,7 @@ package enum KairosCommandLine {
             "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.summary)"
         }
         return """
-            kairos: cron expressions from the command line.
+            kairos: cron schedules from the command line.
 
             usage: kairos <command> [arguments] [options]
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The routing table for named events: who waits on which key.
 ///
 /// A scheduler and the pipelines that run beside it share one hub, so that
@@ -26,7 +24,7 @@ public final class EventHub: Sendable {
         var nextNumber: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     /// Creates an empty hub.
     public init() {}

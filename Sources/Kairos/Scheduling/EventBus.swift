@@ -11,7 +11,7 @@ final class EventBus: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     private let listening = Atomic<Bool>(false)
 
     var isListening: Bool { listening.load(ordering: .relaxed) }

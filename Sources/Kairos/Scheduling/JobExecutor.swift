@@ -20,14 +20,16 @@ protocol RunSink: AnyObject, Sendable {
 /// under it too and read by workers holding it or after a lock/unlock pair.
 final class JobExecutor: @unchecked Sendable {
     private let condition = NSCondition()
-    private var ready = RunQueue()
-    private var executing = 0
-    private var threads = 0
-    private var idle = 0
-    private var shuttingDown = false
+    @exclusivity(unchecked) private var ready = RunQueue()
+    @exclusivity(unchecked) private var executing = 0
+    @exclusivity(unchecked) private var threads = 0
+    @exclusivity(unchecked) private var idle = 0
+    /// Idle workers signalled and not yet awake: no second signal is sent for the same work.
+    @exclusivity(unchecked) private var wakeups = 0
+    @exclusivity(unchecked) private var shuttingDown = false
     private let limit: Int
     private let clock: any SchedulerClock
-    private var sink: (any RunSink)?
+    @exclusivity(unchecked) private var sink: (any RunSink)?
 
     /// The most synchronous runs a worker takes in one go.
     private static let maxBatch = 64
@@ -75,9 +77,10 @@ final class JobExecutor: @unchecked Sendable {
     private func dispatchLocked(into launch: inout [JobRun]) {
         takeAsyncHeadsLocked(into: &launch)
         guard executing < limit, let head = ready.first, !head.body.isAsync else { return }
-        if idle > 0 {
+        if idle > wakeups {
+            wakeups += 1
             condition.signal()
-        } else if threads < limit {
+        } else if idle == 0, threads < limit {
             threads += 1
             let thread = Thread { [self] in workerMain() }
             thread.name = "Kairos worker"
@@ -106,10 +109,13 @@ final class JobExecutor: @unchecked Sendable {
                 idle += 1
                 condition.wait()
                 idle -= 1
+                if wakeups > 0 { wakeups -= 1 }
             }
             executing += 1
             batch.append(ready.popFirst()!)
-            let share = ready.count / (threads * 4)
+            // With a backlog (more waiting than twice the workers), take a worker's share of it
+            // in one go: fewer lock round trips and clock readings per run.
+            let share = ready.count >= 2 * threads ? ready.count / threads : 0
             while batch.count < Self.maxBatch, batch.count <= share, let next = ready.first, !next.body.isAsync {
                 batch.append(ready.popFirst()!)
             }
@@ -118,7 +124,13 @@ final class JobExecutor: @unchecked Sendable {
             condition.unlock()
             for run in launch { launchAsync(run) }
             launch.removeAll(keepingCapacity: true)
-            for run in batch { results.append(execute(run, sink: sink)) }
+            // One clock reading per run: a run starts when the one before it in the batch ended.
+            var start = clock.now.timeIntervalSinceReferenceDate
+            for run in batch {
+                let completed = execute(run, sink: sink, start: start)
+                results.append(completed)
+                start = completed.end
+            }
             batch.removeAll(keepingCapacity: true)
             sink?.runsFinished(results)
             results.removeAll(keepingCapacity: true)
@@ -137,8 +149,7 @@ final class JobExecutor: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func execute(_ run: JobRun, sink: (any RunSink)?) -> CompletedRun {
-        let start = clock.now.timeIntervalSinceReferenceDate
+    private func execute(_ run: JobRun, sink: (any RunSink)?, start: Double) -> CompletedRun {
         if run.isCancelled {
             return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: start, end: start)
         }
@@ -172,7 +183,19 @@ final class JobExecutor: @unchecked Sendable {
             sink?.runsFinished([CompletedRun(run: run, outcome: outcome, start: start, end: end)])
             asyncRunEnded()
         }
-        run.attach(task)
+        condition.lock()
+        run.task = task
+        condition.unlock()
+        if run.isCancelled { task.cancel() }
+    }
+
+    /// Cancels a run: marks it, and cancels its task if it has one (async runs).
+    func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
+        guard run.markCancelled(reason) else { return }
+        condition.lock()
+        let task = run.task
+        condition.unlock()
+        task?.cancel()
     }
 
     private func currentSink() -> (any RunSink)? {

@@ -6,11 +6,15 @@ enum TriggerStorage {
     case once(Double)
     case boxed(TriggerBox)
 
-    init(_ trigger: any Trigger) {
-        if let once = trigger as? OnceTrigger {
+    /// Stores a trigger; an unanchored interval trigger is anchored at `now`. A one-shot trigger
+    /// is recognised by its static type, with no dynamic cast.
+    init<T: Trigger>(_ trigger: T, anchoredAt now: Double) {
+        if T.self == OnceTrigger.self {
+            self = .once(unsafeBitCast(trigger, to: OnceTrigger.self).date.timeIntervalSinceReferenceDate)
+        } else if let once = trigger as? OnceTrigger {
             self = .once(once.date.timeIntervalSinceReferenceDate)
         } else {
-            self = .boxed(TriggerBox(trigger))
+            self = .boxed(TriggerBox(SchedulerCore.anchor(trigger, at: Date(timeIntervalSinceReferenceDate: now))))
         }
     }
 
@@ -124,34 +128,40 @@ struct JobRecord {
         static let forgetWhenIdle = Flags(rawValue: 8)
         /// The ID was given by the caller (`PersistentScheduler`) and is in the explicit-ID map.
         static let explicitID = Flags(rawValue: 16)
+        /// Queued in the scheduler's due list (due already when queued) rather than the heap.
+        static let inDueList = Flags(rawValue: 32)
     }
 
+    // Fields are ordered so the record packs into 120 bytes.
     var id: JobID
     var name: String
-    var trigger: TriggerStorage
-    var body: JobBody
-    var optionsIndex: UInt32
-    var priority: Int32
-    var generation: UInt32
-    var state: State
-    var flags: Flags
-    var active: Int32
-    /// Runs fired (towards `maxRuns`).
-    var fired: Int
-    /// Runs finished.
-    var runs: Int
     /// The next nominal due date, or NaN.
     var nextDue: Double
     var lastDue: Double
-    var lastStart: Double
-    var lastDuration: Double
+    /// Runs finished.
+    var runs: Int
     var activeRun: JobRun?
     var extras: JobExtras?
+    /// When the latest finished run started, relative to its due date, and how long it took
+    /// (seconds; single precision is plenty for reporting).
+    var lastStartOffset: Float
+    var lastDuration: Float
+    var body: JobBody
+    var state: State
+    var flags: Flags
+    /// Runs fired and not finished.
+    var active: UInt16
+    var optionsIndex: UInt32
+    var generation: UInt32
+    var trigger: TriggerStorage
+
+    /// Runs fired (towards `maxRuns`): finished plus in flight.
+    var fired: Int { runs + Int(active) }
 
     static func free(generation: UInt32) -> JobRecord {
-        JobRecord(id: JobID(rawValue: 0), name: "", trigger: .once(.nan), body: .empty, optionsIndex: 0, priority: 0,
-                  generation: generation, state: .free, flags: [], active: 0, fired: 0, runs: 0,
-                  nextDue: .nan, lastDue: .nan, lastStart: .nan, lastDuration: .nan, activeRun: nil, extras: nil)
+        JobRecord(id: JobID(rawValue: 0), name: "", nextDue: .nan, lastDue: .nan, runs: 0, activeRun: nil, extras: nil,
+                  lastStartOffset: .nan, lastDuration: .nan, body: .empty, state: .free, flags: [], active: 0,
+                  optionsIndex: 0, generation: generation, trigger: .once(.nan))
     }
 
     mutating func extrasCreatingIfNeeded() -> JobExtras {

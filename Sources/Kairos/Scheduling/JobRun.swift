@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// A job body, type-erased once when the job is scheduled. Bodies that return nothing are kept
-/// as they are (no wrapper closure), which is the common case.
+/// as they are (no wrapper closure), which is the common case. 17 bytes: a job record packs its
+/// small fields into the byte after it.
 enum JobBody: Sendable {
     case syncVoid(@Sendable (JobContext) throws -> Void)
     case syncValue(@Sendable (JobContext) throws -> any Sendable)
@@ -49,9 +50,10 @@ enum JobBody: Sendable {
 /// One fired run on its way through the executor: created by the scheduler (under its lock) when
 /// a job fires, ordered in the executor's ready queue, executed, and reported back.
 ///
-/// All stored properties are immutable except the cancellation state (atomic) and the task
-/// handle of an async run (behind its own mutex), so the class is `Sendable` as declared.
-final class JobRun: Sendable {
+/// `@unchecked Sendable`: all stored properties are immutable except the cancellation state
+/// (atomic) and `task`, the handle of an async run, which is only read and written under the
+/// executor's lock (see ``JobExecutor/cancel(_:reason:)``).
+final class JobRun: @unchecked Sendable {
     enum Cancellation: UInt8 {
         case none = 0
         case cancelled = 1
@@ -76,7 +78,8 @@ final class JobRun: Sendable {
     let completion: (@Sendable (RunOutcome) -> Void)?
 
     private let cancellation = Atomic<UInt8>(0)
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Guarded by the executor's lock.
+    var task: Task<Void, Never>?
 
     init(jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
          sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
@@ -98,16 +101,10 @@ final class JobRun: Sendable {
     var isCancelled: Bool { cancellation.load(ordering: .relaxed) != 0 }
     var isTimedOut: Bool { cancellation.load(ordering: .relaxed) == Cancellation.timedOut.rawValue }
 
-    /// Marks the run cancelled (or timed out) and cancels its task; the first reason wins.
-    func cancel(_ reason: Cancellation) {
-        guard cancellation.compareExchange(expected: 0, desired: reason.rawValue, ordering: .relaxed).exchanged else { return }
-        task.withLock { $0 }?.cancel()
-    }
-
-    /// Records the task of an async run, cancelling it if the run was cancelled before.
-    func attach(_ newTask: Task<Void, Never>) {
-        task.withLock { $0 = newTask }
-        if isCancelled { newTask.cancel() }
+    /// Marks the run cancelled (or timed out); the first reason wins. Returns whether this call
+    /// marked it (the caller then cancels its task, if any).
+    func markCancelled(_ reason: Cancellation) -> Bool {
+        cancellation.compareExchange(expected: 0, desired: reason.rawValue, ordering: .relaxed).exchanged
     }
 
     /// Orders runs for the ready queue: earlier start, then higher priority, then fire order.

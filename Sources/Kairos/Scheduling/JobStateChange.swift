@@ -26,7 +26,8 @@ package struct JobStateChange: Sendable {
 package struct RestoredJobState: Sendable {
     /// The counters to continue from.
     package var counters: JobCounters
-    /// Runs fired before the restart (towards `maxRuns`); normally `counters.runs`.
+    /// Runs fired before the restart. Runs that were in flight at a crash run again
+    /// (at-least-once), so `maxRuns` counts from `counters.runs`; this is kept for the record.
     package var firedRuns: Int
     /// The due date of the latest run fired before the restart.
     package var lastDueDate: Date?

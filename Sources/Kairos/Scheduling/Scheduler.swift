@@ -54,7 +54,7 @@ public final class Scheduler: Sendable {
     /// - Throws: ``SchedulerError/invalidOption(option:reason:)`` if an option is out of range.
     /// - Complexity: O(log n).
     @discardableResult
-    public func schedule(name: String = "", trigger: any Trigger, options: JobOptions = JobOptions(),
+    public func schedule(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                          _ body: @escaping @Sendable (JobContext) throws -> Void) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .syncVoid(body), restoring: nil)
     }
@@ -62,7 +62,7 @@ public final class Scheduler: Sendable {
     /// Adds a job whose synchronous body returns a value, kept as the job's last result and
     /// returned by ``runNow(_:)``. See ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
     @discardableResult
-    public func schedule<Result: Sendable>(name: String = "", trigger: any Trigger, options: JobOptions = JobOptions(),
+    public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                                            _ body: @escaping @Sendable (JobContext) throws -> Result) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .syncValue { try body($0) }, restoring: nil)
     }
@@ -70,7 +70,7 @@ public final class Scheduler: Sendable {
     /// Adds a job whose `async` body returns nothing; it runs as a task and sees Swift task
     /// cancellation. See ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
     @discardableResult
-    public func schedule(name: String = "", trigger: any Trigger, options: JobOptions = JobOptions(),
+    public func schedule(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                          _ body: @escaping @Sendable (JobContext) async throws -> Void) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .asyncVoid(body), restoring: nil)
     }
@@ -78,7 +78,7 @@ public final class Scheduler: Sendable {
     /// Adds a job whose `async` body returns a value. See
     /// ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
     @discardableResult
-    public func schedule<Result: Sendable>(name: String = "", trigger: any Trigger, options: JobOptions = JobOptions(),
+    public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                                            _ body: @escaping @Sendable (JobContext) async throws -> Result) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .asyncValue { try await body($0) }, restoring: nil)
     }
@@ -92,7 +92,7 @@ public final class Scheduler: Sendable {
     ///
     /// - Throws: ``SchedulerError/duplicateJobID(_:)`` if a job with `id` exists.
     @discardableResult
-    package func schedule(id: JobID, name: String, trigger: any Trigger, options: JobOptions = JobOptions(),
+    package func schedule(id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
                           restoring: RestoredJobState? = nil,
                           _ body: @escaping @Sendable (JobContext) async throws -> any Sendable) throws(SchedulerError) -> JobID {
         try core.schedule(id: id, name: name, trigger: trigger, options: options, body: .asyncValue(body), restoring: restoring)
@@ -100,7 +100,7 @@ public final class Scheduler: Sendable {
 
     /// Adds a job with a caller-chosen ID and a synchronous body; see the `async` variant.
     @discardableResult
-    package func schedule(id: JobID, name: String, trigger: any Trigger, options: JobOptions = JobOptions(),
+    package func schedule(id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
                           restoring: RestoredJobState? = nil,
                           synchronous body: @escaping @Sendable (JobContext) throws -> any Sendable) throws(SchedulerError) -> JobID {
         try core.schedule(id: id, name: name, trigger: trigger, options: options, body: .syncValue(body), restoring: restoring)

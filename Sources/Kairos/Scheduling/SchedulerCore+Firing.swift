@@ -16,6 +16,43 @@ extension SchedulerCore {
         thread.start()
     }
 
+    /// Queues the job in `slot` to fire at `fireDate`: in the due list if that has come already
+    /// (the clock is read only for dates near the latest reading), else in the heap, waking the
+    /// scheduler thread if the job became the head and the thread waits for a later date.
+    func enqueueLocked(_ slot: UInt32, at fireDate: Double) {
+        let index = Int(slot)
+        if records[index].flags.contains(.inDueList) { removeFromDueListLocked(slot) }
+        if fireDate <= recentNow + 1 {
+            recentNow = max(recentNow, now)
+            if fireDate <= recentNow {
+                queue.remove(slot: slot)
+                records[index].flags.insert(.inDueList)
+                dueList.append(slot)
+                if dueList.count - dueHead == 1 { wakeThreadLocked(for: -.infinity) }
+                return
+            }
+        }
+        if queue.insert(slot: slot, date: fireDate, priority: priorityLocked(slot: slot)) {
+            wakeThreadLocked(for: fireDate)
+        }
+    }
+
+    /// Takes the job in `slot` out of the heap or the due list.
+    func unqueueLocked(_ slot: UInt32) {
+        if records[Int(slot)].flags.contains(.inDueList) {
+            removeFromDueListLocked(slot)
+        } else {
+            queue.remove(slot: slot)
+        }
+    }
+
+    /// O(length of the due list), which the scheduler thread keeps short; only a job changed
+    /// within moments of being queued already due pays it.
+    private func removeFromDueListLocked(_ slot: UInt32) {
+        records[Int(slot)].flags.remove(.inDueList)
+        if let position = dueList[dueHead...].firstIndex(of: slot) { dueList.remove(at: position) }
+    }
+
     /// Wakes the scheduler thread if it waits past `date`.
     func wakeThreadLocked(for date: Double) {
         guard let waiting = waitingUntil, date < waiting else { return }
@@ -40,7 +77,7 @@ extension SchedulerCore {
                 threadEffects = effects
                 continue
             }
-            var deadline = paused ? Double.infinity : (queue.min?.date ?? .infinity)
+            var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)
             if let first = timeouts.first { deadline = min(deadline, first.deadline) }
             waitingUntil = deadline
             clock.wait(on: condition, until: deadline.isFinite ? Date(timeIntervalSinceReferenceDate: deadline) : nil)
@@ -52,9 +89,22 @@ extension SchedulerCore {
 
     /// Pops every job due at `now` and fires it.
     func fireDueLocked(now: Double, effects: inout Effects) {
-        while let entry = queue.popMin(dueAtOrBefore: now) {
-            fireLocked(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
+        recentNow = max(recentNow, now)
+        while true {
+            if dueHead < dueList.count {
+                let slot = dueList[dueHead]
+                dueHead += 1
+                records[Int(slot)].flags.remove(.inDueList)
+                let due = records[Int(slot)].nextDue
+                fireLocked(slot: slot, fireDate: due + jitterLocked(slot: slot, due: due), now: now, effects: &effects)
+            } else if let entry = queue.popMin(dueAtOrBefore: now) {
+                fireLocked(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
+            } else {
+                break
+            }
         }
+        dueList.removeAll(keepingCapacity: dueList.count < 65_536)
+        dueHead = 0
     }
 
     /// Fires the queued job in `slot` (already removed from the queue).
@@ -77,12 +127,11 @@ extension SchedulerCore {
         if let next, !records[index].flags.contains(.exhausted), records[index].state == .pending || records[index].state == .paused {
             records[index].nextDue = next
             if records[index].state == .pending {
-                let fireDate = next + jitterLocked(slot: slot, due: next)
-                if queue.insert(slot: slot, date: fireDate, priority: records[index].priority) { wakeThreadLocked(for: fireDate) }
+                enqueueLocked(slot, at: next + jitterLocked(slot: slot, due: next))
             }
         } else {
             records[index].nextDue = .nan
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
             if !records[index].trigger.isUntimed { records[index].flags.insert(.exhausted) }
             finishIfDoneLocked(slot: slot, effects: &effects)
         }
@@ -170,6 +219,10 @@ extension SchedulerCore {
                            attempt: 1, completion: nil, effects: &effects)
             return
         }
+        guard records[index].active < UInt16.max else {
+            countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
+            return
+        }
         let policy = optionsTable[Int(records[index].optionsIndex)].overlap ?? configuration.defaultOverlap
         switch policy {
         case .skip:
@@ -222,9 +275,11 @@ extension SchedulerCore {
     }
 
     func cancelActiveRunsLocked(slot: UInt32, reason: JobRun.Cancellation, effects: inout Effects) {
-        let record = records[Int(slot)]
-        if let run = record.activeRun { effects.cancels.append((run, reason)) }
-        for run in record.extras?.otherActive ?? [] { effects.cancels.append((run, reason)) }
+        let index = Int(slot)
+        if let run = records[index].activeRun { effects.cancels.append((run, reason)) }
+        if let extras = records[index].extras {
+            for run in extras.otherActive { effects.cancels.append((run, reason)) }
+        }
     }
 
     // MARK: - Runs
@@ -234,7 +289,6 @@ extension SchedulerCore {
     func startRunLocked(slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
                         completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects) -> JobRun {
         let index = Int(slot)
-        records[index].fired += 1
         records[index].active += 1
         records[index].lastDue = due
         activeRuns += 1
@@ -242,7 +296,7 @@ extension SchedulerCore {
         let options = optionsTable[Int(records[index].optionsIndex)]
         let run = JobRun(
             jobID: records[index].id, slot: slot, name: records[index].name, dueDate: Date(timeIntervalSinceReferenceDate: due),
-            startAfter: startAfter, priority: records[index].priority, sequence: runSequence, attempt: attempt,
+            startAfter: startAfter, priority: Int32(clamping: options.priority), sequence: runSequence, attempt: attempt,
             payload: payload, body: records[index].body, timeout: options.timeout?.timeInterval, completion: completion)
         if records[index].activeRun == nil {
             records[index].activeRun = run
@@ -252,27 +306,30 @@ extension SchedulerCore {
         if let maxRuns = options.maxRuns, records[index].fired >= maxRuns {
             records[index].flags.insert(.exhausted)
             records[index].nextDue = .nan
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
         }
         effects.runs.append(run)
         noteLocked(.fired, slot: slot, due: due, effects: &effects)
         return run
     }
 
+    func priorityLocked(slot: UInt32) -> Int32 {
+        Int32(clamping: optionsTable[Int(records[Int(slot)].optionsIndex)].priority)
+    }
+
     func maxRunsReachedLocked(slot: UInt32) -> Bool {
-        let record = records[Int(slot)]
-        guard let maxRuns = optionsTable[Int(record.optionsIndex)].maxRuns else { return false }
-        return record.fired >= maxRuns
+        guard let maxRuns = optionsTable[Int(records[Int(slot)].optionsIndex)].maxRuns else { return false }
+        return records[Int(slot)].fired >= maxRuns
     }
 
     /// Marks the job finished if nothing more will ever run.
     func finishIfDoneLocked(slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
-        let record = records[index]
-        guard record.flags.contains(.exhausted), record.active == 0, (record.extras?.bufferedCount ?? 0) == 0,
-              record.state == .pending || record.state == .paused else { return }
-        if record.state == .paused { pausedCount -= 1 }
-        records[index].state = record.flags.contains(.lastFailed) ? .failed : .completed
+        let state = records[index].state
+        guard records[index].flags.contains(.exhausted), records[index].active == 0,
+              (records[index].extras?.bufferedCount ?? 0) == 0, state == .pending || state == .paused else { return }
+        if state == .paused { pausedCount -= 1 }
+        records[index].state = records[index].flags.contains(.lastFailed) ? .failed : .completed
         noteLocked(.completed, slot: slot, effects: &effects)
         retainFinishedLocked(slot, effects: &effects)
     }
@@ -323,8 +380,8 @@ extension SchedulerCore {
         }
         records[index].runs += 1
         totals.runs += 1
-        records[index].lastStart = completed.start
-        records[index].lastDuration = completed.end - completed.start
+        records[index].lastStartOffset = Float(completed.start - records[index].lastDue)
+        records[index].lastDuration = Float(completed.end - completed.start)
         let kind: SchedulerEvent.Kind
         switch completed.outcome {
         case .success:

@@ -3,28 +3,27 @@ import Foundation
 extension SchedulerCore {
     // MARK: - Adding jobs
 
-    func schedule(id explicitID: JobID?, name: String, trigger: any Trigger, options: JobOptions, body: JobBody,
-                  restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
+    func schedule<T: Trigger>(id explicitID: JobID?, name: String, trigger: T, options: JobOptions, body: JobBody,
+                              restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
         var options = options
         try Self.validate(&options, configuration: configuration)
         return try withLock { (effects: inout Effects) throws(SchedulerError) -> JobID in
             if let explicitID, slotLocked(of: explicitID) != nil { throw .duplicateJobID(explicitID) }
-            let now = self.now
-            let anchored = Self.anchor(trigger, at: Date(timeIntervalSinceReferenceDate: now))
+            // A one-shot job needs no clock reading unless it also runs on start.
+            let needsNow = T.self != OnceTrigger.self || options.runOnStart
+            let now = needsNow ? self.now : .nan
             let (slot, id) = allocateSlotLocked(explicit: explicitID)
-            let storage = TriggerStorage(anchored)
+            let storage = TriggerStorage(trigger, anchoredAt: now)
             var record = JobRecord.free(generation: records[Int(slot)].generation)
             record.id = id
             record.name = name
             record.trigger = storage
             record.body = body
             record.optionsIndex = internOptionsLocked(options)
-            record.priority = Int32(clamping: options.priority)
             record.state = options.startPaused ? .paused : .pending
             if explicitID != nil { record.flags.insert(.explicitID) }
             var first: Double?
             if let restoring {
-                record.fired = restoring.firedRuns
                 record.runs = restoring.counters.runs
                 record.lastDue = restoring.lastDueDate?.timeIntervalSinceReferenceDate ?? .nan
                 if restoring.counters != JobCounters(runs: restoring.counters.runs) {
@@ -82,8 +81,8 @@ extension SchedulerCore {
         switch options.overlap {
         case .bufferAll(let limit) where limit < 1:
             throw .invalidOption(option: "overlap", reason: "bufferAll needs a limit of at least 1 (got \(limit))")
-        case .allowAll(let limit) where limit < 1:
-            throw .invalidOption(option: "overlap", reason: "allowAll needs a limit of at least 1 (got \(limit))")
+        case .allowAll(let limit) where limit < 1 || limit > Int(UInt16.max):
+            throw .invalidOption(option: "overlap", reason: "allowAll needs a limit from 1 to 65535 (got \(limit))")
         default:
             break
         }
@@ -134,7 +133,7 @@ extension SchedulerCore {
             let index = Int(slot)
             guard !records[index].state.isFinished else { return false }
             if records[index].state == .paused { pausedCount -= 1 }
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
             records[index].state = .cancelled
             records[index].nextDue = .nan
             cancelActiveRunsLocked(slot: slot, reason: .cancelled, effects: &effects)
@@ -158,7 +157,7 @@ extension SchedulerCore {
             switch records[index].state {
             case .cancelled: throw .jobCancelled(id)
             case .pending:
-                queue.remove(slot: slot)
+                unqueueLocked(slot)
                 records[index].state = .paused
                 pausedCount += 1
                 noteLocked(.paused, slot: slot, effects: &effects)
@@ -199,7 +198,7 @@ extension SchedulerCore {
             let index = Int(slot)
             let now = self.now
             guard records[index].state != .cancelled else { throw .jobCancelled(id) }
-            let storage = TriggerStorage(Self.anchor(trigger, at: Date(timeIntervalSinceReferenceDate: now)))
+            let storage = TriggerStorage(trigger, anchoredAt: now)
             let oldKey = records[index].trigger.eventKey
             records[index].trigger = storage
             if oldKey != storage.eventKey {
@@ -232,6 +231,9 @@ extension SchedulerCore {
         try withLock { (effects: inout Effects) throws(SchedulerError) in
             let slot = try requireSlotLocked(id)
             guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
+            guard records[Int(slot)].active < UInt16.max else {
+                throw .invalidOption(option: "runNow", reason: "65535 runs of job \(id) are already in flight")
+            }
             let now = self.now
             startRunLocked(slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
                            completion: completion, effects: &effects)
@@ -289,8 +291,8 @@ extension SchedulerCore {
             lifecycle = .stopped
             waitingUntil = nil
             condition.signal()
-            for record in records {
-                if let subscription = record.extras?.subscription { subscriptions.append(subscription) }
+            for index in records.indices {
+                if let subscription = records[index].extras?.subscription { subscriptions.append(subscription) }
             }
         }
         for subscription in subscriptions { hub.unsubscribe(subscription) }
@@ -343,6 +345,7 @@ extension SchedulerCore {
         guard activeRuns == 0 else { return false }
         guard lifecycle == .running, !paused else { return true }
         let now = self.now
+        if dueHead < dueList.count { return false }
         if let first = queue.min, first.date <= now { return false }
         if let first = timeouts.first, first.deadline <= now { return false }
         return true

@@ -25,7 +25,7 @@ import Testing
 
     @Test func handlersSeeFailuresWithTheErrorAndCanBeRemoved() async throws {
         let (scheduler, clock) = makeScheduler()
-        let seen = Mutex<[(SchedulerEvent.Kind, String?)]>([])
+        let seen = LockedState<[(SchedulerEvent.Kind, String?)]>([])
         let token = scheduler.onEvent { event in
             guard event.kind == .failed || event.kind == .succeeded else { return }
             seen.withLock { $0.append((event.kind, (event.error as? TestFailure)?.message)) }
@@ -45,7 +45,7 @@ import Testing
 
     @Test func missedAndSkippedFiresAreReportedWithCounts() async throws {
         let (scheduler, clock) = makeScheduler(start: false)
-        let missed = Mutex<[Int]>([])
+        let missed = LockedState<[Int]>([])
         scheduler.onEvent { event in if event.kind == .missed { missed.withLock { $0.append(event.count) } } }
         try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: clock.now.addingTimeInterval(1))) { _ in }
         clock.advance(by: 10)
@@ -58,7 +58,7 @@ import Testing
 @Suite struct SchedulerPersistenceHookTests {
     @Test func observerSeesEveryStateChangeInVersionOrder() async throws {
         let (scheduler, clock) = makeScheduler()
-        let changes = Mutex<[JobStateChange]>([])
+        let changes = LockedState<[JobStateChange]>([])
         scheduler.observeStateChanges { change in changes.withLock { $0.append(change) } }
         let id = try scheduler.schedule(name: "observed", trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in 7 }
         clock.advance(by: 1)

@@ -94,7 +94,7 @@ import Testing
 
     @Test func higherPriorityStartsFirstAtTheSameDueDate() async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1)
-        let order = Mutex<[String]>([])
+        let order = LockedState<[String]>([])
         let due = clock.now.addingTimeInterval(5)
         for (name, priority) in [("low", -1), ("normal", 0), ("high", 10)] {
             try scheduler.schedule(name: name, trigger: OnceTrigger(at: due), options: JobOptions(priority: priority)) { context in

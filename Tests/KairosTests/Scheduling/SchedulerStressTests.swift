@@ -55,7 +55,7 @@ import Testing
             plans.append(Plan(trigger: trigger, fate: fate))
         }
 
-        let fired = Mutex([[Double]](repeating: [], count: Self.jobCount))
+        let fired = LockedState([[Double]](repeating: [], count: Self.jobCount))
         var ids: [JobID] = []
         ids.reserveCapacity(Self.jobCount)
         for (index, plan) in plans.enumerated() {

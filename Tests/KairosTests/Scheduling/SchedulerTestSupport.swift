@@ -38,7 +38,7 @@ final class RunRecorder: Sendable {
         var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     func record(_ context: JobContext) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -73,7 +73,7 @@ final class RunRecorder: Sendable {
 
 /// A gate that async job bodies wait on until the test opens it.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = LockedState<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -96,6 +96,3 @@ final class Gate: Sendable {
     }
 }
 
-struct TestFailure: Error, Equatable {
-    var message: String
-}
