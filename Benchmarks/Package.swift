@@ -9,6 +9,7 @@ let areas = [
     "CronBenchmarks",
     "DependencyBenchmarks",
     "PipelineBenchmarks",
+    "PersistenceBenchmarks",
 ]
 
 let package = Package(
@@ -22,9 +23,9 @@ let package = Package(
         // Kairos on the peer scheduler workloads (../shared/peer-benchmarks/scheduler): a plain
         // executable with the peers' command line, run by run-scheduler-peers.sh.
         .executableTarget(
-            name: "SchedulerPeerBench",
+            name: "SchedulerBenchmarks",
             dependencies: [.product(name: "Kairos", package: "Kairos")],
-            path: "Benchmarks/SchedulerPeerBench",
+            path: "Benchmarks/SchedulerBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ] + areas.map { area in

@@ -8,6 +8,6 @@ RUNS=${1:-3000000}
 shift || true
 mkdir -p .build corpus
 cp -n seeds/* corpus/ 2>/dev/null || true
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz -package-name Kairos \
     $(find "$ROOT/Sources/Kairos" -name '*.swift') CronParserFuzz.swift -o .build/cron-fuzz
 ./.build/cron-fuzz -runs="$RUNS" -max_len=64 -dict=cron.dict "$@" corpus

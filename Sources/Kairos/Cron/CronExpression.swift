@@ -74,7 +74,7 @@ public struct CronExpression: Sendable, Hashable {
     /// `nextDate(after: previousDate(before: d)!)` is at or after `d`.
     public func previousDate(before date: Date, in timeZone: TimeZone) -> Date? {
         guard let start = Self.instant(date, roundingUp: true) else { return nil }
-        return previousInstant(before: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
+        return previousInstant(atOrBefore: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
     }
 
     /// Whether the whole second containing `date` is one of the expression's fire times.

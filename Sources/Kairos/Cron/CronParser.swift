@@ -273,8 +273,6 @@ struct CronParser {
             let (step, after) = try readNumber(from: index)
             if after < end { throw unexpected(at: after) }
             if step == 0 { throw error(.zeroStep) }
-            let span = field.range.count
-            if step > span { throw error(.stepTooLarge(maximum: span)) }
             return step
         }
 

@@ -113,7 +113,9 @@ final class JobExecutor: @unchecked Sendable {
             }
             executing += 1
             batch.append(ready.popFirst()!)
-            let share = ready.count / (threads * 4)
+            // With a backlog (more waiting than twice the workers), take a worker's share of it
+            // in one go: fewer lock round trips and clock readings per run.
+            let share = ready.count >= 2 * threads ? ready.count / threads : 0
             while batch.count < Self.maxBatch, batch.count <= share, let next = ready.first, !next.body.isAsync {
                 batch.append(ready.popFirst()!)
             }
@@ -122,7 +124,13 @@ final class JobExecutor: @unchecked Sendable {
             condition.unlock()
             for run in launch { launchAsync(run) }
             launch.removeAll(keepingCapacity: true)
-            for run in batch { results.append(execute(run, sink: sink)) }
+            // One clock reading per run: a run starts when the one before it in the batch ended.
+            var start = clock.now.timeIntervalSinceReferenceDate
+            for run in batch {
+                let completed = execute(run, sink: sink, start: start)
+                results.append(completed)
+                start = completed.end
+            }
             batch.removeAll(keepingCapacity: true)
             sink?.runsFinished(results)
             results.removeAll(keepingCapacity: true)
@@ -141,8 +149,7 @@ final class JobExecutor: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func execute(_ run: JobRun, sink: (any RunSink)?) -> CompletedRun {
-        let start = clock.now.timeIntervalSinceReferenceDate
+    private func execute(_ run: JobRun, sink: (any RunSink)?, start: Double) -> CompletedRun {
         if run.isCancelled {
             return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: start, end: start)
         }

@@ -128,6 +128,8 @@ struct JobRecord {
         static let forgetWhenIdle = Flags(rawValue: 8)
         /// The ID was given by the caller (`PersistentScheduler`) and is in the explicit-ID map.
         static let explicitID = Flags(rawValue: 16)
+        /// Queued in the scheduler's due list (due already when queued) rather than the heap.
+        static let inDueList = Flags(rawValue: 32)
     }
 
     // Fields are ordered so the record packs into 120 bytes.

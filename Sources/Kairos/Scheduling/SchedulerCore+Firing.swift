@@ -16,21 +16,41 @@ extension SchedulerCore {
         thread.start()
     }
 
-    /// Reacts to a new head of the queue: if it is already due (a job scheduled for now), fires
-    /// what is due right here, on the calling thread, under the lock already held, which saves
-    /// the scheduler thread a wake-up; otherwise wakes the scheduler thread if it waits past it.
-    /// The scheduler thread itself never comes here with a due head (it pops before it waits).
-    func headChangedLocked(to date: Double, effects: inout Effects) {
-        if lifecycle == .running, !paused, !inPass {
-            let now = self.now
-            if date <= now {
-                inPass = true
-                fireDueLocked(now: now, effects: &effects)
-                inPass = false
+    /// Queues the job in `slot` to fire at `fireDate`: in the due list if that has come already
+    /// (the clock is read only for dates near the latest reading), else in the heap, waking the
+    /// scheduler thread if the job became the head and the thread waits for a later date.
+    func enqueueLocked(_ slot: UInt32, at fireDate: Double) {
+        let index = Int(slot)
+        if records[index].flags.contains(.inDueList) { removeFromDueListLocked(slot) }
+        if fireDate <= recentNow + 1 {
+            recentNow = max(recentNow, now)
+            if fireDate <= recentNow {
+                queue.remove(slot: slot)
+                records[index].flags.insert(.inDueList)
+                dueList.append(slot)
+                if dueList.count - dueHead == 1 { wakeThreadLocked(for: -.infinity) }
                 return
             }
         }
-        wakeThreadLocked(for: date)
+        if queue.insert(slot: slot, date: fireDate, priority: priorityLocked(slot: slot)) {
+            wakeThreadLocked(for: fireDate)
+        }
+    }
+
+    /// Takes the job in `slot` out of the heap or the due list.
+    func unqueueLocked(_ slot: UInt32) {
+        if records[Int(slot)].flags.contains(.inDueList) {
+            removeFromDueListLocked(slot)
+        } else {
+            queue.remove(slot: slot)
+        }
+    }
+
+    /// O(length of the due list), which the scheduler thread keeps short; only a job changed
+    /// within moments of being queued already due pays it.
+    private func removeFromDueListLocked(_ slot: UInt32) {
+        records[Int(slot)].flags.remove(.inDueList)
+        if let position = dueList[dueHead...].firstIndex(of: slot) { dueList.remove(at: position) }
     }
 
     /// Wakes the scheduler thread if it waits past `date`.
@@ -45,11 +65,7 @@ extension SchedulerCore {
         condition.lock()
         while lifecycle == .running {
             let now = self.now
-            if !paused {
-                inPass = true
-                fireDueLocked(now: now, effects: &threadEffects)
-                inPass = false
-            }
+            if !paused { fireDueLocked(now: now, effects: &threadEffects) }
             expireTimeoutsLocked(now: now, effects: &threadEffects)
             wakeProgressWaitersLocked(&threadEffects)
             if !threadEffects.isEmpty {
@@ -61,7 +77,7 @@ extension SchedulerCore {
                 threadEffects = effects
                 continue
             }
-            var deadline = paused ? Double.infinity : (queue.min?.date ?? .infinity)
+            var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)
             if let first = timeouts.first { deadline = min(deadline, first.deadline) }
             waitingUntil = deadline
             clock.wait(on: condition, until: deadline.isFinite ? Date(timeIntervalSinceReferenceDate: deadline) : nil)
@@ -73,9 +89,22 @@ extension SchedulerCore {
 
     /// Pops every job due at `now` and fires it.
     func fireDueLocked(now: Double, effects: inout Effects) {
-        while let entry = queue.popMin(dueAtOrBefore: now) {
-            fireLocked(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
+        recentNow = max(recentNow, now)
+        while true {
+            if dueHead < dueList.count {
+                let slot = dueList[dueHead]
+                dueHead += 1
+                records[Int(slot)].flags.remove(.inDueList)
+                let due = records[Int(slot)].nextDue
+                fireLocked(slot: slot, fireDate: due + jitterLocked(slot: slot, due: due), now: now, effects: &effects)
+            } else if let entry = queue.popMin(dueAtOrBefore: now) {
+                fireLocked(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
+            } else {
+                break
+            }
         }
+        dueList.removeAll(keepingCapacity: dueList.count < 65_536)
+        dueHead = 0
     }
 
     /// Fires the queued job in `slot` (already removed from the queue).
@@ -98,14 +127,11 @@ extension SchedulerCore {
         if let next, !records[index].flags.contains(.exhausted), records[index].state == .pending || records[index].state == .paused {
             records[index].nextDue = next
             if records[index].state == .pending {
-                let fireDate = next + jitterLocked(slot: slot, due: next)
-                if queue.insert(slot: slot, date: fireDate, priority: priorityLocked(slot: slot)) {
-                    headChangedLocked(to: fireDate, effects: &effects)
-                }
+                enqueueLocked(slot, at: next + jitterLocked(slot: slot, due: next))
             }
         } else {
             records[index].nextDue = .nan
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
             if !records[index].trigger.isUntimed { records[index].flags.insert(.exhausted) }
             finishIfDoneLocked(slot: slot, effects: &effects)
         }
@@ -280,7 +306,7 @@ extension SchedulerCore {
         if let maxRuns = options.maxRuns, records[index].fired >= maxRuns {
             records[index].flags.insert(.exhausted)
             records[index].nextDue = .nan
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
         }
         effects.runs.append(run)
         noteLocked(.fired, slot: slot, due: due, effects: &effects)

@@ -133,7 +133,7 @@ extension SchedulerCore {
             let index = Int(slot)
             guard !records[index].state.isFinished else { return false }
             if records[index].state == .paused { pausedCount -= 1 }
-            queue.remove(slot: slot)
+            unqueueLocked(slot)
             records[index].state = .cancelled
             records[index].nextDue = .nan
             cancelActiveRunsLocked(slot: slot, reason: .cancelled, effects: &effects)
@@ -157,7 +157,7 @@ extension SchedulerCore {
             switch records[index].state {
             case .cancelled: throw .jobCancelled(id)
             case .pending:
-                queue.remove(slot: slot)
+                unqueueLocked(slot)
                 records[index].state = .paused
                 pausedCount += 1
                 noteLocked(.paused, slot: slot, effects: &effects)
@@ -291,8 +291,8 @@ extension SchedulerCore {
             lifecycle = .stopped
             waitingUntil = nil
             condition.signal()
-            for record in records {
-                if let subscription = record.extras?.subscription { subscriptions.append(subscription) }
+            for index in records.indices {
+                if let subscription = records[index].extras?.subscription { subscriptions.append(subscription) }
             }
         }
         for subscription in subscriptions { hub.unsubscribe(subscription) }
@@ -345,6 +345,7 @@ extension SchedulerCore {
         guard activeRuns == 0 else { return false }
         guard lifecycle == .running, !paused else { return true }
         let now = self.now
+        if dueHead < dueList.count { return false }
         if let first = queue.min, first.date <= now { return false }
         if let first = timeouts.first, first.deadline <= now { return false }
         return true

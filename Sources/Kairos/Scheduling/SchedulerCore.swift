@@ -41,10 +41,16 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     let condition = NSCondition()
     // Guarded by `condition`. Exclusivity is not checked at run time: the lock already makes the
     // accesses exclusive, and the dynamic checks cost a fifth of the hot path.
-    @exclusivity(unchecked) var records = ContiguousArray<JobRecord>()
+    @exclusivity(unchecked) var records = JobTable()
     @exclusivity(unchecked) var freeSlots: [UInt32] = []
     @exclusivity(unchecked) var explicitIDs: [JobID: UInt32] = [:]
     @exclusivity(unchecked) var queue = JobQueue()
+    /// Jobs that were already due when queued, first in, first out: the scheduler thread takes
+    /// them in O(1) instead of through the heap. Drained by every pass.
+    @exclusivity(unchecked) var dueList = ContiguousArray<UInt32>()
+    @exclusivity(unchecked) var dueHead = 0
+    /// The latest clock reading, to skip reading the clock for jobs queued far in the future.
+    @exclusivity(unchecked) var recentNow = -Double.infinity
     @exclusivity(unchecked) var timeouts = BinaryHeap<TimeoutEntry> { $0.deadline < $1.deadline }
     @exclusivity(unchecked) var optionsTable: [JobOptions] = []
     @exclusivity(unchecked) var optionsIndex: [JobOptions: UInt32] = [:]
@@ -67,9 +73,6 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var observer: (@Sendable (JobStateChange) -> Void)?
     @exclusivity(unchecked) var version: UInt64 = 0
     @exclusivity(unchecked) var threadEffects = Effects()
-    /// Set while a pass pops due jobs, so that re-queueing a job inside the pass does not start
-    /// a nested pass.
-    @exclusivity(unchecked) var inPass = false
 
     init(configuration: Scheduler.Configuration) {
         self.configuration = configuration
@@ -80,6 +83,8 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         optionsTable.append(JobOptions())
         executor.attach(self)
     }
+
+    deinit { records.deallocate() }
 
     var now: Double { clock.now.timeIntervalSinceReferenceDate }
 
@@ -234,7 +239,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         let index = Int(slot)
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
-        queue.remove(slot: slot)
+        unqueueLocked(slot)
         records[index] = .free(generation: records[index].generation &+ 1)
         freeSlots.append(slot)
         jobCount -= 1
@@ -298,7 +303,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     func statsLocked() -> SchedulerStats {
         let counts = executor.counts
-        return SchedulerStats(jobs: jobCount, queuedJobs: queue.count, pausedJobs: pausedCount, activeRuns: activeRuns,
+        return SchedulerStats(jobs: jobCount, queuedJobs: queue.count + dueList.count - dueHead, pausedJobs: pausedCount, activeRuns: activeRuns,
                               executingRuns: counts.executing, totals: totals)
     }
 }

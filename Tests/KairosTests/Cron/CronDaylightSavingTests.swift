@@ -49,6 +49,9 @@ import Testing
         // 45-minute offsets.
         ("Pacific/Chatham", "0 3 * * *", "2026-09-26T12:00:00+12:45", ["2026-09-27T03:45:00+13:45", "2026-09-28T03:00:00+13:45"]),
         ("Asia/Kathmandu", "0 9 * * *", "2026-01-01T00:00:00Z", ["2026-01-01T09:00:00+05:45", "2026-01-02T09:00:00+05:45"]),
+        // Samoa skipped all of 2011-12-30 (-10:00 to +14:00).
+        ("Pacific/Apia", "0 12 30 12 *", "2011-12-27T00:00:00-10:00", ["2011-12-31T00:00:00+14:00", "2012-12-30T12:00:00+14:00"]),
+        ("Pacific/Apia", "* 12 30 12 *", "2011-12-27T00:00:00-10:00", ["2012-12-30T12:00:00+14:00"]),
     ])
     func firesPerCronieRules(zone: String, expression: String, start: String, expected: [String]) throws {
         #expect(try CronTesting.next(expression, after: start, in: zone, count: expected.count) == expected)
@@ -63,6 +66,18 @@ import Testing
     ])
     func previousDateMirrorsNextDate(zone: String, expression: String, start: String, expected: [String]) throws {
         #expect(try CronTesting.previous(expression, before: start, in: zone, count: expected.count) == expected)
+    }
+
+    /// Santiago skips 00:00-00:59 on the Sunday on or after September 2 (since 2019), so a
+    /// September 8 that is a Sunday (2013, 2019, 2024) has no hour 0: a real-time expression for it
+    /// last fired in 2002, while the wall-clock one fires at the transition.
+    @Test func midnightSkipInSantiagoSeparatesTheModes() throws {
+        let santiago = CronTesting.zone("America/Santiago")
+        let after = CronTesting.date("2025-01-01T00:00:00Z")
+        let realTime = try CronExpression("*/25 0 8 9 */7")
+        #expect(CronTesting.text(realTime.previousDate(before: after, in: santiago), in: santiago) == "2002-09-08T00:50:00-04:00")
+        let wallClock = try CronExpression("25 0 8 9 */7")
+        #expect(CronTesting.text(wallClock.previousDate(before: after, in: santiago), in: santiago) == "2024-09-08T01:00:00-03:00")
     }
 
     @Test(arguments: [
@@ -85,12 +100,7 @@ import Testing
         let zone = CronTesting.zone(zoneName)
         let expressions = ["30 2 * * *", "0,30 1-3 * * *", "*/15 * * * *", "0 * * * *", "* 2 * * *", "15 0 * * *",
                            "30 23 * * *", "0 0 * * *", "0 30 2 * * *", "45 2,3 * * *", "*/20 1 * * * *"]
-        var transitions: [Date] = []
-        var cursor = CronTesting.date("2026-01-01T00:00:00Z")
-        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), next < CronTesting.date("2027-01-01T00:00:00Z") {
-            transitions.append(next)
-            cursor = next
-        }
+        let transitions = CronTesting.transitions(in: zone, year: 2026)
         #expect(transitions.count == 2)
         for text in expressions {
             let cron = try CronExpression(text)

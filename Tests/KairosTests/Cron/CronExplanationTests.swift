@@ -26,6 +26,13 @@ import Testing
         ("*/10 * * * * *", "Every 10 seconds"),
         ("30 0 9 * * *", "At 09:00:30"),
         ("0 0 * * 0,6", "At 00:00, Sunday and Saturday"),
+        ("*/10 */5 * * * *", "Every 10 seconds, in every 5th minute"),
+        ("0 0 */2 * 1-5", "At 00:00, on every 2nd day of the month from day 1 through day 31, if it is Monday through Friday"),
+        ("0 0,12 1 */2 *", "At 00:00 and 12:00, on day 1 of the month, in every 2nd month from January through November"),
+        ("23 0-20/2 * * *", "At minute 23, every 2 hours from 00:00 through 20:59"),
+        ("*/5 9,17 * * *", "Every 5 minutes, in the hours 09:00-09:59 and 17:00-17:59"),
+        ("0 0 12 ? * 2#1", "At 12:00, on the first Tuesday of the month"),
+        ("0 0 */2 * 1,5", "At 00:00, on every 2nd day of the month from day 1 through day 31, if it is Monday or Friday"),
     ])
     func explainsInEnglish(expression: String, explanation: String) throws {
         #expect(try CronExpression(expression).explanation == explanation)

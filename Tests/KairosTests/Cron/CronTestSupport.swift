@@ -43,4 +43,15 @@ enum CronTesting {
         }
         return results
     }
+
+    /// The instants at which `zone` changes its UTC offset during `year` (UTC).
+    static func transitions(in zone: TimeZone, year: Int) -> [Date] {
+        var transitions: [Date] = []
+        var cursor = date("\(year)-01-01T00:00:00Z")
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), next < date("\(year + 1)-01-01T00:00:00Z") {
+            transitions.append(next)
+            cursor = next
+        }
+        return transitions
+    }
 }

@@ -129,7 +129,7 @@ import Testing
         let flaky = try dag.schedule(name: "flaky", trigger: OnceTrigger(at: dagDate(1)), options: .init(retry: retry)) { context in
             attempts.append((context.attempt, clock.now))
             #expect(context.dueDate == dagDate(1))
-            if context.attempt < 3 { throw PipelineTestError("attempt \(context.attempt)") }
+            if context.attempt < 3 { throw TestFailure("attempt \(context.attempt)") }
         }
         clock.advance(to: dagDate(1))
         await eventually { attempts.count == 1 && clock.sleepingTaskCount == 1 }

@@ -36,7 +36,7 @@ final class Timeline: Sendable {
                 entries.withLock { $0[index].ended = clock.now }
             }
             if seconds > 0 { try await clock.sleep(until: clock.now.addingTimeInterval(seconds)) }
-            if fail { throw PipelineTestError("\(name) failed") }
+            if fail { throw TestFailure("\(name) failed") }
         }
     }
 

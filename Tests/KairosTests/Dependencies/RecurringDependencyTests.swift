@@ -76,7 +76,7 @@ import Testing
         let attempts = Recorder<Date>()
         let strict = try dag.schedule(name: "strict", dependsOn: [tick], options: .init(dependsOnPast: true)) { context in
             attempts.append(context.dueDate)
-            if context.dueDate == dagDate(10) { throw PipelineTestError("first run fails") }
+            if context.dueDate == dagDate(10) { throw TestFailure("first run fails") }
         }
         let free = try dag.schedule(name: "free", dependsOn: [tick]) { _ in }
         for seconds in [10.0, 20, 30] {

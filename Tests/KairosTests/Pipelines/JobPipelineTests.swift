@@ -52,7 +52,7 @@ import Testing
         let pipeline = JobPipeline(name: "fail-fast", clock: clock)
             .stage("mixed", failurePolicy: .failFast, jobs: [
                 slow("slow-1"),
-                PipelineJob("bad") { _, _ in throw PipelineTestError("disk full") },
+                PipelineJob("bad") { _, _ in throw TestFailure("disk full") },
                 slow("slow-2"),
             ])
             .step("after") { _, _ in laterStage.append("ran") }
@@ -63,7 +63,7 @@ import Testing
             return
         }
         #expect(index == 0 && name == "mixed" && failures.map(\.job) == ["bad"]
-            && (failures.first?.error as? PipelineTestError) == PipelineTestError("disk full"))
+            && (failures.first?.error as? TestFailure) == TestFailure("disk full"))
         #expect(Set(cancelled.all) == ["slow-1", "slow-2"])
         #expect(laterStage.all.isEmpty)
         #expect(clock.now == pipelineEpoch)
@@ -75,7 +75,7 @@ import Testing
         let finished = Recorder<String>()
         let pipeline = JobPipeline(name: "finish", clock: clock, failurePolicy: .finishStage)
             .stage("mixed", jobs: [
-                PipelineJob<NoValue, Int>("a") { _, _ in throw PipelineTestError("a broke") },
+                PipelineJob<NoValue, Int>("a") { _, _ in throw TestFailure("a broke") },
                 PipelineJob("b") { _, context in
                     try await context.sleep(for: 10)
                     finished.append("b")
@@ -83,7 +83,7 @@ import Testing
                 },
                 PipelineJob("c") { _, context in
                     try await context.sleep(for: 5)
-                    throw PipelineTestError("c broke")
+                    throw TestFailure("c broke")
                 },
             ])
         let run = pipeline.start()
@@ -106,7 +106,7 @@ import Testing
         let pipeline = JobPipeline(name: "flaky", clock: clock)
             .step("flaky", retry: retry) { _, context in
                 attempts.append(context.clock.now)
-                if context.attempt < 3 { throw PipelineTestError("try again") }
+                if context.attempt < 3 { throw TestFailure("try again") }
                 return context.attempt
             }
         let run = pipeline.start()
@@ -125,7 +125,7 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "hopeless", clock: clock)
             .step("always-fails", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 1)) { _, _ -> Int in
-                throw PipelineTestError("nope")
+                throw TestFailure("nope")
             }
         let run = pipeline.start()
         await clock.advance(to: pipelineEpoch.addingTimeInterval(1), whenSleeping: 1)
@@ -146,7 +146,7 @@ import Testing
                 if case .jobRetrying(_, _, _, let delay) = event.kind { delays.append(delay) }
             }
             .forEach("flaky", retry: retry) { value, context in
-                if context.attempt == 1 { throw PipelineTestError("first attempt fails") }
+                if context.attempt == 1 { throw TestFailure("first attempt fails") }
                 return value
             }
         let run = pipeline.start(Array(0..<20))
@@ -235,7 +235,7 @@ import Testing
             .onEvent { callbackEvents.append($0) }
             .step("inc") { value, _ in value + 1 }
             .step("check", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 0)) { value, context in
-                if context.attempt == 1 { throw PipelineTestError("flaky") }
+                if context.attempt == 1 { throw TestFailure("flaky") }
                 return value * 10
             }
         let run = pipeline.start(1)

@@ -37,7 +37,7 @@ import Testing
                     return "file-\(id)"
                 }
                 .step("load") { files, _ in
-                    if loadFails { throw PipelineTestError("database down") }
+                    if loadFails { throw TestFailure("database down") }
                     return files.joined(separator: ",")
                 }
         }
@@ -105,7 +105,7 @@ import Testing
         let ran = Recorder<String>()
         let pipeline = JobPipeline(name: "no-disk", clock: clock)
             .onCheckpoint { checkpoint in
-                if checkpoint.stageIndex == 1 { throw PipelineTestError("fsync failed") }
+                if checkpoint.stageIndex == 1 { throw TestFailure("fsync failed") }
             }
             .step("one") { _, _ in ran.append("one") }
             .step("two") { _, _ in ran.append("two") }
@@ -115,7 +115,7 @@ import Testing
             Issue.record("expected a checkpoint failure, got \(String(describing: error))")
             return
         }
-        #expect(index == 1 && (underlying as? PipelineTestError) == PipelineTestError("fsync failed"))
+        #expect(index == 1 && (underlying as? TestFailure) == TestFailure("fsync failed"))
         #expect(ran.all == ["one"])
     }
 

@@ -18,11 +18,6 @@ final class Gauge: Sendable {
     var peak: Int { state.withLock { $0.peak } }
 }
 
-struct PipelineTestError: Error, CustomStringConvertible, Equatable {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
 
 /// Fires every `interval` seconds from `start` (inclusive), `count` times if given.
 struct EveryTrigger: Trigger {

@@ -1,7 +1,7 @@
 // Kairos on the peer scheduler workloads of ../shared/peer-benchmarks/scheduler (same arguments,
 // same output lines, so the figures sit beside the peers'): one process per workload.
 //
-// Usage: SchedulerPeerBench throughput N | lateness N P | memory N | schedule N
+// Usage: SchedulerBenchmarks throughput N | lateness N P | memory N | schedule N
 import Foundation
 import Kairos
 import Synchronization
@@ -57,6 +57,13 @@ func lateness(_ n: Int, _ p: Int) throws {
     }
     var late = UnsafeMutableBufferPointer<Int64>.allocate(capacity: n)
     nonisolated(unsafe) let lateness = late
+    let fired = LockedFired()
+    if ProcessInfo.processInfo.environment["KAIROS_TRACE"] != nil {
+        scheduler.onEvent { event in
+            if event.kind == .fired, let due = event.dueDate { fired.add(event.date.timeIntervalSince(due)) }
+        }
+    }
+    defer { fired.report() }
     let base = Date().addingTimeInterval(1)
     for i in 0..<n {
         let due = base.addingTimeInterval(2 * Double(i) / Double(n))
@@ -69,6 +76,19 @@ func lateness(_ n: Int, _ p: Int) throws {
     late.sort()
     func micros(_ value: Int64) -> String { String(format: "%.1f", Double(value) / 1000) }
     print("lateness_us p50 \(micros(late[n / 2])) p99 \(micros(late[Int(Double(n) * 0.99)])) max \(micros(late[n - 1]))")
+}
+
+/// Diagnostics (KAIROS_TRACE=1): how late the scheduler thread fired, before the executor.
+final class LockedFired: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Double] = []
+    func add(_ value: Double) { lock.lock(); values.append(value); lock.unlock() }
+    func report() {
+        guard !values.isEmpty else { return }
+        let sorted = values.sorted()
+        func micros(_ v: Double) -> String { String(format: "%.1f", v * 1e6) }
+        print("fired_late_us p50 \(micros(sorted[sorted.count / 2])) p99 \(micros(sorted[Int(Double(sorted.count) * 0.99)])) max \(micros(sorted.last!))")
+    }
 }
 
 func memory(_ n: Int) throws {
