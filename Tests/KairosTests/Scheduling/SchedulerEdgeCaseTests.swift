@@ -114,4 +114,27 @@ import Testing
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 5)
     }
+
+    @Test func finishedSynchronousRunsAreReusedWithoutKeepingTheirJobAlive() async throws {
+        final class Capture: Sendable {}
+        let clock = ManualClock(now: utcDate("2026-01-01T00:00:00Z"))
+        let scheduler = Scheduler(configuration: .init(maxConcurrentJobs: 1, clock: clock, finishedJobRetention: 0))
+        scheduler.start()
+        weak var weakCapture: Capture?
+        do {
+            let capture = Capture()
+            weakCapture = capture
+            try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in _ = capture }
+        }
+        await scheduler.waitUntilIdle()
+        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } == 1)
+        // The job is forgotten at once (retention 0) and the pooled run was cleared: nothing keeps
+        // the body's captures alive.
+        #expect(weakCapture == nil)
+        let recorder = RunRecorder()
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { context in recorder.record(context) }
+        await scheduler.waitUntilIdle()
+        #expect(recorder.count == 1)
+        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } == 1)
+    }
 }
