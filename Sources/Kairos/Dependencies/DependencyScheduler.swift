@@ -201,18 +201,21 @@ public final class DependencyScheduler: Sendable {
         for (run, waiters) in effects.finished {
             for waiter in waiters { waiter.resume(returning: run) }
         }
-        for launch in effects.launches { start(launch) }
+        start(effects.launches)
     }
 
-    private func start(_ launch: DependencyGraph.Launch) {
-        do {
-            try scheduler.core.runForDependency(
-                launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
+    /// Hands launches to the scheduler's executor in one batch.
+    private func start(_ launches: [DependencyGraph.Launch]) {
+        guard !launches.isEmpty else { return }
+        let requests = launches.map { launch in
+            SchedulerCore.DependencyRunRequest(
+                id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
             ) { [self] outcome in
                 attemptFinished(launch, outcome: outcome)
             }
-        } catch {
-            attemptFinished(launch, outcome: .cancelled)
+        }
+        for (request, _) in scheduler.core.runForDependencies(requests) {
+            request.completion(.cancelled)
         }
     }
 
@@ -228,7 +231,7 @@ public final class DependencyScheduler: Sendable {
             let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
             Task { [self] in
                 try? await clock.sleep(until: clock.now.addingTimeInterval(retryDelay))
-                start(next)
+                start([next])
             }
         }
     }
