@@ -83,6 +83,8 @@ struct DependencyGraph {
     var finishedRuns: [Double: DAGRun] = [:]
     var finishedOrder: [Double] = []
     var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
+    /// Runs that became ready while the scheduler was not running, started by the next start.
+    var parked: [Launch] = []
 
     // MARK: Building
 

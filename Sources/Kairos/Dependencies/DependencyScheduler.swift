@@ -136,11 +136,23 @@ public final class DependencyScheduler: Sendable {
 
     // MARK: Running
 
-    /// Starts the scheduler (see ``Scheduler/start()``).
-    public func start() { scheduler.start() }
+    /// Starts the scheduler (see ``Scheduler/start()``), and the runs of DAG runs in progress that
+    /// became ready while it was stopped.
+    ///
+    /// Start and stop the dependency scheduler with this method and ``stop(timeout:)``, not its
+    /// ``scheduler`` directly, so that DAG runs in progress stop and continue with it.
+    public func start() {
+        scheduler.start()
+        let parked = graph.withLock { graph in
+            defer { graph.parked = [] }
+            return graph.parked
+        }
+        start(parked)
+    }
 
-    /// Stops the scheduler (see ``Scheduler/stop(timeout:)``). DAG runs in progress resume when it
-    /// is started again; retries waiting for their backoff still start.
+    /// Stops the scheduler (see ``Scheduler/stop(timeout:)``): roots stop firing, and runs that
+    /// become ready in DAG runs in progress (including retries) wait until ``start()``; runs already
+    /// going finish (or are cancelled when the timeout expires, counting as failed).
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) async -> Bool { await scheduler.stop(timeout: timeout) }
 
@@ -207,6 +219,18 @@ public final class DependencyScheduler: Sendable {
     /// Hands launches to the scheduler's executor in one batch.
     private func start(_ launches: [DependencyGraph.Launch]) {
         guard !launches.isEmpty else { return }
+        guard scheduler.isRunning else {
+            graph.withLock { $0.parked.append(contentsOf: launches) }
+            // A start() that raced with this call may have flushed already: flush again if running.
+            if scheduler.isRunning {
+                let parked = graph.withLock { graph in
+                    defer { graph.parked = [] }
+                    return graph.parked
+                }
+                start(parked)
+            }
+            return
+        }
         let requests = launches.map { launch in
             SchedulerCore.DependencyRunRequest(
                 id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt

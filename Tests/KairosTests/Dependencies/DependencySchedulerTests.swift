@@ -185,6 +185,24 @@ import Testing
         #expect(dag.runs(of: job).first?.attempts == 2)
     }
 
+    @Test func stoppedSchedulerHoldsReadyRunsUntilStartedAgain() async throws {
+        let (dag, clock) = makeDAG()
+        let timeline = Timeline()
+        let first = try dag.schedule(name: "first", trigger: OnceTrigger(at: dagDate(1)), timeline.body("first", clock: clock, sleep: 5))
+        let second = try dag.schedule(name: "second", dependsOn: [first], timeline.body("second", clock: clock))
+        clock.advance(to: dagDate(1))
+        await eventually { clock.sleepingTaskCount == 1 }
+        let stopping = Task { await dag.stop(timeout: .seconds(100)) }
+        await eventually { !dag.scheduler.isRunning }
+        clock.advance(to: dagDate(6))
+        #expect(await stopping.value)
+        #expect(dag.dagRun(at: dagDate(1))?.states == [first: .succeeded, second: .running])
+        #expect(timeline.entry("second") == nil)
+        dag.start()
+        let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
+        #expect(run.states[second] == .succeeded)
+    }
+
     @Test func edgeClosingACycleIsRejectedWithTheCycleNamed() throws {
         let (dag, _) = makeDAG()
         let root = try dag.schedule(name: "root", trigger: OnceTrigger(at: dagDate(1))) { _ in }
