@@ -143,11 +143,7 @@ public final class DependencyScheduler: Sendable {
     /// ``scheduler`` directly, so that DAG runs in progress stop and continue with it.
     public func start() {
         scheduler.start()
-        let parked = graph.withLock { graph in
-            defer { graph.parked = [] }
-            return graph.parked
-        }
-        start(parked)
+        start(takeParked())
     }
 
     /// Stops the scheduler (see ``Scheduler/stop(timeout:)``): roots stop firing, and runs that
@@ -216,21 +212,9 @@ public final class DependencyScheduler: Sendable {
         start(effects.launches)
     }
 
-    /// Hands launches to the scheduler's executor in one batch.
+    /// Hands launches to the scheduler's executor in one batch, or parks them while it is stopped.
     private func start(_ launches: [DependencyGraph.Launch]) {
         guard !launches.isEmpty else { return }
-        guard scheduler.isRunning else {
-            graph.withLock { $0.parked.append(contentsOf: launches) }
-            // A start() that raced with this call may have flushed already: flush again if running.
-            if scheduler.isRunning {
-                let parked = graph.withLock { graph in
-                    defer { graph.parked = [] }
-                    return graph.parked
-                }
-                start(parked)
-            }
-            return
-        }
         let requests = launches.map { launch in
             SchedulerCore.DependencyRunRequest(
                 id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
@@ -238,8 +222,19 @@ public final class DependencyScheduler: Sendable {
                 attemptFinished(launch, outcome: outcome)
             }
         }
-        for (request, _) in scheduler.core.runForDependencies(requests) {
-            request.completion(.cancelled)
+        guard let rejected = scheduler.core.runForDependencies(requests) else {
+            graph.withLock { $0.parked.append(contentsOf: launches) }
+            // A start() that raced with this call may have flushed already: flush again if running.
+            if scheduler.isRunning { start(takeParked()) }
+            return
+        }
+        for (request, _) in rejected { request.completion(.cancelled) }
+    }
+
+    private func takeParked() -> [DependencyGraph.Launch] {
+        graph.withLock { graph in
+            defer { graph.parked = [] }
+            return graph.parked
         }
     }
 

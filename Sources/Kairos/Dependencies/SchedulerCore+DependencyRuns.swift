@@ -12,9 +12,11 @@ extension SchedulerCore {
         let completion: @Sendable (RunOutcome) -> Void
     }
 
-    /// Starts the runs it can and returns the requests it could not start, with the reason.
-    func runForDependencies(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)] {
+    /// Starts the runs it can and returns the requests it could not start, with the reason; `nil`
+    /// (nothing started) when the scheduler is not running.
+    func runForDependencies(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
         withLock { (effects: inout Effects) in
+            guard lifecycle == .running else { return nil }
             var rejected: [(DependencyRunRequest, SchedulerError)] = []
             for request in requests {
                 do throws(SchedulerError) {
