@@ -2,9 +2,9 @@ import Foundation
 
 /// ISO 8601 timestamps with an explicit UTC offset, written and read without `DateFormatter`.
 ///
-/// Writing is integer arithmetic on the instant and the zone's offset (proleptic Gregorian
-/// calendar), so it allocates nothing beyond the destination buffer: the `kairos next` batch mode
-/// formats thousands of times per second with it.
+/// Writing is integer arithmetic on the instant and the zone's offset (`CivilDate`, proleptic
+/// Gregorian calendar), so it allocates nothing beyond the destination buffer: the `kairos next`
+/// batch mode formats thousands of times per second with it.
 ///
 /// Format written: `YYYY-MM-DDTHH:MM:SS±HH:MM`. Seconds are always present; the offset is never
 /// `Z` (UTC prints `+00:00`); an offset with a seconds part (local mean time before 1900) is
@@ -23,8 +23,8 @@ package enum ISO8601Timestamp {
     package static func append(_ date: Date, secondsFromGMT offset: Int, to bytes: inout [UInt8]) {
         let utc = Int(date.timeIntervalSince1970.rounded(.down))
         let local = utc + offset
-        let (days, secondOfDay) = floorDivision(local, 86_400)
-        let (year, month, day) = CivilDate.ymd(fromDaysSinceEpoch: days)
+        let (days, secondOfDay) = CivilDate.split(Int64(local))
+        let (year, month, day) = CivilDate.date(fromDays: days)
         if (0...9999).contains(year) {
             appendDigits(year, width: 4, to: &bytes)
         } else {
@@ -56,7 +56,7 @@ package enum ISO8601Timestamp {
         guard let year = scanner.number(digits: 4), scanner.take("-"),
               let month = scanner.number(digits: 2), scanner.take("-"),
               let day = scanner.number(digits: 2),
-              (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
+              (1...12).contains(month), (1...CivilDate.daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         var secondOfDay = 0
         var fraction = 0.0
@@ -75,7 +75,7 @@ package enum ISO8601Timestamp {
             }
             secondOfDay = hour * 3600 + minute * 60 + second
         }
-        let civil = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400 + secondOfDay
+        let civil = CivilDate.days(year: year, month: month, day: day) * 86_400 + secondOfDay
         let offset: Int
         if scanner.atEnd {
             return Date(timeIntervalSince1970: Double(instant(ofLocal: civil, in: localTimeZone)) + fraction)
@@ -130,11 +130,6 @@ package enum ISO8601Timestamp {
         }
     }
 
-    private static func floorDivision(_ value: Int, _ divisor: Int) -> (quotient: Int, remainder: Int) {
-        let remainder = value % divisor
-        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
-    }
-
     /// A cursor over the UTF-8 bytes of a timestamp.
     private struct Scanner {
         let bytes: [UInt8]
@@ -171,43 +166,6 @@ package enum ISO8601Timestamp {
                 index += 1
             }
             return index > start ? value : nil
-        }
-    }
-}
-
-extension ISO8601Timestamp {
-    /// Proleptic Gregorian civil dates as day counts from 1970-01-01 (H. Hinnant's algorithms).
-    fileprivate enum CivilDate {
-        /// Year, month (1...12) and day (1...31) of the day `days` after 1970-01-01.
-        static func ymd(fromDaysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
-            let shifted = days + 719_468
-            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-            let dayOfEra = shifted - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-        }
-
-        /// The number of days from 1970-01-01 to the given civil date.
-        static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            return era * 146_097 + dayOfEra - 719_468
-        }
-
-        /// The length of `month` in `year`.
-        static func daysIn(month: Int, year: Int) -> Int {
-            switch month {
-            case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-            case 4, 6, 9, 11: 30
-            default: 31
-            }
         }
     }
 }

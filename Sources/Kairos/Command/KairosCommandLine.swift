@@ -16,7 +16,7 @@ package enum KairosCommandLine {
             "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.summary)"
         }
         return """
-            kairos: cron expressions from the command line.
+            kairos: cron schedules from the command line.
 
             usage: kairos <command> [arguments] [options]
 

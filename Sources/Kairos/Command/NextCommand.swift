@@ -73,7 +73,9 @@ struct FireTimeWriter {
     let count: Int
     private var bytes: [UInt8] = []
     private var offset = 0
-    private var offsetValidity: Range<Date> = Date.distantPast..<Date.distantPast
+    /// The instants (seconds since 1970) between which `offset` is known to hold.
+    private var offsetValidFrom = Double.infinity
+    private var offsetValidUntil = -Double.infinity
 
     init(timeZone: TimeZone, after: Date, count: Int) {
         self.timeZone = timeZone
@@ -83,7 +85,9 @@ struct FireTimeWriter {
     }
 
     /// Writes the times of `expression`, each followed by `separator` except the last, which is
-    /// followed by a newline. An expression with fewer times left prints the ones it has.
+    /// followed by a newline. An expression with fewer times left prints the ones it has; with
+    /// none left it prints nothing in single mode (`separator` a newline) and an empty line in
+    /// batch mode, which keeps one output line per input line.
     mutating func write(_ expression: CronExpression, separator: UInt8, to output: CommandOutput) {
         bytes.removeAll(keepingCapacity: true)
         var date = after
@@ -93,17 +97,20 @@ struct FireTimeWriter {
             ISO8601Timestamp.append(next, secondsFromGMT: secondsFromGMT(for: next), to: &bytes)
             date = next
         }
+        if bytes.isEmpty && separator == UInt8(ascii: "\n") { return }
         bytes.append(UInt8(ascii: "\n"))
         output.write(bytes: bytes)
     }
 
     /// The zone's offset at `date`, from the cached period when `date` falls inside it.
     mutating func secondsFromGMT(for date: Date) -> Int {
-        if !offsetValidity.contains(date) {
+        let seconds = date.timeIntervalSince1970
+        if !(offsetValidFrom <= seconds && seconds < offsetValidUntil) {
             offset = timeZone.secondsFromGMT(for: date)
-            let start = date
-            let end = timeZone.nextDaylightSavingTimeTransition(after: date) ?? Date.distantFuture
-            offsetValidity = start..<end
+            offsetValidFrom = seconds
+            // nil: the zone reports no later change, so the offset holds from here on.
+            offsetValidUntil = timeZone.nextDaylightSavingTimeTransition(after: date)?.timeIntervalSince1970
+                ?? .infinity
         }
         return offset
     }

@@ -86,6 +86,19 @@ import Testing
             status: 0, output: "2026-03-07T13:00:00+00:00\n2026-03-08T11:00:00+00:00\n", errorOutput: ""))
     }
 
+    @Test(arguments: ["UTC", "America/New_York", "Australia/Lord_Howe"])
+    func timesNearTheEndOfTheSupportedRangeNeverCrash(zone: String) {
+        let single = runKairos(["next", "0 0 1 1 *", "--after", "9999-06-01T00:00:00Z", "--tz", zone, "-n", "3"])
+        #expect(single.status == 0)
+        #expect(single.errorOutput == "")
+        #expect(!single.output.contains("\n\n"))
+        let batch = runKairos(["next", "--after", "9999-06-01T00:00:00Z", "--tz", zone, "-n", "3"], input: "0 0 1 1 *\n@hourly\n")
+        #expect(batch.status == 0)
+        #expect(batch.output.split(separator: "\n", omittingEmptySubsequences: false).count == 3)
+        let early = runKairos(["next", "0 0 1 1 *", "--after", "0001-01-01T00:00:00Z", "--tz", zone])
+        #expect(early.status == 0)
+    }
+
     @Test func emptyInputPrintsNothing() {
         #expect(runKairos(["next"], input: "") == CommandResult(status: 0, output: "", errorOutput: ""))
     }
