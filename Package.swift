@@ -19,9 +19,19 @@ let package = Package(
             path: "Sources/kairos",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // A child process for the persistence crash test: it changes a state file and is killed
+        // with SIGKILL at random moments.
+        .executableTarget(
+            name: "KairosCrashChild",
+            dependencies: ["Kairos"],
+            path: "Tests/KairosCrashChild",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "KairosTests",
-            dependencies: ["Kairos"],
+            // The executables are dependencies so that `swift test` builds them for the
+            // end-to-end tests that run them.
+            dependencies: ["Kairos", "KairosCommand", "KairosCrashChild"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

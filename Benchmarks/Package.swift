@@ -7,6 +7,9 @@ import PackageDescription
 /// and add its name here.
 let areas = [
     "CronBenchmarks",
+    "DependencyBenchmarks",
+    "PipelineBenchmarks",
+    "PersistenceBenchmarks",
 ]
 
 let package = Package(

@@ -7,7 +7,7 @@
 /// 2 the command line itself was bad (unknown subcommand or option, bad option value).
 package enum KairosCommandLine {
     /// Every subcommand, in the order `kairos --help` lists them.
-    package static let subcommands: [Subcommand] = [.next, .explain]
+    package static let subcommands: [Subcommand] = [.next, .explain, .run]
 
     /// The text of `kairos --help`.
     package static var help: String {

@@ -30,7 +30,7 @@ public struct CronDates: Sequence, Sendable {
 
         init(expression: CronExpression, start: Date, timeZone: TimeZone) {
             self.expression = expression
-            self.zone = ZoneOffsets(timeZone)
+            self.zone = ZoneOffsets.of(timeZone)
             self.cursor = CronExpression.instant(start, roundingUp: false)
         }
 

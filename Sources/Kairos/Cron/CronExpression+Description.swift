@@ -63,10 +63,11 @@ extension CronExpression: CustomStringConvertible {
         case .dayOfWeek: return ("*", plainWeekdays)
         case .either: return (plainMonthDays, plainWeekdays)
         case .both:
-            if let starred = Self.starText(UInt64(days.monthDays), in: monthDayRange) {
+            if let starred = Self.starText(UInt64(days.monthDays), in: monthDayRange, allowingWholeSpan: true) {
                 return (join(starred, monthDayExtras()), plainWeekdays)
             }
-            let starredWeekdays = Self.starText(UInt64(days.weekdays), in: 0...7, foldingSeven: true) ?? "*"
+            // Parsing guarantees one side contains its field's minimum (it started with `*`).
+            let starredWeekdays = Self.starText(UInt64(days.weekdays), in: 0...7, foldingSeven: true, allowingWholeSpan: true) ?? "*"
             return (plainMonthDays, join(starredWeekdays, weekdayExtras()))
         }
     }
@@ -93,16 +94,17 @@ extension CronExpression: CustomStringConvertible {
     static func plainText(_ mask: UInt64, in range: ClosedRange<Int>) -> String {
         for step in 1...range.count where mask == progression(from: range.lowerBound, through: range.upperBound, step: step) {
             if step == 1 { return "*" }
-            if step < range.count && mask.nonzeroBitCount > 1 { return "*/\(step)" }
+            if step < range.count && mask.nonzeroBitCount > 2 { return "*/\(step)" }
         }
         return listText(mask, in: range)
     }
 
     /// A form starting with `*` (`*/n` plus the values the step misses), if there is one with a
-    /// step smaller than the field.
-    static func starText(_ mask: UInt64, in range: ClosedRange<Int>, foldingSeven: Bool = false) -> String? {
+    /// step smaller than the field (or as large as the field, `*/span` meaning just the minimum,
+    /// when `allowingWholeSpan`).
+    static func starText(_ mask: UInt64, in range: ClosedRange<Int>, foldingSeven: Bool = false, allowingWholeSpan: Bool = false) -> String? {
         let span = range.count
-        for step in 1..<span {
+        for step in 1..<(allowingWholeSpan ? span + 1 : span) {
             let stepped = progression(from: range.lowerBound, through: range.upperBound, step: step, foldingSeven: foldingSeven)
             guard stepped & mask == stepped else { continue }
             let head = step == 1 ? "*" : "*/\(step)"

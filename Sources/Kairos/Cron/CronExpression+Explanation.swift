@@ -19,15 +19,15 @@ extension CronExpression {
 
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    /// "a, b and c".
-    private static func sentenceList(_ items: [String]) -> String {
+    /// "a, b and c" (or "a, b or c").
+    private static func sentenceList(_ items: [String], conjunction: String = "and") -> String {
         guard items.count > 1 else { return items.first ?? "" }
-        return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+        return items.dropLast().joined(separator: ", ") + " \(conjunction) " + items[items.count - 1]
     }
 
     /// Runs of 3 or more as "a through b", the rest listed.
-    private static func runs(_ values: [Int], name: (Int) -> String) -> String {
-        sentenceList(runs(values, range: { "\(name($0)) through \(name($1))" }, single: name))
+    private static func runs(_ values: [Int], conjunction: String = "and", name: (Int) -> String) -> String {
+        sentenceList(runs(values, range: { "\(name($0)) through \(name($1))" }, single: name), conjunction: conjunction)
     }
 
     /// The step of an exact `*/n` progression over a field, if the mask is one (n > 1).
@@ -40,6 +40,13 @@ extension CronExpression {
         return nil
     }
 
+    /// The step of a sorted list of 3 or more values with a constant gap larger than 1.
+    private static func progressionStep(_ list: [Int]) -> Int? {
+        guard list.count >= 3 else { return nil }
+        let step = list[1] - list[0]
+        return step > 1 && zip(list, list.dropFirst()).allSatisfy({ $1 - $0 == step }) ? step : nil
+    }
+
     private static func isFull(_ mask: UInt64, in range: ClosedRange<Int>) -> Bool {
         values(mask).count == range.count
     }
@@ -50,7 +57,7 @@ extension CronExpression {
         let allHours = Self.isFull(UInt64(hours), in: hourRange)
         let allMinutes = Self.isFull(minutes, in: minuteRange)
         // A few exact times: "At 09:00 and 17:30".
-        if secondList.count == 1 && minuteList.count * hourList.count <= 4 {
+        if secondList.count == 1 && minuteList.count * hourList.count <= 6 {
             let times = hourList.flatMap { hour in
                 minuteList.map { minute in
                     "\(Self.twoDigits(hour)):\(Self.twoDigits(minute))" + (secondList[0] == 0 ? "" : ":\(Self.twoDigits(secondList[0]))")
@@ -63,7 +70,13 @@ extension CronExpression {
             phrase = minutePhrase(minuteList, allMinutes: allMinutes)
         } else {
             phrase = Self.unitPhrase(seconds, list: secondList, range: CronField.second.range, unit: "second")
-            if !allMinutes { phrase += ", " + minutePhrase(minuteList, allMinutes: false).lowercasedFirst }
+            if !allMinutes {
+                if let step = Self.uniformStep(minutes, in: minuteRange) {
+                    phrase += ", in every \(CronParseError.ordinal(step)) minute"
+                } else {
+                    phrase += ", " + minutePhrase(minuteList, allMinutes: false).lowercasedFirst
+                }
+            }
         }
         if allHours {
             if seconds == 1 && minuteList.count == 1 && allHours {
@@ -74,7 +87,11 @@ extension CronExpression {
         if let step = Self.uniformStep(UInt64(hours), in: hourRange) {
             return phrase + ", every \(step) hours"
         }
-        if hourList.count == hourList[hourList.count - 1] - hourList[0] + 1 {
+        let first = hourList[0], last = hourList[hourList.count - 1]
+        if let step = Self.progressionStep(hourList) {
+            return phrase + ", every \(step) hours from \(Self.twoDigits(first)):00 through \(Self.twoDigits(last)):59"
+        }
+        if hourList.count == last - first + 1 {
             return phrase + ", between \(Self.twoDigits(hourList[0])):00 and \(Self.twoDigits(hourList[hourList.count - 1])):59"
         }
         return phrase + ", in the hours " + Self.sentenceList(hourList.map { "\(Self.twoDigits($0)):00-\(Self.twoDigits($0)):59" })
@@ -94,7 +111,9 @@ extension CronExpression {
     private var monthDayPhrase: String {
         var items: [String] = []
         let list = Self.values(UInt64(days.monthDays))
-        if !list.isEmpty {
+        if let step = Self.progressionStep(list) {
+            items.append("on every \(CronParseError.ordinal(step)) day of the month from day \(list[0]) through day \(list[list.count - 1])")
+        } else if !list.isEmpty {
             items.append((list.count == 1 ? "on day " : "on days ") + Self.runs(list) { "\($0)" } + " of the month")
         }
         if days.lastDayOfMonth { items.append("on the last day of the month") }
@@ -106,9 +125,9 @@ extension CronExpression {
     }
 
     /// Day-of-week items, the plain weekdays without a leading "on".
-    private var weekdayItems: (plain: String?, others: [String]) {
+    private func weekdayItems(conjunction: String = "and") -> (plain: String?, others: [String]) {
         let list = Self.values(UInt64(days.weekdays))
-        let plain = list.isEmpty ? nil : Self.runs(list) { Self.weekdayNames[$0] }
+        let plain = list.isEmpty ? nil : Self.runs(list, conjunction: conjunction) { Self.weekdayNames[$0] }
         var others: [String] = []
         for weekday in 0..<7 {
             for n in 1...5 where days.nthWeekdays & (1 << UInt64(weekday * 5 + n - 1)) != 0 {
@@ -122,7 +141,7 @@ extension CronExpression {
     }
 
     private var dayPhrase: String? {
-        let weekdays = weekdayItems
+        let weekdays = weekdayItems()
         switch days.rule {
         case .everyDay:
             return nil
@@ -134,8 +153,9 @@ extension CronExpression {
             let weekdayText = Self.sentenceList((weekdays.plain.map { ["on \($0)"] } ?? []) + weekdays.others)
             return monthDayPhrase + ", and " + weekdayText
         case .both:
-            let condition = Self.sentenceList((weekdays.plain.map { ["it is \($0)"] } ?? [])
-                + weekdays.others.map { "it is " + $0.dropFirst(3) })
+            let alternatives = weekdayItems(conjunction: "or")
+            let condition = Self.sentenceList((alternatives.plain.map { ["it is \($0)"] } ?? [])
+                + alternatives.others.map { "it is " + $0.dropFirst(3) }, conjunction: "or")
             return monthDayPhrase + ", if " + condition
         }
     }
@@ -143,6 +163,9 @@ extension CronExpression {
     private var monthPhrase: String? {
         let list = Self.values(UInt64(months))
         if list.count == 12 { return nil }
+        if let step = Self.progressionStep(list) {
+            return "in every \(CronParseError.ordinal(step)) month from \(Self.monthNames[list[0]]) through \(Self.monthNames[list[list.count - 1]])"
+        }
         return "in " + Self.runs(list) { Self.monthNames[$0] }
     }
 }

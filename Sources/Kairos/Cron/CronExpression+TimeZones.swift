@@ -35,7 +35,7 @@ extension CronExpression {
     }
 
     /// The last fire time <= `start` (seconds since the epoch).
-    func previousInstant(before start: Int64, in zone: ZoneOffsets) -> Int64? {
+    func previousInstant(atOrBefore start: Int64, in zone: ZoneOffsets) -> Int64? {
         let begin = max(start - Self.horizon, Self.firstInstant)
         if followsWallClock {
             let table = zone.table(containing: start)

@@ -64,7 +64,7 @@ public struct CronExpression: Sendable, Hashable {
     ///   Thread-safe.
     public func nextDate(after date: Date, in timeZone: TimeZone) -> Date? {
         guard let start = Self.instant(date, roundingUp: false) else { return nil }
-        return nextInstant(after: start, in: ZoneOffsets(timeZone)).map(Self.date)
+        return nextInstant(after: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
     }
 
     /// The last fire time strictly before `date`, or `nil` if there is none after the year 1.
@@ -74,7 +74,7 @@ public struct CronExpression: Sendable, Hashable {
     /// `nextDate(after: previousDate(before: d)!)` is at or after `d`.
     public func previousDate(before date: Date, in timeZone: TimeZone) -> Date? {
         guard let start = Self.instant(date, roundingUp: true) else { return nil }
-        return previousInstant(before: start, in: ZoneOffsets(timeZone)).map(Self.date)
+        return previousInstant(atOrBefore: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
     }
 
     /// Whether the whole second containing `date` is one of the expression's fire times.
@@ -83,7 +83,7 @@ public struct CronExpression: Sendable, Hashable {
     /// there, and a fixed-time expression matches only the first copy of a repeated time.
     public func matches(_ date: Date, in timeZone: TimeZone) -> Bool {
         guard let instant = Self.instant(date, roundingUp: false) else { return false }
-        return matches(instant: instant, in: ZoneOffsets(timeZone))
+        return matches(instant: instant, in: ZoneOffsets.of(timeZone))
     }
 
     /// The fire times after `date`, lazily, in increasing order.

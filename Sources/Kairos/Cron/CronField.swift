@@ -3,7 +3,18 @@
 /// A 5-field expression has `minute hour day-of-month month day-of-week`; a 6-field expression
 /// puts `second` in front.
 public enum CronField: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case second, minute, hour, dayOfMonth, month, dayOfWeek
+    /// Seconds, 0-59; only in 6-field expressions, where it comes first.
+    case second
+    /// Minutes, 0-59.
+    case minute
+    /// Hours, 0-23.
+    case hour
+    /// Day of the month, 1-31, with the extensions `L`, `LW`, `nW` and `?`.
+    case dayOfMonth
+    /// Month, 1-12 or `jan`-`dec`.
+    case month
+    /// Day of the week, 0-7 (0 and 7 are Sunday) or `sun`-`sat`, with `d#n`, `dL` and `?`.
+    case dayOfWeek
 
     /// The field's name as error messages spell it, e.g. `day-of-week`.
     public var description: String {

@@ -39,8 +39,6 @@ public struct CronParseError: Error, Sendable, Hashable, CustomStringConvertible
         case reversedRange
         /// A step of 0, as in `*/0`.
         case zeroStep
-        /// A step larger than the field's span, as in `*/61` for minutes.
-        case stepTooLarge(maximum: Int)
         /// A name used as a step, as in `*/mon`.
         case nameAsStep
         /// A full month or day name such as `monday`; carries the accepted abbreviation.
@@ -95,8 +93,6 @@ public struct CronParseError: Error, Sendable, Hashable, CustomStringConvertible
             return "the range starts after it ends; write it low-high (a list such as fri,sat,sun covers a wrap-around)"
         case .zeroStep:
             return "a step must be at least 1"
-        case .stepTooLarge(let maximum):
-            return "the step is larger than the field; use at most \(maximum)"
         case .nameAsStep:
             return "a step must be a number, not a name"
         case .fullName(let abbreviation):

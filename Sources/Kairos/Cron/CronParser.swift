@@ -1,8 +1,13 @@
 /// Turns cron text into a `CronExpression`; see SPEC.md §1 for the grammar.
 ///
-/// It works on the input's `Character`s so that error offsets are character columns.
+/// It works on one byte per `Character` of the input (ASCII as itself, any other character as a
+/// byte no rule accepts, other whitespace as a space), so that error offsets are character columns
+/// while the scan stays byte arithmetic.
 struct CronParser {
-    private let characters: [Character]
+    private let text: String
+    private let units: [UInt8]
+    private static let space = UInt8(ascii: " ")
+    private static let foreign: UInt8 = 0x80
 
     static let macros: [String: String] = [
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
@@ -26,23 +31,60 @@ struct CronParser {
     }
 
     init(_ text: String) {
-        characters = Array(text)
+        self.text = text
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) {
+            units = Array(text.utf8)
+        } else {
+            units = text.map { character in
+                if let ascii = character.asciiValue, character.unicodeScalars.count == 1 { return ascii }
+                return character.isWhitespace ? Self.space : Self.foreign
+            }
+        }
+    }
+
+    /// The input's characters from `start` to `end`; only used to build errors.
+    private func slice(_ start: Int, _ end: Int) -> String {
+        String(Array(text)[start..<end])
+    }
+
+    private func character(at index: Int) -> Character {
+        Array(text)[index]
+    }
+
+    @inline(__always)
+    private static func isWhitespace(_ unit: UInt8) -> Bool {
+        unit == space || (unit >= 0x09 && unit <= 0x0D)
+    }
+
+    @inline(__always)
+    private static func isLetter(_ unit: UInt8) -> Bool {
+        (unit | 0x20) >= UInt8(ascii: "a") && (unit | 0x20) <= UInt8(ascii: "z")
+    }
+
+    @inline(__always)
+    private static func isDigit(_ unit: UInt8) -> Bool {
+        unit >= UInt8(ascii: "0") && unit <= UInt8(ascii: "9")
+    }
+
+    @inline(__always)
+    private static func lowercased(_ unit: UInt8) -> UInt8 {
+        isLetter(unit) ? unit | 0x20 : unit
     }
 
     func parse() throws(CronParseError) -> CronExpression {
         var tokens: [(start: Int, end: Int)] = []
         var index = 0
-        while index < characters.count {
-            if characters[index].isWhitespace { index += 1; continue }
+        while index < units.count {
+            if Self.isWhitespace(units[index]) { index += 1; continue }
             let start = index
-            while index < characters.count && !characters[index].isWhitespace { index += 1 }
+            while index < units.count && !Self.isWhitespace(units[index]) { index += 1 }
             tokens.append((start, index))
         }
         guard let first = tokens.first else {
-            throw CronParseError(field: nil, fieldPosition: nil, token: String(characters), offset: 0, reason: .empty)
+            throw CronParseError(field: nil, fieldPosition: nil, token: text, offset: 0, reason: .empty)
         }
-        if characters[first.start] == "@" {
-            let word = String(characters[first.start..<first.end])
+        if units[first.start] == UInt8(ascii: "@") {
+            let word = slice(first.start, first.end)
             guard let expansion = Self.macros[word.lowercased()] else {
                 throw CronParseError(field: nil, fieldPosition: nil, token: word, offset: first.start, reason: .unknownMacro)
             }
@@ -57,12 +99,13 @@ struct CronParser {
         let kinds: [CronField] = tokens.count == 6
             ? [.second, .minute, .hour, .dayOfMonth, .month, .dayOfWeek]
             : [.minute, .hour, .dayOfMonth, .month, .dayOfWeek]
-        var fields: [CronField: Field] = [:]
+        var fields = [Field?](repeating: nil, count: CronField.allCases.count)
         for (position, (kind, token)) in zip(kinds, tokens).enumerated() {
-            fields[kind] = try parseField(kind, position: position + 1, start: token.start, end: token.end)
+            fields[kind.rawValue] = try parseField(kind, position: position + 1, start: token.start, end: token.end)
         }
-        let second = fields[.second], minute = fields[.minute]!, hour = fields[.hour]!
-        let dayOfMonth = fields[.dayOfMonth]!, month = fields[.month]!, dayOfWeek = fields[.dayOfWeek]!
+        func field(_ kind: CronField) -> Field { fields[kind.rawValue] ?? Field() }
+        let second = fields[CronField.second.rawValue], minute = field(.minute), hour = field(.hour)
+        let dayOfMonth = field(.dayOfMonth), month = field(.month), dayOfWeek = field(.dayOfWeek)
 
         var days = CronDays()
         let weekdays = UInt8(truncatingIfNeeded: (dayOfWeek.values & 0x7F) | ((dayOfWeek.values >> 7) & 1))
@@ -106,26 +149,24 @@ struct CronParser {
     private func wholeExpressionError(_ tokens: [(start: Int, end: Int)], reason: CronParseError.Reason) -> CronParseError {
         let start = tokens.first?.start ?? 0
         let end = tokens.last?.end ?? 0
-        return CronParseError(field: nil, fieldPosition: nil, token: String(characters[start..<end]), offset: start, reason: reason)
+        return CronParseError(field: nil, fieldPosition: nil, token: slice(start, end), offset: start, reason: reason)
     }
 
     private func parseField(_ kind: CronField, position: Int, start: Int, end: Int) throws(CronParseError) -> Field {
         var field = Field()
-        field.startsWithStar = characters[start] == "*" || characters[start] == "?"
+        field.startsWithStar = units[start] == UInt8(ascii: "*") || units[start] == UInt8(ascii: "?")
         var itemStart = start
         while true {
             var itemEnd = itemStart
-            while itemEnd < end && characters[itemEnd] != "," { itemEnd += 1 }
-            let item = Item(parser: self, field: kind, position: position, start: itemStart, end: itemEnd)
-            if itemStart == itemEnd { throw item.error(.emptyListItem) }
-            try item.parse(into: &field)
-            if itemEnd == end { break }
-            itemStart = itemEnd + 1
-            if itemStart == end {
-                throw Item(parser: self, field: kind, position: position, start: itemStart - 1, end: itemStart).error(.emptyListItem)
+            while itemEnd < end && units[itemEnd] != UInt8(ascii: ",") { itemEnd += 1 }
+            if itemStart == itemEnd {
+                // An empty item has no text of its own: report the whole field.
+                throw Item(parser: self, field: kind, position: position, start: start, end: end).error(.emptyListItem)
             }
+            try Item(parser: self, field: kind, position: position, start: itemStart, end: itemEnd).parse(into: &field)
+            if itemEnd == end { return field }
+            itemStart = itemEnd + 1
         }
-        return field
     }
 
     /// One comma-separated term of a field.
@@ -136,34 +177,37 @@ struct CronParser {
         let start: Int
         let end: Int
 
-        var characters: [Character] { parser.characters }
+        var units: [UInt8] { parser.units }
 
         func error(_ reason: CronParseError.Reason) -> CronParseError {
-            CronParseError(field: field, fieldPosition: position, token: String(characters[start..<end]), offset: start, reason: reason)
+            CronParseError(field: field, fieldPosition: position, token: parser.slice(start, end), offset: start, reason: reason)
         }
 
-        func lower(_ index: Int) -> Character {
-            Character(characters[index].lowercased())
+        func unexpected(at index: Int) -> CronParseError {
+            error(.unexpectedCharacter(parser.character(at: index)))
+        }
+
+        func lower(_ index: Int) -> UInt8 {
+            CronParser.lowercased(units[index])
         }
 
         func parse(into result: inout Field) throws(CronParseError) {
             let range = field.range
             let head = lower(start)
-            if head == "*" || head == "?" {
-                if head == "?" && field != .dayOfMonth && field != .dayOfWeek { throw error(.extensionNotAllowed) }
+            if head == UInt8(ascii: "*") || head == UInt8(ascii: "?") {
+                if head == UInt8(ascii: "?") && field != .dayOfMonth && field != .dayOfWeek { throw error(.extensionNotAllowed) }
                 var step = 1
                 if start + 1 < end {
-                    guard head == "*", characters[start + 1] == "/" else { throw error(.unexpectedCharacter(characters[start + 1])) }
+                    guard head == UInt8(ascii: "*"), units[start + 1] == UInt8(ascii: "/") else { throw unexpected(at: start + 1) }
                     step = try readStep(from: start + 2)
                 }
                 add(range.lowerBound, range.upperBound, step: step, to: &result)
                 return
             }
-            if field == .dayOfMonth && head == "l" {
-                let rest = String(characters[start..<end]).lowercased()
-                if rest == "l" { result.lastDayOfMonth = true; return }
-                if rest == "lw" { result.lastWeekdayOfMonth = true; return }
-                throw error(.unexpectedCharacter(characters[start + 1]))
+            if field == .dayOfMonth && head == UInt8(ascii: "l") {
+                if end == start + 1 { result.lastDayOfMonth = true; return }
+                if end == start + 2 && lower(start + 1) == UInt8(ascii: "w") { result.lastWeekdayOfMonth = true; return }
+                throw unexpected(at: start + 1)
             }
             let (low, afterLow) = try readValue(from: start)
             guard afterLow < end else {
@@ -171,35 +215,35 @@ struct CronParser {
                 return
             }
             switch lower(afterLow) {
-            case "-":
+            case UInt8(ascii: "-"):
                 guard afterLow + 1 < end else { throw error(.missingValue) }
                 let (high, afterHigh) = try readValue(from: afterLow + 1)
                 if high < low { throw error(.reversedRange) }
                 var step = 1
                 if afterHigh < end {
-                    guard characters[afterHigh] == "/" else { throw error(.unexpectedCharacter(characters[afterHigh])) }
+                    guard units[afterHigh] == UInt8(ascii: "/") else { throw unexpected(at: afterHigh) }
                     step = try readStep(from: afterHigh + 1)
                 }
                 add(low, high, step: step, to: &result)
-            case "/":
+            case UInt8(ascii: "/"):
                 add(low, range.upperBound, step: try readStep(from: afterLow + 1), to: &result)
-            case "#":
+            case UInt8(ascii: "#"):
                 guard field == .dayOfWeek else { throw error(.extensionNotAllowed) }
                 guard afterLow + 1 < end else { throw error(.missingValue) }
                 let (nth, afterNth) = try readNumber(from: afterLow + 1)
-                if afterNth < end { throw error(.unexpectedCharacter(characters[afterNth])) }
+                if afterNth < end { throw unexpected(at: afterNth) }
                 guard (1...5).contains(nth) else { throw error(.outOfRange(1...5)) }
                 result.nthWeekdays |= 1 << UInt64((low % 7) * 5 + nth - 1)
-            case "w":
+            case UInt8(ascii: "w"):
                 guard field == .dayOfMonth else { throw error(.extensionNotAllowed) }
-                if afterLow + 1 < end { throw error(.unexpectedCharacter(characters[afterLow + 1])) }
+                if afterLow + 1 < end { throw unexpected(at: afterLow + 1) }
                 result.nearestWeekdays |= 1 << UInt32(low)
-            case "l":
+            case UInt8(ascii: "l"):
                 guard field == .dayOfWeek else { throw error(.extensionNotAllowed) }
-                if afterLow + 1 < end { throw error(.unexpectedCharacter(characters[afterLow + 1])) }
+                if afterLow + 1 < end { throw unexpected(at: afterLow + 1) }
                 result.lastWeekdays |= 1 << UInt8(low % 7)
             default:
-                throw error(.unexpectedCharacter(characters[afterLow]))
+                throw unexpected(at: afterLow)
             }
         }
 
@@ -213,37 +257,35 @@ struct CronParser {
         private func readNumber(from index: Int) throws(CronParseError) -> (Int, Int) {
             var cursor = index
             var value = 0
-            while cursor < end, let digit = characters[cursor].wholeNumberValue, characters[cursor].isASCII {
-                value = value > 1_000_000 ? value : value * 10 + digit
+            while cursor < end && CronParser.isDigit(units[cursor]) {
+                value = value > 1_000_000 ? value : value * 10 + Int(units[cursor] - UInt8(ascii: "0"))
                 cursor += 1
             }
             if cursor == index {
                 if cursor == end { throw error(.missingValue) }
-                throw error(.unexpectedCharacter(characters[cursor]))
+                throw unexpected(at: cursor)
             }
             return (value, cursor)
         }
 
         private func readStep(from index: Int) throws(CronParseError) -> Int {
-            if index < end && characters[index].isLetter { throw error(.nameAsStep) }
+            if index < end && CronParser.isLetter(units[index]) { throw error(.nameAsStep) }
             let (step, after) = try readNumber(from: index)
-            if after < end { throw error(.unexpectedCharacter(characters[after])) }
+            if after < end { throw unexpected(at: after) }
             if step == 0 { throw error(.zeroStep) }
-            let span = field.range.count
-            if step > span { throw error(.stepTooLarge(maximum: span)) }
             return step
         }
 
         /// A number or a name; returns the value and the index after it.
         private func readValue(from index: Int) throws(CronParseError) -> (Int, Int) {
-            guard index < end, characters[index].isASCII, characters[index].isLetter else {
+            guard index < end, CronParser.isLetter(units[index]) else {
                 let (value, after) = try readNumber(from: index)
                 guard field.range.contains(value) else { throw error(.outOfRange(field.range)) }
                 return (value, after)
             }
             var cursor = index
-            while cursor < end && characters[cursor].isASCII && characters[cursor].isLetter { cursor += 1 }
-            let word = String(characters[index..<cursor]).lowercased()
+            while cursor < end && CronParser.isLetter(units[cursor]) { cursor += 1 }
+            let word = String(decoding: units[index..<cursor].map(CronParser.lowercased), as: UTF8.self)
             let names: [String], fullNames: [String], offset: Int
             switch field {
             case .month: (names, fullNames, offset) = (CronParser.monthNames, CronParser.fullMonthNames, 1)

@@ -4,9 +4,10 @@ import Synchronization
 /// A time zone's UTC offsets and transitions, learned from `TimeZone` once per (zone, year) and
 /// cached, so that the cron engine's common case is integer arithmetic.
 ///
-/// Thread safety: the cache is a process-wide dictionary behind a `Mutex`; tables are immutable.
+/// Thread safety: the registry of zones and the tables of years outside 1970-2100 are behind
+/// `Mutex`es; tables are immutable once built.
 /// `TimeZone` is only asked for offsets and transitions, outside the lock.
-struct ZoneOffsets: Sendable {
+final class ZoneOffsets: Sendable {
     /// An instant at which the offset changes.
     struct Transition: Sendable {
         /// Seconds since 1970-01-01T00:00Z; the new offset applies from this instant on.
@@ -86,35 +87,73 @@ struct ZoneOffsets: Sendable {
 
     static let margin: Int64 = 2 * CivilDate.secondsPerDay
 
-    private struct Key: Hashable {
-        let zone: String
-        let year: Int
+    /// Years whose tables are built together the first time a zone is used, so that the common
+    /// case finds its table by indexing an immutable array, without a lock.
+    static let eagerYears = 1970..<2101
+    private static let eagerStart = CivilDate.seconds(year: eagerYears.lowerBound, month: 1, day: 1)
+    private static let eagerEnd = CivilDate.seconds(year: eagerYears.upperBound, month: 1, day: 1)
+
+    /// The zone tables learned so far; `last` saves hashing the identifier when one zone is used
+    /// repeatedly.
+    private struct Registry {
+        var last: ZoneOffsets?
+        var byIdentifier: [String: ZoneOffsets] = [:]
     }
 
-    private static let cache = Mutex<[Key: YearTable]>([:])
-    private static let cacheLimit = 20_000
+    private static let registry = Mutex(Registry())
 
     let timeZone: TimeZone
     private let identifier: String
+    private let eagerTables: [YearTable]
+    /// Tables for years outside `eagerYears`, built on demand.
+    private let otherTables = Mutex<[Int: YearTable]>([:])
+    private static let otherTablesLimit = 2_000
 
-    init(_ timeZone: TimeZone) {
+    private init(_ timeZone: TimeZone, identifier: String) {
         self.timeZone = timeZone
-        self.identifier = timeZone.identifier
+        self.identifier = identifier
+        self.eagerTables = Self.eagerYears.map { Self.makeTable(timeZone, year: $0) }
+    }
+
+    /// The offsets of `timeZone`, shared by every caller that uses a zone with its identifier.
+    ///
+    /// - Complexity: the first use of a zone asks `TimeZone` for the transitions of 1970-2100
+    ///   (well under a millisecond); later uses are a lock and a string comparison.
+    static func of(_ timeZone: TimeZone) -> ZoneOffsets {
+        let identifier = timeZone.identifier
+        if let found = registry.withLock({ registry -> ZoneOffsets? in
+            if let last = registry.last, last.identifier == identifier { return last }
+            let found = registry.byIdentifier[identifier]
+            if let found { registry.last = found }
+            return found
+        }) {
+            return found
+        }
+        let made = ZoneOffsets(timeZone, identifier: identifier)
+        return registry.withLock { registry in
+            let winner = registry.byIdentifier[identifier] ?? made
+            registry.byIdentifier[identifier] = winner
+            registry.last = winner
+            return winner
+        }
     }
 
     /// The table for the UTC year containing `instant`.
     @inline(__always)
     func table(containing instant: Int64) -> YearTable {
-        table(forYear: CivilDate.year(ofSeconds: instant))
-    }
-
-    func table(forYear year: Int) -> YearTable {
-        let key = Key(zone: identifier, year: year)
-        if let table = Self.cache.withLock({ $0[key] }) { return table }
+        if instant >= Self.eagerStart && instant < Self.eagerEnd {
+            var index = Int((instant - Self.eagerStart) / 31_556_952)
+            if index >= eagerTables.count { index = eagerTables.count - 1 }
+            while eagerTables[index].start > instant { index -= 1 }
+            while eagerTables[index].end <= instant { index += 1 }
+            return eagerTables[index]
+        }
+        let year = CivilDate.year(ofSeconds: instant)
+        if let table = otherTables.withLock({ $0[year] }) { return table }
         let table = Self.makeTable(timeZone, year: year)
-        Self.cache.withLock { cache in
-            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[key] = table
+        otherTables.withLock { tables in
+            if tables.count >= Self.otherTablesLimit { tables.removeAll(keepingCapacity: true) }
+            tables[year] = table
         }
         return table
     }

@@ -122,7 +122,7 @@ import Testing
         for zone in ["America/Santiago", "Europe/Moscow", "Australia/Lord_Howe", "Pacific/Apia", "America/New_York"] {
             let timeZone = try #require(TimeZone(identifier: zone))
             var writer = FireTimeWriter(timeZone: timeZone, after: Date(timeIntervalSince1970: 946_684_800), count: 1)
-            var generator = SplitMix64(seed: 3)
+            var generator = SplitMix(seed: 3)
             var seconds = 946_684_800.0  // 2000-01-01
             for _ in 0..<3_000 {
                 seconds += Double(generator.next() % 900_000)

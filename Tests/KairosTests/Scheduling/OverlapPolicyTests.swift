@@ -13,7 +13,7 @@ import Testing
         var firstRunCancelled: Bool
     }
 
-    private func run(_ policy: OverlapPolicy, blockEveryRun: Bool = false, startedBeforeRelease: Int = 1) async throws -> Outcome {
+    private func run(_ policy: OverlapPolicy, blockEveryRun: Bool = false, runsStartedBeforeRelease: Int = 1) async throws -> Outcome {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 8)
         let start = clock.now
         let recorder = RunRecorder()
@@ -36,7 +36,7 @@ import Testing
             clock.advance(by: 10)
             while let next = scheduler.job(id)?.nextFireDate, next <= clock.now { await Task.yield() }
         }
-        await recorder.waitFor(startedBeforeRelease)
+        await recorder.waitFor(runsStartedBeforeRelease)
         gate.open()
         await scheduler.waitUntilIdle()
         let job = try #require(scheduler.job(id))
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func allowAllRunsConcurrentlyUpToItsLimit() async throws {
-        let outcome = try await run(.allowAll(limit: 3), blockEveryRun: true, startedBeforeRelease: 3)
+        let outcome = try await run(.allowAll(limit: 3), blockEveryRun: true, runsStartedBeforeRelease: 3)
         #expect(outcome.dues == [10, 20, 30])
         #expect(outcome.counters.overlapSkipped == 1)
         #expect(outcome.counters.runs == 3)

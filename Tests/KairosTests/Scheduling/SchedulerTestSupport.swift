@@ -96,6 +96,3 @@ final class Gate: Sendable {
     }
 }
 
-struct TestFailure: Error, Equatable {
-    var message: String
-}

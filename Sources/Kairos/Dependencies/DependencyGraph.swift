@@ -1,0 +1,341 @@
+import Foundation
+
+/// The state behind a ``DependencyScheduler``: the graph, and the runs of each DAG run in
+/// progress. A plain value mutated under the scheduler's lock; its methods decide and record, and
+/// return the runs to launch (``Effects``) so that the caller starts them after unlocking.
+struct DependencyGraph {
+    struct Node {
+        let id: JobID
+        let name: String
+        let options: DependencyJobOptions
+        /// The anchored trigger of a root; `nil` for a dependent.
+        let trigger: (any Trigger)?
+        var upstream: [Int32] = []
+        var downstream: [Int32] = []
+        /// The latest finished runs, oldest first (at most ``historyLimit``).
+        var history: [DependencyRun] = []
+    }
+
+    enum Phase: UInt8 {
+        case absent, waitingForTrigger, waitingForUpstream, waitingForPast, running
+        case succeeded, failed, upstreamFailed, skipped
+
+        var isFinal: Bool { rawValue >= Phase.succeeded.rawValue }
+
+        init(_ state: DependencyRunState) {
+            switch state {
+            case .waiting: self = .waitingForUpstream
+            case .running: self = .running
+            case .succeeded: self = .succeeded
+            case .failed: self = .failed
+            case .upstreamFailed: self = .upstreamFailed
+            case .skipped: self = .skipped
+            }
+        }
+
+        var state: DependencyRunState? {
+            switch self {
+            case .absent: nil
+            case .waitingForTrigger, .waitingForUpstream, .waitingForPast: .waiting
+            case .running: .running
+            case .succeeded: .succeeded
+            case .failed: .failed
+            case .upstreamFailed: .upstreamFailed
+            case .skipped: .skipped
+            }
+        }
+    }
+
+    struct NodeRun {
+        var phase: Phase = .absent
+        var pending: Int32 = 0
+        var succeeded: Int32 = 0
+        var failed: Int32 = 0
+        var skipped: Int32 = 0
+        var attempts: Int32 = 0
+    }
+
+    struct Wave {
+        let slot: Double
+        var runs: [NodeRun]
+        var unfinished = 0
+    }
+
+    struct Launch {
+        let node: Int32
+        let id: JobID
+        let slot: Double
+        let attempt: Int
+    }
+
+    struct Effects {
+        var launches: [Launch] = []
+        var finished: [(run: DAGRun, waiters: [CheckedContinuation<DAGRun?, Never>])] = []
+    }
+
+    static let historyLimit = 64
+    static let finishedRunLimit = 1_000
+
+    var nodes: [Node] = []
+    var roots: [Int32] = []
+    var indexByID: [JobID: Int32] = [:]
+    var waves: [Double: Wave] = [:]
+    var finishedRuns: [Double: DAGRun] = [:]
+    var finishedOrder: [Double] = []
+    var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
+
+    // MARK: Building
+
+    mutating func addNode(id: JobID, name: String, options: DependencyJobOptions, trigger: (any Trigger)?, upstream: [Int32]) -> Int32 {
+        let index = Int32(nodes.count)
+        nodes.append(Node(id: id, name: name, options: options, trigger: trigger, upstream: upstream))
+        for parent in upstream { nodes[Int(parent)].downstream.append(index) }
+        for slot in waves.keys { waves[slot]!.runs.append(NodeRun()) }
+        indexByID[id] = index
+        if trigger != nil { roots.append(index) }
+        return index
+    }
+
+    /// The names along the cycle that the edge `dependent → upstream` would close, or `nil`.
+    func cycle(adding dependent: Int32, dependsOn upstream: Int32) -> [String]? {
+        if dependent == upstream { return [nodes[Int(dependent)].name, nodes[Int(dependent)].name] }
+        // Search the upstream closure of `upstream` for `dependent`, remembering how we got there.
+        var cameFrom: [Int32: Int32] = [upstream: upstream]
+        var stack = [upstream]
+        while let current = stack.popLast() {
+            for parent in nodes[Int(current)].upstream where cameFrom[parent] == nil {
+                cameFrom[parent] = current
+                if parent == dependent {
+                    // `current` depends on `dependent`; walk back down to `upstream`.
+                    var chain: [Int32] = [dependent]
+                    var step = current
+                    while step != upstream {
+                        chain.append(step)
+                        step = cameFrom[step]!
+                    }
+                    chain.append(upstream)
+                    return ([dependent] + chain.reversed()).map { nodes[Int($0)].name }
+                }
+                stack.append(parent)
+            }
+        }
+        return nil
+    }
+
+    mutating func addEdge(_ dependent: Int32, dependsOn upstream: Int32, effects: inout Effects) {
+        guard !nodes[Int(dependent)].upstream.contains(upstream) else { return }
+        nodes[Int(dependent)].upstream.append(upstream)
+        nodes[Int(upstream)].downstream.append(dependent)
+        for slot in Array(waves.keys) {
+            let child = waves[slot]!.runs[Int(dependent)].phase
+            let parent = waves[slot]!.runs[Int(upstream)].phase
+            guard child == .waitingForUpstream, parent != .absent else { continue }
+            tally(parent, into: &waves[slot]!.runs[Int(dependent)])
+            var work: [(Int32, Phase)] = []
+            evaluate(dependent, slot: slot, work: &work, effects: &effects)
+            settle(work, slot: slot, effects: &effects)
+        }
+    }
+
+    // MARK: DAG runs
+
+    /// A root fired for `slot` (a date as seconds since the reference date).
+    mutating func rootFired(_ root: Int32, slot: Double, effects: inout Effects) {
+        // Earlier DAG runs still waiting for this root will not get it: it has moved on.
+        let missed = waves.compactMap { $0.key < slot && $0.value.runs[Int(root)].phase == .waitingForTrigger ? $0.key : nil }
+        for earlier in missed.sorted() {
+            settle([(root, .skipped)], slot: earlier, effects: &effects)
+        }
+        if waves[slot] == nil {
+            let date = Date(timeIntervalSinceReferenceDate: slot)
+            let before = Date(timeIntervalSinceReferenceDate: slot.nextDown)
+            let expected = roots.filter { $0 == root || nodes[Int($0)].trigger?.nextFireDate(after: before) == date }
+            waves[slot] = Wave(slot: slot, runs: Array(repeating: NodeRun(), count: nodes.count))
+            join(expected, slot: slot)
+        } else if waves[slot]!.runs[Int(root)].phase == .absent {
+            join([root], slot: slot)
+        }
+        guard waves[slot]!.runs[Int(root)].phase == .waitingForTrigger else { return }
+        var work: [(Int32, Phase)] = []
+        proceed(root, slot: slot, work: &work, effects: &effects)
+        settle(work, slot: slot, effects: &effects)
+    }
+
+    /// How a launched attempt ended; returns the delay before the next attempt when it is retried.
+    mutating func attemptFinished(_ node: Int32, slot: Double, attempt: Int, outcome: RunOutcome, effects: inout Effects) -> TimeInterval? {
+        guard waves[slot]?.runs[Int(node)].phase == .running else { return nil }
+        let phase: Phase
+        switch outcome {
+        case .success:
+            phase = .succeeded
+        case .failure, .timedOut:
+            if let delay = nodes[Int(node)].options.retry.delay(beforeAttempt: attempt + 1) {
+                waves[slot]!.runs[Int(node)].attempts = Int32(attempt + 1)
+                return delay
+            }
+            phase = .failed
+        case .cancelled:
+            phase = .failed
+        }
+        settle([(node, phase)], slot: slot, effects: &effects)
+        return nil
+    }
+
+    /// Adds `newcomers` and every job downstream of them not yet in the DAG run, and counts the
+    /// edges between the run's jobs exactly once.
+    private mutating func join(_ newcomers: [Int32], slot: Double) {
+        var joined: [Int32] = []
+        var isNew = Set<Int32>()
+        var stack: [Int32] = []
+        for node in newcomers where waves[slot]!.runs[Int(node)].phase == .absent {
+            waves[slot]!.runs[Int(node)].phase = nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger
+            stack.append(node)
+        }
+        while let node = stack.popLast() {
+            joined.append(node)
+            isNew.insert(node)
+            for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .absent {
+                waves[slot]!.runs[Int(child)].phase = .waitingForUpstream
+                stack.append(child)
+            }
+        }
+        waves[slot]!.unfinished += joined.count
+        for node in joined {
+            for parent in nodes[Int(node)].upstream {
+                let phase = waves[slot]!.runs[Int(parent)].phase
+                if phase != .absent { tally(phase, into: &waves[slot]!.runs[Int(node)]) }
+            }
+            for child in nodes[Int(node)].downstream where !isNew.contains(child)
+                && waves[slot]!.runs[Int(child)].phase == .waitingForUpstream {
+                waves[slot]!.runs[Int(child)].pending += 1
+            }
+        }
+    }
+
+    private func tally(_ phase: Phase, into run: inout NodeRun) {
+        switch phase {
+        case .succeeded: run.succeeded += 1
+        case .failed, .upstreamFailed: run.failed += 1
+        case .skipped: run.skipped += 1
+        case .absent: break
+        case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: run.pending += 1
+        }
+    }
+
+    /// Applies the trigger rule of a job waiting for its upstream runs.
+    private mutating func evaluate(_ node: Int32, slot: Double, work: inout [(Int32, Phase)], effects: inout Effects) {
+        let run = waves[slot]!.runs[Int(node)]
+        switch nodes[Int(node)].options.triggerRule.decide(
+            succeeded: Int(run.succeeded), failed: Int(run.failed), skipped: Int(run.skipped), pending: Int(run.pending)
+        ) {
+        case .wait: break
+        case .run: proceed(node, slot: slot, work: &work, effects: &effects)
+        case .upstreamFailed:
+            waves[slot]!.runs[Int(node)].phase = .upstreamFailed
+            work.append((node, .upstreamFailed))
+        case .skipped:
+            waves[slot]!.runs[Int(node)].phase = .skipped
+            work.append((node, .skipped))
+        }
+    }
+
+    /// Starts a job whose rule is met (or a root that fired), unless its past holds it back.
+    private mutating func proceed(_ node: Int32, slot: Double, work: inout [(Int32, Phase)], effects: inout Effects) {
+        if nodes[Int(node)].options.dependsOnPast {
+            switch pastDecision(node, before: slot) {
+            case .wait:
+                waves[slot]!.runs[Int(node)].phase = .waitingForPast
+                return
+            case .skip:
+                waves[slot]!.runs[Int(node)].phase = .skipped
+                work.append((node, .skipped))
+                return
+            case .run:
+                break
+            }
+        }
+        waves[slot]!.runs[Int(node)].phase = .running
+        waves[slot]!.runs[Int(node)].attempts = 1
+        effects.launches.append(Launch(node: node, id: nodes[Int(node)].id, slot: slot, attempt: 1))
+    }
+
+    private enum PastDecision { case run, skip, wait }
+
+    /// The job's latest earlier run that ran (or may still run) decides.
+    private func pastDecision(_ node: Int32, before slot: Double) -> PastDecision {
+        var candidates: [(slot: Double, phase: Phase)] = []
+        for (earlier, wave) in waves where earlier < slot && wave.runs[Int(node)].phase != .absent {
+            candidates.append((earlier, wave.runs[Int(node)].phase))
+        }
+        for run in nodes[Int(node)].history where run.dueDate.timeIntervalSinceReferenceDate < slot {
+            candidates.append((run.dueDate.timeIntervalSinceReferenceDate, Phase(run.state)))
+        }
+        candidates.sort { $0.slot > $1.slot }
+        for candidate in candidates {
+            switch candidate.phase {
+            case .skipped, .upstreamFailed, .absent: continue
+            case .succeeded: return .run
+            case .failed: return .skip
+            case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: return .wait
+            }
+        }
+        return .run
+    }
+
+    /// Records final phases and lets their downstream jobs (transitively) and later runs of the
+    /// same jobs (`dependsOnPast`) react.
+    private mutating func settle(_ initial: [(Int32, Phase)], slot: Double, effects: inout Effects) {
+        var work = initial
+        var unblocked: [(Int32, Double)] = []
+        while let (node, phase) = work.popLast() {
+            waves[slot]!.runs[Int(node)].phase = phase
+            waves[slot]!.unfinished -= 1
+            record(node, slot: slot, phase: phase)
+            for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .waitingForUpstream {
+                waves[slot]!.runs[Int(child)].pending -= 1
+                tally(phase, into: &waves[slot]!.runs[Int(child)])
+                evaluate(child, slot: slot, work: &work, effects: &effects)
+            }
+            if nodes[Int(node)].options.dependsOnPast {
+                for (later, wave) in waves where later > slot && wave.runs[Int(node)].phase == .waitingForPast {
+                    unblocked.append((node, later))
+                }
+            }
+        }
+        if waves[slot]!.unfinished == 0 { finishWave(slot, effects: &effects) }
+        for (node, later) in unblocked where waves[later]?.runs[Int(node)].phase == .waitingForPast {
+            var laterWork: [(Int32, Phase)] = []
+            proceed(node, slot: later, work: &laterWork, effects: &effects)
+            if !laterWork.isEmpty { settle(laterWork, slot: later, effects: &effects) }
+        }
+    }
+
+    private mutating func record(_ node: Int32, slot: Double, phase: Phase) {
+        let attempts = phase == .succeeded || phase == .failed ? Int(waves[slot]!.runs[Int(node)].attempts) : 0
+        let run = DependencyRun(dueDate: Date(timeIntervalSinceReferenceDate: slot), state: phase.state ?? .skipped, attempts: attempts)
+        var history = nodes[Int(node)].history
+        let position = history.lastIndex { $0.dueDate <= run.dueDate }.map { $0 + 1 } ?? 0
+        history.insert(run, at: position)
+        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
+        nodes[Int(node)].history = history
+    }
+
+    private mutating func finishWave(_ slot: Double, effects: inout Effects) {
+        guard let wave = waves.removeValue(forKey: slot) else { return }
+        let run = snapshot(wave)
+        finishedRuns[slot] = run
+        finishedOrder.append(slot)
+        while finishedOrder.count > Self.finishedRunLimit {
+            finishedRuns[finishedOrder.removeFirst()] = nil
+        }
+        effects.finished.append((run, Array((waiters.removeValue(forKey: slot) ?? [:]).values)))
+    }
+
+    func snapshot(_ wave: Wave) -> DAGRun {
+        var states: [JobID: DependencyRunState] = [:]
+        for (index, run) in wave.runs.enumerated() {
+            if let state = run.phase.state { states[nodes[index].id] = state }
+        }
+        return DAGRun(dueDate: Date(timeIntervalSinceReferenceDate: wave.slot), states: states)
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+
+/// Jobs that run when the jobs they depend on have finished: a DAG of jobs on top of a
+/// ``Scheduler``.
+///
+/// Root jobs (no upstream jobs) have triggers; every other job runs when its upstream runs have
+/// finished, as its ``TriggerRule`` says. One firing of the roots for a due date is a *DAG run*
+/// (``DAGRun``); each job runs at most once per DAG run (retries aside), and its
+/// ``JobContext/dueDate`` is the DAG run's due date.
+///
+/// ```swift
+/// let dag = DependencyScheduler(configuration: .init(maxConcurrentJobs: 4))
+/// let extract = try dag.schedule(name: "extract", trigger: try CronTrigger("0 2 * * *")) { _ in try await extract() }
+/// let clean = try dag.schedule(name: "clean", dependsOn: [extract]) { _ in try await clean() }
+/// let load = try dag.schedule(name: "load", dependsOn: [extract, clean],
+///                             options: .init(retry: try RetryPolicy(maxAttempts: 3), timeout: .seconds(600))) { _ in
+///     try await load()
+/// }
+/// dag.start()
+/// ```
+///
+/// Jobs run on the composed scheduler's executor, so independent branches run in parallel up to
+/// its `maxConcurrentJobs`. The scheduler holds one job per DAG job (with a ``ManualTrigger``) and,
+/// for each root, one job named `"<name> (trigger)"` that carries the root's trigger.
+///
+/// All methods are thread-safe. See SPEC §5 for the exact semantics of DAG runs, trigger rules,
+/// retries and `dependsOnPast`.
+public final class DependencyScheduler: Sendable {
+    /// The scheduler the jobs run on; use it for events, stats, pausing and stopping.
+    public let scheduler: Scheduler
+    private let graph = LockedState(DependencyGraph())
+
+    /// Creates a dependency scheduler that runs its jobs on `scheduler`.
+    public init(scheduler: Scheduler) {
+        self.scheduler = scheduler
+    }
+
+    /// Creates a dependency scheduler with a new ``Scheduler`` of the given configuration.
+    public convenience init(configuration: Scheduler.Configuration = Scheduler.Configuration()) {
+        self.init(scheduler: Scheduler(configuration: configuration))
+    }
+
+    // MARK: Building the graph
+
+    /// Adds a job.
+    ///
+    /// - Parameters:
+    ///   - trigger: when a root job (one with no `dependsOn`) fires; must be `nil` for a job with
+    ///     upstream jobs, which runs when they finish.
+    ///   - dependsOn: the upstream jobs, which must exist. A new job has no downstream jobs, so
+    ///     adding it never closes a cycle.
+    ///   - body: the job; an `async` body sees Swift task cancellation on timeout.
+    /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/missingTrigger(name:)``,
+    ///   ``DependencyError/triggerOnDependent(job:)``, ``DependencyError/scheduler(_:)``.
+    /// - Complexity: O(number of upstream jobs + number of DAG runs in progress).
+    @discardableResult
+    public func schedule(
+        name: String,
+        trigger: (any Trigger)? = nil,
+        dependsOn upstream: [JobID] = [],
+        options: DependencyJobOptions = DependencyJobOptions(),
+        _ body: @escaping @Sendable (JobContext) async throws -> Void
+    ) throws(DependencyError) -> JobID {
+        if upstream.isEmpty, trigger == nil { throw .missingTrigger(name: name) }
+        if !upstream.isEmpty, trigger != nil { throw .triggerOnDependent(job: name) }
+        try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) in
+            for id in upstream where graph.indexByID[id] == nil { throw .unknownJob(id) }
+        }
+        let id: JobID
+        do {
+            id = try scheduler.schedule(
+                name: name, trigger: ManualTrigger(),
+                options: JobOptions(priority: options.priority, timeout: options.timeout), body
+            )
+        } catch {
+            throw .scheduler(error)
+        }
+        let anchored = trigger.map { SchedulerCore.anchor($0, at: scheduler.clock.now) }
+        let index = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> Int32 in
+            var parents: [Int32] = []
+            for id in upstream {
+                guard let parent = graph.indexByID[id] else { throw .unknownJob(id) }
+                if !parents.contains(parent) { parents.append(parent) }
+            }
+            return graph.addNode(id: id, name: name, options: options, trigger: anchored, upstream: parents)
+        }
+        if let anchored {
+            do {
+                try scheduler.schedule(name: "\(name) (trigger)", trigger: anchored) { [weak self] (context: JobContext) in
+                    self?.rootFired(index, dueDate: context.dueDate)
+                }
+            } catch {
+                throw .scheduler(error)
+            }
+        }
+        return id
+    }
+
+    /// Makes `job` depend on `upstream`.
+    ///
+    /// The edge applies to DAG runs in progress in which `job` still waits for its upstream runs,
+    /// and to every later DAG run. Adding an existing edge does nothing.
+    ///
+    /// - Throws: ``DependencyError/cycle(_:)`` naming the cycle the edge would close (nothing is
+    ///   added), ``DependencyError/unknownJob(_:)``, ``DependencyError/triggerOnDependent(job:)``
+    ///   if `job` is a root with a trigger.
+    /// - Complexity: O(jobs upstream of `upstream` + edges among them) for the cycle check.
+    public func addDependency(_ job: JobID, dependsOn upstream: JobID) throws(DependencyError) {
+        let effects = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> DependencyGraph.Effects in
+            guard let dependent = graph.indexByID[job] else { throw .unknownJob(job) }
+            guard let parent = graph.indexByID[upstream] else { throw .unknownJob(upstream) }
+            if graph.nodes[Int(dependent)].trigger != nil { throw .triggerOnDependent(job: graph.nodes[Int(dependent)].name) }
+            if let cycle = graph.cycle(adding: dependent, dependsOn: parent) { throw .cycle(cycle) }
+            var effects = DependencyGraph.Effects()
+            graph.addEdge(dependent, dependsOn: parent, effects: &effects)
+            return effects
+        }
+        apply(effects)
+    }
+
+    /// The jobs `job` depends on, in the order they were added.
+    public func upstream(of job: JobID) -> [JobID] {
+        graph.withLock { graph in
+            guard let index = graph.indexByID[job] else { return [] }
+            return graph.nodes[Int(index)].upstream.map { graph.nodes[Int($0)].id }
+        }
+    }
+
+    /// The jobs that depend on `job`, in the order they were added.
+    public func downstream(of job: JobID) -> [JobID] {
+        graph.withLock { graph in
+            guard let index = graph.indexByID[job] else { return [] }
+            return graph.nodes[Int(index)].downstream.map { graph.nodes[Int($0)].id }
+        }
+    }
+
+    // MARK: Running
+
+    /// Starts the scheduler (see ``Scheduler/start()``).
+    public func start() { scheduler.start() }
+
+    /// Stops the scheduler (see ``Scheduler/stop(timeout:)``). DAG runs in progress resume when it
+    /// is started again; retries waiting for their backoff still start.
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(30)) async -> Bool { await scheduler.stop(timeout: timeout) }
+
+    // MARK: Reading
+
+    /// The DAG run for `dueDate`, in progress or among the last 1,000 finished; `nil` if unknown.
+    public func dagRun(at dueDate: Date) -> DAGRun? {
+        graph.withLock { graph in
+            let slot = dueDate.timeIntervalSinceReferenceDate
+            if let wave = graph.waves[slot] { return graph.snapshot(wave) }
+            return graph.finishedRuns[slot]
+        }
+    }
+
+    /// The DAG runs in progress, oldest due date first.
+    public var activeDAGRuns: [DAGRun] {
+        graph.withLock { graph in graph.waves.values.sorted { $0.slot < $1.slot }.map { graph.snapshot($0) } }
+    }
+
+    /// The latest finished runs of `job` (up to 64), oldest first.
+    public func runs(of job: JobID) -> [DependencyRun] {
+        graph.withLock { graph in graph.indexByID[job].map { graph.nodes[Int($0)].history } ?? [] }
+    }
+
+    /// Waits until the DAG run for `dueDate` has finished (it may not have started yet) and
+    /// returns it; `nil` if the waiting task is cancelled first.
+    public func waitForDAGRun(at dueDate: Date) async -> DAGRun? {
+        let slot = dueDate.timeIntervalSinceReferenceDate
+        let token = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<DAGRun?, Never>) in
+                let finished: DAGRun?? = graph.withLock { graph in
+                    if let run = graph.finishedRuns[slot], graph.waves[slot] == nil { return .some(run) }
+                    if Task.isCancelled { return .some(nil) }
+                    graph.waiters[slot, default: [:]][token] = continuation
+                    return .none
+                }
+                if let finished { continuation.resume(returning: finished) }
+            }
+        } onCancel: {
+            let continuation = graph.withLock { $0.waiters[slot]?.removeValue(forKey: token) }
+            continuation?.resume(returning: nil)
+        }
+    }
+
+    // MARK: Internals
+
+    private func rootFired(_ root: Int32, dueDate: Date) {
+        let effects = graph.withLock { graph in
+            var effects = DependencyGraph.Effects()
+            graph.rootFired(root, slot: dueDate.timeIntervalSinceReferenceDate, effects: &effects)
+            return effects
+        }
+        apply(effects)
+    }
+
+    private func apply(_ effects: DependencyGraph.Effects) {
+        for (run, waiters) in effects.finished {
+            for waiter in waiters { waiter.resume(returning: run) }
+        }
+        for launch in effects.launches { start(launch) }
+    }
+
+    private func start(_ launch: DependencyGraph.Launch) {
+        do {
+            try scheduler.core.runForDependency(
+                launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
+            ) { [self] outcome in
+                attemptFinished(launch, outcome: outcome)
+            }
+        } catch {
+            attemptFinished(launch, outcome: .cancelled)
+        }
+    }
+
+    private func attemptFinished(_ launch: DependencyGraph.Launch, outcome: RunOutcome) {
+        let (retryDelay, effects) = graph.withLock { graph in
+            var effects = DependencyGraph.Effects()
+            let delay = graph.attemptFinished(launch.node, slot: launch.slot, attempt: launch.attempt, outcome: outcome, effects: &effects)
+            return (delay, effects)
+        }
+        apply(effects)
+        if let retryDelay {
+            let clock = scheduler.clock
+            let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
+            Task { [self] in
+                try? await clock.sleep(until: clock.now.addingTimeInterval(retryDelay))
+                start(next)
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+
+/// A failure to read a state file's JSON: what was expected, and where.
+struct JSONReadError: Error, CustomStringConvertible {
+    /// The byte offset in the file.
+    var offset: Int
+    /// What was wrong.
+    var reason: String
+
+    var description: String { "at byte \(offset): \(reason)" }
+}
+
+/// A pull parser over UTF-8 JSON bytes: the caller walks the document (objects key by key,
+/// arrays element by element) and builds its own values, without an intermediate tree.
+///
+/// The state files are read with it instead of `JSONDecoder` because decoding a `JSONValue`
+/// through `Decoder` costs a thrown error per type probed: loading 100,000 jobs took tens of
+/// seconds that way, and under half a second this way.
+struct JSONReader {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var position = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Reads one whole document from `data` with `body`, and checks nothing but whitespace
+    /// follows it.
+    static func read<T>(_ data: Data, _ body: (inout JSONReader) throws(JSONReadError) -> T) throws(JSONReadError) -> T {
+        let result: Result<T, JSONReadError> = data.withUnsafeBytes { raw in
+            var reader = JSONReader(raw.bindMemory(to: UInt8.self))
+            return Result { () throws(JSONReadError) -> T in
+                let value = try body(&reader)
+                reader.skipWhitespace()
+                if reader.position != reader.bytes.count { throw reader.error("unexpected data after the document") }
+                return value
+            }
+        }
+        return try result.get()
+    }
+
+    func error(_ reason: String) -> JSONReadError { JSONReadError(offset: position, reason: reason) }
+
+    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONReadError) {
+        skipWhitespace()
+        guard current == byte else { throw error(current == nil ? "unexpected end of data, expected \(what)" : "expected \(what)") }
+        position += 1
+    }
+
+    /// Whether the next value is `null` (consumed if it is).
+    mutating func readNull() -> Bool {
+        skipWhitespace()
+        if bytes.count - position >= 4, bytes[position] == UInt8(ascii: "n"), bytes[position + 1] == UInt8(ascii: "u"),
+           bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l") {
+            position += 4
+            return true
+        }
+        return false
+    }
+
+    /// Reads an object, calling `body` with each key; `body` must read the key's value.
+    mutating func readObject(_ body: (inout JSONReader, String) throws(JSONReadError) -> Void) throws(JSONReadError) {
+        try expect(UInt8(ascii: "{"), "an object")
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            let key = try readString()
+            try expect(UInt8(ascii: ":"), "':'")
+            try body(&self, key)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"):
+                position += 1
+                return
+            default: throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Reads an array, calling `body` once per element; `body` must read the element.
+    mutating func readArray(_ body: (inout JSONReader) throws(JSONReadError) -> Void) throws(JSONReadError) {
+        try expect(UInt8(ascii: "["), "an array")
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            try body(&self)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"):
+                position += 1
+                return
+            default: throw error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    mutating func readString() throws(JSONReadError) -> String {
+        try expect(UInt8(ascii: "\""), "a string")
+        let start = position
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { return try readEscapedString(from: start) }
+            if byte < 0x20 { throw error("control character in a string") }
+            position += 1
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func readEscapedString(from start: Int) throws(JSONReadError) -> String {
+        var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: utf8, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = current else { throw error("unterminated string") }
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try readHexQuad()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+                              bytes[position + 1] == UInt8(ascii: "u") else { throw error("unpaired surrogate") }
+                        position += 2
+                        let low = try readHexQuad()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                    utf8.append(contentsOf: String(Character(unicode)).utf8)
+                default: throw error("invalid escape")
+                }
+            default:
+                if byte < 0x20 { throw error("control character in a string") }
+                utf8.append(byte)
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func readHexQuad() throws(JSONReadError) -> UInt32 {
+        guard bytes.count - position >= 4 else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+            position += 1
+        }
+        return value
+    }
+
+    /// The bytes of a number token, and whether it is an integer (no fraction or exponent).
+    private mutating func numberToken() throws(JSONReadError) -> (Range<Int>, isInteger: Bool) {
+        skipWhitespace()
+        let start = position
+        var isInteger = true
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"): position += 1
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"):
+                isInteger = false
+                position += 1
+            default:
+                if position == start { throw error("expected a number") }
+                return (start..<position, isInteger)
+            }
+        }
+        if position == start { throw error("unexpected end of data, expected a number") }
+        return (start..<position, isInteger)
+    }
+
+    mutating func readDouble() throws(JSONReadError) -> Double {
+        let (range, isInteger) = try numberToken()
+        if isInteger, range.count < 16, let value = Self.parseInteger(bytes[range]) { return Double(value) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            position = range.lowerBound
+            throw error("invalid number \(text)")
+        }
+        return value
+    }
+
+    mutating func readUInt64() throws(JSONReadError) -> UInt64 {
+        let (range, isInteger) = try numberToken()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        guard isInteger, let value = UInt64(text) else {
+            position = range.lowerBound
+            throw error("expected a non-negative integer, found \(text)")
+        }
+        return value
+    }
+
+    mutating func readInt() throws(JSONReadError) -> Int {
+        let (range, isInteger) = try numberToken()
+        guard isInteger, let value = Self.parseInteger(bytes[range]) else {
+            position = range.lowerBound
+            throw error("expected an integer")
+        }
+        return value
+    }
+
+    private static func parseInteger(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        var value = 0
+        var negative = false
+        var index = digits.startIndex
+        if index < digits.endIndex, digits[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < digits.endIndex, digits.endIndex - index <= 18 else { return nil }
+        while index < digits.endIndex {
+            let digit = digits[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    mutating func readBool() throws(JSONReadError) -> Bool {
+        skipWhitespace()
+        if matchLiteral("true") { return true }
+        if matchLiteral("false") { return false }
+        throw error("expected true or false")
+    }
+
+    private mutating func matchLiteral(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - position >= count else { return false }
+        for offset in 0..<count where bytes[position + offset] != literal.utf8Start[offset] { return false }
+        position += count
+        return true
+    }
+
+    /// Reads any value as a ``JSONValue``.
+    mutating func readValue(depth: Int = 0) throws(JSONReadError) -> JSONValue {
+        guard depth < 512 else { throw error("nested too deeply") }
+        skipWhitespace()
+        switch current {
+        case UInt8(ascii: "{"):
+            var object: [String: JSONValue] = [:]
+            try readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                object[key] = try reader.readValue(depth: depth + 1)
+            }
+            return .object(object)
+        case UInt8(ascii: "["):
+            var array: [JSONValue] = []
+            try readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                array.append(try reader.readValue(depth: depth + 1))
+            }
+            return .array(array)
+        case UInt8(ascii: "\""): return .string(try readString())
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool(try readBool())
+        case UInt8(ascii: "n"):
+            if readNull() { return .null }
+            throw error("expected a value")
+        case nil: throw error("unexpected end of data, expected a value")
+        case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
+            return .number(try readDouble())
+        default: throw error("expected a value")
+        }
+    }
+
+    /// Reads a date stored as seconds since 1970.
+    mutating func readDate() throws(JSONReadError) -> Date {
+        Date(timeIntervalSince1970: try readDouble())
+    }
+}

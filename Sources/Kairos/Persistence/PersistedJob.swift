@@ -1,0 +1,234 @@
+import Foundation
+
+/// One job as the state file holds it: what to run, when, and what has happened so far.
+///
+/// The trigger and the policies are stored as the JSON of their Codable descriptions, so the
+/// store does not depend on the scheduler's types; `PersistentScheduler` converts them.
+package struct PersistedJob: Sendable, Hashable {
+    /// Run counters, as the scheduler keeps them.
+    package struct Counters: Sendable, Hashable {
+        package var runs: Int = 0
+        package var failures: Int = 0
+        package var timeouts: Int = 0
+        package var missed: Int = 0
+        package var overlapSkipped: Int = 0
+        package var bufferDropped: Int = 0
+
+        package init() {}
+
+        init(reading reader: inout JSONReader) throws(JSONReadError) {
+            var counters = Counters()
+            try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+                switch key {
+                case "runs": counters.runs = try reader.readInt()
+                case "failures": counters.failures = try reader.readInt()
+                case "timeouts": counters.timeouts = try reader.readInt()
+                case "missed": counters.missed = try reader.readInt()
+                case "overlapSkipped": counters.overlapSkipped = try reader.readInt()
+                case "bufferDropped": counters.bufferDropped = try reader.readInt()
+                default: _ = try reader.readValue()
+                }
+            }
+            self = counters
+        }
+
+        /// Writes the counters that are not zero: most jobs have most counters at zero.
+        func write(to writer: inout JSONWriter) {
+            writer.object { writer in
+                if runs != 0 { writer.member("runs", runs) }
+                if failures != 0 { writer.member("failures", failures) }
+                if timeouts != 0 { writer.member("timeouts", timeouts) }
+                if missed != 0 { writer.member("missed", missed) }
+                if overlapSkipped != 0 { writer.member("overlapSkipped", overlapSkipped) }
+                if bufferDropped != 0 { writer.member("bufferDropped", bufferDropped) }
+            }
+        }
+    }
+
+    /// The job's identity, stable across restarts.
+    package var id: JobID
+    /// The name given at scheduling.
+    package var name: String
+    /// The name of the registered function that runs the job.
+    package var function: String
+    /// The arguments passed to the function.
+    package var arguments: JSONValue
+    /// The trigger's Codable description.
+    package var trigger: JSONValue
+    /// The job's options and policies (overlap, misfire, timeout, priority, max runs...).
+    package var options: JSONValue
+    /// The job's status (`pending`, `running`, `paused`, `completed`, `failed`, `cancelled`).
+    package var status: String
+    /// What has happened so far.
+    package var counters: Counters
+    /// When the job is next due, if ever.
+    package var nextFireDate: Date?
+    /// The due date of the last run started.
+    package var lastFireDate: Date?
+    /// Runs that started and have not finished: after a crash they run again.
+    package var inFlight: [InFlightRun]
+
+    package init(
+        id: JobID, name: String, function: String, arguments: JSONValue = .null,
+        trigger: JSONValue, options: JSONValue = .null, status: String = "pending",
+        counters: Counters = Counters(), nextFireDate: Date? = nil, lastFireDate: Date? = nil,
+        inFlight: [InFlightRun] = []
+    ) {
+        self.id = id
+        self.name = name
+        self.function = function
+        self.arguments = arguments
+        self.trigger = trigger
+        self.options = options
+        self.status = status
+        self.counters = counters
+        self.nextFireDate = nextFireDate
+        self.lastFireDate = lastFireDate
+        self.inFlight = inFlight
+    }
+
+    /// Reads a job written by `encode(to:)`; unknown keys are skipped.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var id: UInt64?, name: String?, function: String?, trigger: JSONValue?, status: String?
+        var job = PersistedJob(id: JobID(rawValue: 0), name: "", function: "", trigger: .null)
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "id": id = try reader.readUInt64()
+            case "name": name = try reader.readString()
+            case "function": function = try reader.readString()
+            case "arguments": job.arguments = try reader.readValue()
+            case "trigger": trigger = try reader.readValue()
+            case "options": job.options = try reader.readValue()
+            case "status": status = try reader.readString()
+            case "counters": job.counters = try Counters(reading: &reader)
+            case "next": job.nextFireDate = reader.readNull() ? nil : try reader.readDate()
+            case "last": job.lastFireDate = reader.readNull() ? nil : try reader.readDate()
+            case "inFlight":
+                try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                    job.inFlight.append(try InFlightRun(reading: &reader))
+                }
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let id else { throw reader.error("a job is missing \"id\"") }
+        func missing(_ field: String) -> JSONReadError { reader.error("job \(id) is missing \"\(field)\"") }
+        guard let name else { throw missing("name") }
+        guard let function else { throw missing("function") }
+        guard let trigger else { throw missing("trigger") }
+        guard let status else { throw missing("status") }
+        job.id = JobID(rawValue: id)
+        job.name = name
+        job.function = function
+        job.trigger = trigger
+        job.status = status
+        self = job
+    }
+
+    /// Writes the job as one JSON object; empty arguments, options, counters and in-flight
+    /// runs are left out.
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("id", id.rawValue)
+            writer.member("name", name)
+            writer.member("function", function)
+            if arguments != .null {
+                writer.key("arguments")
+                writer.value(arguments)
+            }
+            writer.key("trigger")
+            writer.value(trigger)
+            if options != .null {
+                writer.key("options")
+                writer.value(options)
+            }
+            writer.member("status", status)
+            if counters != Counters() {
+                writer.key("counters")
+                counters.write(to: &writer)
+            }
+            if let nextFireDate { writer.member("next", nextFireDate) }
+            if let lastFireDate { writer.member("last", lastFireDate) }
+            if !inFlight.isEmpty {
+                writer.key("inFlight")
+                writer.array { writer in
+                    for run in inFlight { run.write(to: &writer) }
+                }
+            }
+        }
+    }
+}
+
+/// A run that started and had not finished when the state was written: `{"due":T,"attempt":N}`.
+package struct InFlightRun: Sendable, Hashable {
+    /// The due date the run was fired for.
+    package var dueDate: Date
+    /// Its attempt number (1 for a first run, more when it was run again after a restart).
+    package var attempt: Int
+
+    package init(dueDate: Date, attempt: Int) {
+        self.dueDate = dueDate
+        self.attempt = attempt
+    }
+
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var due: Date?, attempt = 1
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "due": due = try reader.readDate()
+            case "attempt": attempt = try reader.readInt()
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let due else { throw reader.error("an in-flight run is missing \"due\"") }
+        self.init(dueDate: due, attempt: attempt)
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("due", dueDate)
+            writer.member("attempt", attempt)
+        }
+    }
+}
+
+/// A pipeline run as the state file holds it: the pipeline's Codable checkpoint (its progress
+/// and what it waits for), stored as JSON so the store does not depend on the pipeline types.
+package struct PersistedPipelineRun: Sendable, Hashable {
+    /// The run's identity.
+    package var id: String
+    /// The name of the registered pipeline.
+    package var pipeline: String
+    /// The run's checkpoint.
+    package var checkpoint: JSONValue
+
+    package init(id: String, pipeline: String, checkpoint: JSONValue) {
+        self.id = id
+        self.pipeline = pipeline
+        self.checkpoint = checkpoint
+    }
+
+    /// Reads a run written by `encode(to:)`; unknown keys are skipped.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var id: String?, pipeline: String?, checkpoint: JSONValue = .null
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "id": id = try reader.readString()
+            case "pipeline": pipeline = try reader.readString()
+            case "checkpoint": checkpoint = try reader.readValue()
+            default: _ = try reader.readValue()
+            }
+        }
+        guard let id else { throw reader.error("a pipeline run is missing \"id\"") }
+        guard let pipeline else { throw reader.error("pipeline run \(id) is missing \"pipeline\"") }
+        self.init(id: id, pipeline: pipeline, checkpoint: checkpoint)
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("id", id)
+            writer.member("pipeline", pipeline)
+            writer.key("checkpoint")
+            writer.value(checkpoint)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// The whole durable state: every job and pipeline run, and the sequence number of the last
+/// change applied. It is the content of the snapshot file; the journal holds the changes made
+/// since.
+package struct StateDocument: Sendable, Hashable {
+    /// The format name written in every snapshot.
+    package static let formatName = "kairos-state"
+    /// The newest snapshot format version this build reads and the one it writes.
+    package static let formatVersion = 1
+
+    /// The sequence number of the last change applied (0 for a new state).
+    package var sequence: UInt64 = 0
+    /// The number the next scheduled job gets; never reused, even after a job is removed.
+    package var nextJobID: UInt64 = 1
+    /// Jobs by identity.
+    package var jobs: [JobID: PersistedJob] = [:]
+    /// Pipeline runs by identity.
+    package var pipelineRuns: [String: PersistedPipelineRun] = [:]
+
+    package init() {}
+
+    /// Applies one change.
+    ///
+    /// - Throws: ``PersistenceError/invalidChange(reason:)`` when the change removes something
+    ///   the state does not hold; the document is then unchanged.
+    package mutating func apply(_ change: StateChange) throws(PersistenceError) {
+        switch change {
+        case .putJob(let job):
+            jobs[job.id] = job
+            nextJobID = max(nextJobID, job.id.rawValue &+ 1)
+        case .removeJob(let id):
+            guard jobs.removeValue(forKey: id) != nil else {
+                throw .invalidChange(reason: "no job \(id) to remove")
+            }
+        case .putPipelineRun(let run):
+            pipelineRuns[run.id] = run
+        case .removePipelineRun(let id):
+            guard pipelineRuns.removeValue(forKey: id) != nil else {
+                throw .invalidChange(reason: "no pipeline run \(id) to remove")
+            }
+        case .reserveJobIDs(let next):
+            nextJobID = max(nextJobID, next)
+        }
+    }
+
+    /// Applies changes all-or-nothing.
+    ///
+    /// - Complexity: O(number of changes); the document is checked first, never copied.
+    package mutating func apply(_ changes: [StateChange]) throws(PersistenceError) {
+        if changes.count > 1 {
+            var added = Set<JobID>(), removed = Set<JobID>()
+            var addedRuns = Set<String>(), removedRuns = Set<String>()
+            for change in changes {
+                switch change {
+                case .putJob(let job):
+                    added.insert(job.id)
+                    removed.remove(job.id)
+                case .removeJob(let id):
+                    guard !removed.contains(id), added.contains(id) || jobs[id] != nil else {
+                        throw .invalidChange(reason: "no job \(id) to remove")
+                    }
+                    removed.insert(id)
+                    added.remove(id)
+                case .putPipelineRun(let run):
+                    addedRuns.insert(run.id)
+                    removedRuns.remove(run.id)
+                case .removePipelineRun(let id):
+                    guard !removedRuns.contains(id), addedRuns.contains(id) || pipelineRuns[id] != nil else {
+                        throw .invalidChange(reason: "no pipeline run \(id) to remove")
+                    }
+                    removedRuns.insert(id)
+                    addedRuns.remove(id)
+                case .reserveJobIDs:
+                    break
+                }
+            }
+        }
+        for change in changes { try apply(change) }
+    }
+}
+
+/// One change to the durable state; a journal record holds one or more, applied together.
+package enum StateChange: Sendable, Hashable {
+    /// Adds or replaces a job.
+    case putJob(PersistedJob)
+    /// Removes a job.
+    case removeJob(JobID)
+    /// Adds or replaces a pipeline run.
+    case putPipelineRun(PersistedPipelineRun)
+    /// Removes a pipeline run.
+    case removePipelineRun(String)
+    /// Raises the next job number to at least the given value.
+    case reserveJobIDs(UInt64)
+}
+
+extension StateChange {
+
+    /// Reads a change written by `encode(to:)`.
+    init(reading reader: inout JSONReader) throws(JSONReadError) {
+        var operation: String?, job: PersistedJob?, id: JSONValue?, run: PersistedPipelineRun?, next: UInt64?
+        try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
+            switch key {
+            case "op": operation = try reader.readString()
+            case "job": job = try PersistedJob(reading: &reader)
+            case "id": id = try reader.readValue()
+            case "run": run = try PersistedPipelineRun(reading: &reader)
+            case "next": next = try reader.readUInt64()
+            default: _ = try reader.readValue()
+            }
+        }
+        switch (operation, job, id, run, next) {
+        case ("putJob", let job?, _, _, _): self = .putJob(job)
+        case ("removeJob", _, .number(let number)?, _, _) where number >= 0 && number == number.rounded():
+            self = .removeJob(JobID(rawValue: UInt64(number)))
+        case ("putPipelineRun", _, _, let run?, _): self = .putPipelineRun(run)
+        case ("removePipelineRun", _, .string(let id)?, _, _): self = .removePipelineRun(id)
+        case ("reserveJobIDs", _, _, _, let next?): self = .reserveJobIDs(next)
+        case ("putJob"?, _, _, _, _), ("removeJob"?, _, _, _, _), ("putPipelineRun"?, _, _, _, _),
+             ("removePipelineRun"?, _, _, _, _), ("reserveJobIDs"?, _, _, _, _):
+            throw reader.error("change \"\(operation!)\" is missing its operand")
+        case (let operation?, _, _, _, _): throw reader.error("unknown change \"\(operation)\"")
+        case (nil, _, _, _, _): throw reader.error("a change is missing \"op\"")
+        }
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            switch self {
+            case .putJob(let job):
+                writer.member("op", "putJob")
+                writer.key("job")
+                job.write(to: &writer)
+            case .removeJob(let id):
+                writer.member("op", "removeJob")
+                writer.member("id", id.rawValue)
+            case .putPipelineRun(let run):
+                writer.member("op", "putPipelineRun")
+                writer.key("run")
+                run.write(to: &writer)
+            case .removePipelineRun(let id):
+                writer.member("op", "removePipelineRun")
+                writer.member("id", id)
+            case .reserveJobIDs(let next):
+                writer.member("op", "reserveJobIDs")
+                writer.member("next", next)
+            }
+        }
+    }
+}

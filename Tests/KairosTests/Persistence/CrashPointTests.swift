@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Kairos
+
+/// SQLite-style crash testing: the scripted mutations are replayed once per mutating file-system
+/// call, with a crash or an I/O error injected at that call; the state a restarted process then
+/// loads must hold every acknowledged mutation and nothing half-applied, whatever of the
+/// unsynced writes the kernel had flushed.
+@Suite("Crash points")
+struct CrashPointTests {
+    static let path = "/state/kairos.json"
+    /// Small enough that the script compacts several times.
+    static let configuration = StateStore.Configuration(compactionMinimumBytes: 1_500, compactionRatio: 0.5)
+
+    static let script: [[StateChange]] = {
+        var script: [[StateChange]] = []
+        for number in 1...6 { script.append([.putJob(StateFixtures.job(UInt64(number)))]) }
+        script.append([.putJob(StateFixtures.job(3, runs: 1, status: "running"))])
+        script.append([.removeJob(JobID(rawValue: 2))])
+        script.append([.putPipelineRun(StateFixtures.run("etl-1", stage: 0))])
+        script.append([.putJob(StateFixtures.job(7)), .removeJob(JobID(rawValue: 4)),
+                       .putPipelineRun(StateFixtures.run("etl-1", stage: 1))])
+        for runs in 2...5 { script.append([.putJob(StateFixtures.job(5, runs: runs))]) }
+        script.append([.removePipelineRun("etl-1")])
+        script.append([.reserveJobIDs(40)])
+        script.append([.putJob(StateFixtures.job(41, status: "paused"))])
+        script.append([.removeJob(JobID(rawValue: 1)), .removeJob(JobID(rawValue: 3))])
+        return script
+    }()
+
+    /// The document after each prefix of the script: `expected[j]` holds the first `j` mutations.
+    static let expected: [StateDocument] = {
+        var document = StateDocument()
+        var result = [document]
+        for changes in script {
+            try! document.apply(changes)
+            document.sequence += 1
+            result.append(document)
+        }
+        return result
+    }()
+
+    /// Runs the script over `fileSystem` until a mutation fails; returns how many were
+    /// acknowledged.
+    static func runScript(on fileSystem: SimulatedFileSystem) -> Int {
+        guard let store = try? StateStore(path: path, fileSystem: fileSystem, configuration: configuration) else {
+            return 0
+        }
+        var acknowledged = 0
+        for changes in script {
+            do {
+                try store.commit(changes)
+                acknowledged += 1
+            } catch {
+                // A failure stops the store: the next change is refused without touching a file.
+                let operations = fileSystem.operationCount
+                #expect(store.failure != nil)
+                #expect(throws: PersistenceError.self) { try store.commit([.reserveJobIDs(99)]) }
+                #expect(fileSystem.operationCount == operations)
+                break
+            }
+        }
+        return acknowledged
+    }
+
+    @Test func scriptCompactsAndIsLongEnoughToMatter() throws {
+        let fileSystem = SimulatedFileSystem()
+        #expect(Self.runScript(on: fileSystem) == Self.script.count)
+        // Several compactions ran: the journal was replaced by rename more than once.
+        let restarted = try StateStore(path: Self.path, fileSystem: fileSystem.afterCrash(.loseUnsynced),
+                                       configuration: Self.configuration)
+        #expect(restarted.document == Self.expected.last)
+        #expect(fileSystem.operationCount > 60)
+        #expect(fileSystem.files[Self.path] != nil, "a snapshot was written")
+    }
+
+    @Test(arguments: [SimulatedFileSystem.Fault.crash, .fail])
+    func everyFaultPointLeavesAStateThatLoadsWithEveryAcknowledgedChange(fault: SimulatedFileSystem.Fault) throws {
+        let clean = SimulatedFileSystem()
+        _ = Self.runScript(on: clean)
+        let operationCount = clean.operationCount
+        var checked = 0
+        for faultAt in 0...operationCount {
+            for outcome in SimulatedFileSystem.CrashOutcome.allCases {
+                let fileSystem = SimulatedFileSystem(faultAt: faultAt, fault: fault)
+                let acknowledged = Self.runScript(on: fileSystem)
+                let restartedFileSystem = fileSystem.afterCrash(outcome)
+                let store: StateStore
+                do {
+                    store = try StateStore(path: Self.path, fileSystem: restartedFileSystem, configuration: Self.configuration)
+                } catch {
+                    Issue.record("fault \(fault) at \(faultAt), \(outcome): the state does not load: \(error)")
+                    continue
+                }
+                let loaded = store.document
+                let match = Self.expected.firstIndex(of: loaded)
+                #expect(match != nil, "fault \(fault) at \(faultAt), \(outcome): not a prefix of the script")
+                if let match {
+                    #expect(match >= acknowledged,
+                            "fault \(fault) at \(faultAt), \(outcome): \(acknowledged) acknowledged, \(match) loaded")
+                    #expect(match <= acknowledged + 1,
+                            "fault \(fault) at \(faultAt), \(outcome): a change that was never made appeared")
+                }
+                // The restarted store keeps working on what it recovered (torn tails were cut off).
+                do {
+                    try store.commit([.reserveJobIDs(1_000)])
+                    store.close()
+                    let again = try StateStore(path: Self.path, fileSystem: restartedFileSystem.afterCrash(.loseUnsynced),
+                                               configuration: Self.configuration)
+                    #expect(again.document.nextJobID == 1_000)
+                    #expect(again.document.jobs == loaded.jobs)
+                    checked += 1
+                } catch {
+                    Issue.record("fault \(fault) at \(faultAt), \(outcome): after recovery: \(error)")
+                }
+            }
+        }
+        #expect(checked == (operationCount + 1) * SimulatedFileSystem.CrashOutcome.allCases.count)
+    }
+}

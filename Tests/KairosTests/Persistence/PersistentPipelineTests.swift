@@ -1,0 +1,57 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Kairos
+
+/// Counts calls from any thread.
+final class CallCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+@Suite("PersistentScheduler pipeline runs")
+struct PersistentPipelineTests {
+    static func pipeline(clock: ManualClock, doubled: CallCounter) -> JobPipeline<Int, Int> {
+        JobPipeline(name: "etl", input: Int.self, clock: clock)
+            .step("double") { (value: Int, _) in
+                doubled.increment()
+                return value * 2
+            }
+            .waitForEvent("approved")
+            .step("add one") { (approved: EventResumption<Int>, _) in approved.value + 1 }
+    }
+
+    /// Polls (a few ms at most per check) until `condition` holds, up to 2 s.
+    static func eventually(_ condition: () -> Bool) async {
+        for _ in 0..<2_000 where !condition() { try? await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    @Test func aWaitingPipelineRunResumesAfterARestartWithoutRedoingItsStages() async throws {
+        let first = try PersistentHarness()
+        let firstDoubled = CallCounter()
+        let pipeline = first.scheduler.persisting(Self.pipeline(clock: first.clock, doubled: firstDoubled))
+        let run = pipeline.start(20)
+        await Self.eventually { !pipeline.waitingRuns.isEmpty }
+        #expect(firstDoubled.value == 1)
+
+        let second = try first.crashAndRestart(at: first.clock.now)
+        let checkpoints = try second.scheduler.pipelineCheckpoints(named: "etl")
+        #expect(checkpoints.map(\.runID) == [run.id])
+        #expect(checkpoints.first?.stageIndex == 1)
+        let secondDoubled = CallCounter()
+        let restarted = Self.pipeline(clock: second.clock, doubled: secondDoubled)
+        let (resumed, refused) = try second.scheduler.resumePipelineRuns(of: restarted)
+        #expect(refused.isEmpty)
+        let resumedRun = try #require(resumed.first)
+        await Self.eventually { !restarted.waitingRuns.isEmpty }
+        restarted.resume(event: "approved")
+        #expect(try await resumedRun.value == 41)
+        #expect(secondDoubled.value == 0, "the completed stage is not run again")
+
+        // An ended run is removed from the state.
+        let third = try second.crashAndRestart(at: second.clock.now)
+        #expect(try third.scheduler.pipelineCheckpoints(named: "etl").isEmpty)
+        run.cancel()
+    }
+}

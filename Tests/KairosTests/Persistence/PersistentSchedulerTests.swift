@@ -1,0 +1,272 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Kairos
+
+/// A persistent scheduler over a simulated file system and a manual clock, and the means to
+/// "crash" it: `restart` reopens the state from what had been fsynced.
+final class PersistentHarness: Sendable {
+    static let path = "/state/jobs.json"
+    let fileSystem: SimulatedFileSystem
+    let clock: ManualClock
+    let scheduler: PersistentScheduler
+    let recorder = RunRecorder()
+
+    init(fileSystem: SimulatedFileSystem = SimulatedFileSystem(), at date: Date = utcDate("2026-01-01T00:00:00Z"),
+         register: Bool = true, start: Bool = true) throws {
+        self.fileSystem = fileSystem
+        clock = ManualClock(now: date)
+        scheduler = try PersistentScheduler(
+            stateFile: Self.path,
+            configuration: .init(scheduler: .init(maxConcurrentJobs: 4, clock: clock)),
+            fileSystem: fileSystem)
+        if register { registerRecorder() }
+        if start { scheduler.start() }
+    }
+
+    func registerRecorder() {
+        let recorder = self.recorder
+        scheduler.register("record") { context, _ in recorder.record(context) }
+    }
+
+    /// The process dies now (only fsynced data survives) and a new one opens the state at `date`.
+    func crashAndRestart(at date: Date, register: Bool = true, start: Bool = true) throws -> PersistentHarness {
+        try PersistentHarness(fileSystem: fileSystem.afterCrash(.loseUnsynced), at: date, register: register, start: start)
+    }
+
+    func settle() async { await scheduler.scheduler.waitUntilIdle() }
+}
+
+@Suite("PersistentScheduler")
+struct PersistentSchedulerTests {
+    static let t0 = utcDate("2026-01-01T00:00:00Z")
+
+    static let triggers: [(String, any Trigger)] = [
+        ("once", OnceTrigger(at: utcDate("2026-01-02T00:00:00Z"))),
+        ("interval", try! IntervalTrigger(every: .seconds(90), startingAt: utcDate("2026-01-01T00:00:30Z"), until: utcDate("2027-01-01T00:00:00Z"), repeatCount: 500)),
+        ("interval anchored at schedule", try! IntervalTrigger(every: .seconds(3600))),
+        ("cron", try! CronTrigger("*/15 9-17 * * mon-fri", timeZone: TimeZone(identifier: "America/New_York")!)),
+        ("cron with bounds", try! CronTrigger("0 0 L * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: utcDate("2026-02-01T00:00:00Z"), until: utcDate("2026-12-31T00:00:00Z"))),
+        ("event", EventTrigger(key: "upload-done")),
+        ("manual", ManualTrigger()),
+        ("jittered", try! JitteredTrigger(try! IntervalTrigger(every: .seconds(600)), maxJitter: .seconds(30))),
+    ]
+
+    static let options: [JobOptions] = [
+        JobOptions(),
+        JobOptions(maxRuns: 5, priority: 7, overlap: .bufferOne, misfire: .runEarliest, timeout: .seconds(12.5)),
+        JobOptions(overlap: .bufferAll(limit: 3), misfire: MisfirePolicy(catchUpWindow: .seconds(600), mode: .runAll), runOnStart: true),
+        JobOptions(overlap: .cancelOther, misfire: .skip),
+        JobOptions(overlap: .allowAll(limit: 2), misfire: MisfirePolicy(catchUpWindow: .seconds(60), mode: .runLatest)),
+    ]
+
+    @Test(arguments: triggers.indices, options.indices)
+    func everyTriggerAndPolicySurvivesARestart(triggerIndex: Int, optionsIndex: Int) async throws {
+        let (label, trigger) = Self.triggers[triggerIndex]
+        let first = try PersistentHarness(start: false)
+        let id = try first.scheduler.schedule(name: "job \(label)", function: "record", arguments: ["n": 1, "tags": ["x"]],
+                                              trigger: trigger, options: Self.options[optionsIndex])
+        let before = try #require(first.scheduler.job(id))
+
+        let second = try first.crashAndRestart(at: Self.t0, start: false)
+        second.scheduler.start()
+        let after = try #require(second.scheduler.job(id), "job \(label) restored")
+        #expect(after.name == before.name)
+        #expect(after.triggerDescription == before.triggerDescription)
+        #expect(after.options == before.options)
+        #expect(after.nextFireDate == before.nextFireDate)
+        #expect(second.scheduler.unrestoredJobs.isEmpty)
+        await second.scheduler.stop(timeout: .zero)
+    }
+
+    @Test func jobIDsAreNotReusedAfterARestart() async throws {
+        let first = try PersistentHarness()
+        let a = try first.scheduler.schedule(function: "record", trigger: ManualTrigger())
+        let b = try first.scheduler.schedule(function: "record", trigger: ManualTrigger())
+        try first.scheduler.cancel(b)
+        let second = try first.crashAndRestart(at: Self.t0)
+        let c = try second.scheduler.schedule(function: "record", trigger: ManualTrigger())
+        #expect(c > b && b > a)
+        #expect(second.scheduler.job(b) == nil, "a cancelled job is removed from the state")
+    }
+
+    @Test func cancelPauseResumeAndRescheduleAreDurable() async throws {
+        let first = try PersistentHarness()
+        let hourly = try IntervalTrigger(every: .seconds(3600), startingAt: Self.t0.addingTimeInterval(3600))
+        let cancelled = try first.scheduler.schedule(name: "c", function: "record", trigger: hourly)
+        let paused = try first.scheduler.schedule(name: "p", function: "record", trigger: hourly)
+        let resumed = try first.scheduler.schedule(name: "r", function: "record", trigger: hourly)
+        let moved = try first.scheduler.schedule(name: "m", function: "record", trigger: hourly)
+        try first.scheduler.cancel(cancelled)
+        try first.scheduler.pause(paused)
+        try first.scheduler.pause(resumed)
+        try first.scheduler.resume(resumed)
+        let daily = try CronTrigger("0 6 * * *", timeZone: .gmt)
+        try first.scheduler.reschedule(moved, trigger: daily)
+
+        let second = try first.crashAndRestart(at: Self.t0, start: true)
+        #expect(second.scheduler.job(cancelled) == nil)
+        #expect(second.scheduler.job(paused)?.status == .paused)
+        #expect(second.scheduler.job(resumed)?.status == .pending)
+        #expect(second.scheduler.job(moved)?.triggerDescription == TriggerDescription(daily))
+        #expect(second.scheduler.job(moved)?.nextFireDate == utcDate("2026-01-01T06:00:00Z"))
+        await second.scheduler.stop(timeout: .zero)
+    }
+
+    @Test func runCountersAndFireDatesArePersistedAsRunsFinish() async throws {
+        let first = try PersistentHarness()
+        let id = try first.scheduler.schedule(function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)))
+        for minute in 1...3 {
+            first.clock.advance(to: Self.t0.addingTimeInterval(Double(minute) * 60))
+            await first.recorder.waitFor(minute)
+            await first.settle()
+        }
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(200), start: false)
+        second.scheduler.start()
+        let job = try #require(second.scheduler.job(id))
+        #expect(job.counters.runs == 3)
+        #expect(job.lastDueDate == Self.t0.addingTimeInterval(180))
+        #expect(job.nextFireDate == Self.t0.addingTimeInterval(240))
+        await first.scheduler.stop(timeout: .zero)
+        await second.scheduler.stop(timeout: .zero)
+    }
+
+    /// A job due every minute from 00:01, last run at 00:01; the process is down until 00:10:30.
+    @Test(arguments: [
+        (MisfirePolicy.runLatest, ["00:10"], 8),
+        (MisfirePolicy.runEarliest, ["00:02"], 8),
+        (MisfirePolicy.runAll, ["00:02", "00:03", "00:04", "00:05", "00:06", "00:07", "00:08", "00:09", "00:10"], 0),
+        (MisfirePolicy.skip, [], 9),
+        (MisfirePolicy(catchUpWindow: .seconds(120), mode: .runAll), ["00:09", "00:10"], 7),
+    ])
+    func fireTimesMissedWhileDownFollowTheMisfirePolicy(policy: MisfirePolicy, expectedRuns: [String], expectedMissed: Int) async throws {
+        let first = try PersistentHarness()
+        let id = try first.scheduler.schedule(function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)),
+                                              options: JobOptions(misfire: policy))
+        first.clock.advance(to: Self.t0.addingTimeInterval(60))
+        await first.recorder.waitFor(1)
+        await first.settle()
+
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(630), start: false)
+        second.scheduler.start()
+        await second.recorder.waitFor(expectedRuns.count)
+        await second.settle()
+        let times = second.recorder.dues.map { Self.minuteText($0) }
+        #expect(times == expectedRuns)
+        #expect(second.scheduler.job(id)?.counters.missed == expectedMissed)
+        #expect(second.scheduler.job(id)?.nextFireDate == Self.t0.addingTimeInterval(660))
+        // The catch-up is itself durable.
+        let third = try second.crashAndRestart(at: Self.t0.addingTimeInterval(640), start: false)
+        third.scheduler.start()
+        #expect(third.scheduler.job(id)?.counters.missed == expectedMissed)
+        #expect(third.scheduler.job(id)?.counters.runs == 1 + expectedRuns.count)
+        for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
+    static func minuteText(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(t0))
+        return String(format: "%02d:%02d", seconds / 3600, seconds / 60 % 60)
+    }
+
+    @Test func runInFlightAtACrashRunsAgainWithTheSameIdempotencyKey() async throws {
+        let first = try PersistentHarness(register: false)
+        let gate = Gate()
+        let started = RunRecorder()
+        first.scheduler.register("slow") { context, _ in
+            started.record(context)
+            await gate.wait()
+        }
+        let id = try first.scheduler.schedule(function: "slow", trigger: OnceTrigger(at: Self.t0.addingTimeInterval(30)))
+        first.clock.advance(by: 30)
+        await started.waitFor(1)
+
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(90), register: false, start: false)
+        let rerun = RunRecorder()
+        let contexts = Mutex<[Int]>([])
+        second.scheduler.register("slow") { context, _ in
+            contexts.withLock { $0.append(context.attempt) }
+            rerun.record(context)
+        }
+        second.scheduler.start()
+        await rerun.waitFor(1)
+        await second.settle()
+        #expect(rerun.keys == started.keys)
+        #expect(rerun.dues == [Self.t0.addingTimeInterval(30)])
+        #expect(contexts.withLock { $0 } == [2])
+
+        // Once the rerun finished, a further restart runs nothing again.
+        let third = try second.crashAndRestart(at: Self.t0.addingTimeInterval(120), register: false, start: false)
+        let recorder = third.recorder
+        third.scheduler.register("slow") { context, _ in recorder.record(context) }
+        third.scheduler.start()
+        await third.settle()
+        #expect(third.recorder.count == 0)
+        #expect(third.scheduler.job(id)?.status == .completed)
+        #expect(third.scheduler.job(id)?.counters.runs == 1)
+        gate.open()
+        for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
+    @Test func jobWithAnUnregisteredFunctionIsKeptReportedAndRunsOnceRegistered() async throws {
+        let first = try PersistentHarness()
+        let id = try first.scheduler.schedule(name: "nightly", function: "record", arguments: ["keep": true],
+                                              trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)))
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(30), register: false)
+        #expect(second.scheduler.unrestoredJobs == [UnrestoredJob(id: id, name: "nightly", function: "record", reason: .functionNotRegistered)])
+        #expect(second.scheduler.job(id) == nil)
+        second.clock.advance(by: 60)
+        await second.settle()
+        #expect(second.recorder.count == 0)
+
+        // Still kept after another restart without the function.
+        let third = try second.crashAndRestart(at: Self.t0.addingTimeInterval(100), register: false)
+        #expect(third.scheduler.unrestoredJobs.map(\.id) == [id])
+        third.registerRecorder()
+        #expect(third.scheduler.unrestoredJobs.isEmpty)
+        await third.recorder.waitFor(1)
+        #expect(third.recorder.dues == [Self.t0.addingTimeInterval(60)], "the missed fire runs per the misfire policy")
+        for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
+    @Test func schedulingRefusesAnUnknownFunctionAndACustomTrigger() throws {
+        struct EveryFullMoon: Trigger { func nextFireDate(after date: Date) -> Date? { nil } }
+        let harness = try PersistentHarness()
+        #expect(throws: PersistentSchedulerError.functionNotRegistered("nope")) {
+            try harness.scheduler.schedule(function: "nope", trigger: ManualTrigger())
+        }
+        #expect(throws: PersistentSchedulerError.triggerNotPersistable("EveryFullMoon")) {
+            try harness.scheduler.schedule(function: "record", trigger: EveryFullMoon())
+        }
+        #expect(throws: PersistentSchedulerError.self) {
+            try harness.scheduler.schedule(function: "record", trigger: ManualTrigger(), options: JobOptions(maxRuns: 0))
+        }
+    }
+
+    @Test func secondSchedulerOnTheSameStateFileIsRefused() throws {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/jobs.json"
+        let first = try PersistentScheduler(stateFile: path)
+        #expect(throws: PersistentSchedulerError.persistence(.locked(file: path))) {
+            try PersistentScheduler(stateFile: path)
+        }
+        first.close()
+        _ = try PersistentScheduler(stateFile: path)
+    }
+
+    @Test func failedFsyncStopsAcceptingChangesAndSaysWhy() async throws {
+        // Operations 0–5 open the new state; 6 and 7 are the first schedule's write and fsync.
+        let harness = try PersistentHarness(fileSystem: SimulatedFileSystem(faultAt: 7, fault: .fail))
+        #expect(throws: PersistentSchedulerError.self) {
+            try harness.scheduler.schedule(function: "record", trigger: ManualTrigger())
+        }
+        guard case .stopped? = harness.scheduler.failure else {
+            Issue.record("expected the state to have stopped, got \(String(describing: harness.scheduler.failure))")
+            return
+        }
+        #expect(harness.scheduler.jobs().map(\.status) == [.cancelled], "the job that could not be stored is not kept running")
+        #expect(throws: PersistentSchedulerError.persistence(harness.scheduler.failure!)) {
+            try harness.scheduler.schedule(function: "record", trigger: ManualTrigger())
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import Kairos
+
+/// A thread-safe list that job bodies append to.
+final class Recorder<Element: Sendable>: Sendable {
+    private let items = LockedState<[Element]>([])
+    func append(_ item: Element) { items.withLock { $0.append(item) } }
+    var all: [Element] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
+}
+
+/// A thread-safe counter that also tracks the highest value it reached.
+final class Gauge: Sendable {
+    private let state = LockedState((current: 0, peak: 0))
+    func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
+    func leave() { state.withLock { $0.current -= 1 } }
+    var peak: Int { state.withLock { $0.peak } }
+}
+
+
+/// Fires every `interval` seconds from `start` (inclusive), `count` times if given.
+struct EveryTrigger: Trigger {
+    let start: Date
+    let interval: TimeInterval
+    var count: Int?
+    func nextFireDate(after date: Date) -> Date? {
+        let k = date < start ? 0 : Int((date.timeIntervalSince(start) / interval).rounded(.down)) + 1
+        if let count, k >= count { return nil }
+        return start.addingTimeInterval(Double(k) * interval)
+    }
+}
+
+let pipelineEpoch = Date(timeIntervalSince1970: 1_767_225_600)
+
+/// Yields until `condition` holds; records an issue instead of hanging if it never does.
+func eventually(
+    _ what: String = "condition",
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () -> Bool
+) async {
+    let giveUp = Date().addingTimeInterval(20)
+    while !condition() {
+        if Date() > giveUp {
+            Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+            return
+        }
+        await Task.yield()
+    }
+}
+
+extension ManualClock {
+    /// Waits until `count` tasks sleep on the clock, then advances it to `date`.
+    func advance(to date: Date, whenSleeping count: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
+        await eventually("\(count) sleeping tasks", sourceLocation: sourceLocation) { sleepingTaskCount >= count }
+        advance(to: date)
+    }
+}
