@@ -243,7 +243,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         let index = Int(slot)
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
-        unqueueLocked(slot)
+        if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
         records[index] = .free(generation: records[index].generation &+ 1)
         freeSlots.append(slot)
         jobCount -= 1
