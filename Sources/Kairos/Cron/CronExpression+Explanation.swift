@@ -105,6 +105,9 @@ extension CronExpression {
         if isFull(mask, in: range) { return "Every \(unit)" }
         if let step = uniformStep(mask, in: range) { return "Every \(step) \(unit)s" }
         if list.count == 1 { return "At \(unit) \(list[0])" }
+        if let step = progressionStep(list) {
+            return "Every \(step) \(unit)s from \(unit) \(list[0]) through \(list[list.count - 1])"
+        }
         return "At \(unit)s " + runs(list) { "\($0)" }
     }
 

@@ -19,6 +19,7 @@ import Testing
         ("15 * * * *", "At minute 15 of every hour"),
         ("*/5 * * * *", "Every 5 minutes"),
         ("10-20 * * * *", "At minutes 10 through 20"),
+        ("4-56/4 * * * *", "Every 4 minutes from minute 4 through 56"),
         ("0 8-18/2 * * 1-5", "At 08:00, 10:00, 12:00, 14:00, 16:00 and 18:00, Monday through Friday"),
         ("@weekly", "At 00:00, Sunday"),
         ("@yearly", "At 00:00, on day 1 of the month, in January"),

@@ -102,6 +102,16 @@ import Testing
         #expect(cron.nextDate(after: Date(timeIntervalSince1970: .nan), in: utc) == nil)
     }
 
+    @Test func datesAreLazyAndEndAtTheLastSupportedYear() throws {
+        let cron = try CronExpression("@yearly")
+        let utc = CronTesting.zone("UTC")
+        let all = Array(cron.dates(after: CronTesting.date("9997-06-01T00:00:00Z"), in: utc))
+        #expect(all.map { CronTesting.text($0, in: utc) } == ["9998-01-01T00:00:00Z", "9999-01-01T00:00:00Z"])
+        let everySecond = try CronExpression("* * * * * *")
+        let first = everySecond.dates(after: CronTesting.date("2026-01-01T00:00:00.250Z"), in: utc).prefix(2)
+        #expect(first.map { CronTesting.text($0, in: utc) } == ["2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z"])
+    }
+
     /// An expression that only matches times a zone skips never fires there (New York skips 02:xx
     /// on the second Sunday of March); the search ends instead of running forever.
     @Test func expressionOnlyInSkippedTimesNeverFires() throws {
