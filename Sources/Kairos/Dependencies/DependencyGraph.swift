@@ -83,6 +83,8 @@ struct DependencyGraph {
     var finishedRuns: [Double: DAGRun] = [:]
     var finishedOrder: [Double] = []
     var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
+    /// Runs that became ready while the scheduler was not running, started by the next start.
+    var parked: [Launch] = []
 
     // MARK: Building
 
@@ -313,11 +315,13 @@ struct DependencyGraph {
     private mutating func record(_ node: Int32, slot: Double, phase: Phase) {
         let attempts = phase == .succeeded || phase == .failed ? Int(waves[slot]!.runs[Int(node)].attempts) : 0
         let run = DependencyRun(dueDate: Date(timeIntervalSinceReferenceDate: slot), state: phase.state ?? .skipped, attempts: attempts)
-        var history = nodes[Int(node)].history
-        let position = history.lastIndex { $0.dueDate <= run.dueDate }.map { $0 + 1 } ?? 0
-        history.insert(run, at: position)
-        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
-        nodes[Int(node)].history = history
+        if let last = nodes[Int(node)].history.last, last.dueDate > run.dueDate {
+            let position = nodes[Int(node)].history.lastIndex { $0.dueDate <= run.dueDate }.map { $0 + 1 } ?? 0
+            nodes[Int(node)].history.insert(run, at: position)
+        } else {
+            nodes[Int(node)].history.append(run)
+        }
+        if nodes[Int(node)].history.count > Self.historyLimit { nodes[Int(node)].history.removeFirst() }
     }
 
     private mutating func finishWave(_ slot: Double, effects: inout Effects) {

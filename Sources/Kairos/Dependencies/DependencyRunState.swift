@@ -2,7 +2,7 @@
 public enum DependencyRunState: String, Sendable, Hashable, Codable {
     /// Waiting for its upstream runs, its trigger (a root), or its previous run (`dependsOnPast`).
     case waiting
-    /// Running, or waiting to retry after a failed attempt.
+    /// Running, waiting to retry after a failed attempt, or ready while the scheduler is stopped.
     case running
     /// The body returned.
     case succeeded

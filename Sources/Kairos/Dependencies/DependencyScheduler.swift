@@ -136,11 +136,19 @@ public final class DependencyScheduler: Sendable {
 
     // MARK: Running
 
-    /// Starts the scheduler (see ``Scheduler/start()``).
-    public func start() { scheduler.start() }
+    /// Starts the scheduler (see ``Scheduler/start()``), and the runs of DAG runs in progress that
+    /// became ready while it was stopped.
+    ///
+    /// Start and stop the dependency scheduler with this method and ``stop(timeout:)``, not its
+    /// ``scheduler`` directly, so that DAG runs in progress stop and continue with it.
+    public func start() {
+        scheduler.start()
+        start(takeParked())
+    }
 
-    /// Stops the scheduler (see ``Scheduler/stop(timeout:)``). DAG runs in progress resume when it
-    /// is started again; retries waiting for their backoff still start.
+    /// Stops the scheduler (see ``Scheduler/stop(timeout:)``): roots stop firing, and runs that
+    /// become ready in DAG runs in progress (including retries) wait until ``start()``; runs already
+    /// going finish (or are cancelled when the timeout expires, counting as failed).
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) async -> Bool { await scheduler.stop(timeout: timeout) }
 
@@ -201,18 +209,32 @@ public final class DependencyScheduler: Sendable {
         for (run, waiters) in effects.finished {
             for waiter in waiters { waiter.resume(returning: run) }
         }
-        for launch in effects.launches { start(launch) }
+        start(effects.launches)
     }
 
-    private func start(_ launch: DependencyGraph.Launch) {
-        do {
-            try scheduler.core.runForDependency(
-                launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
+    /// Hands launches to the scheduler's executor in one batch, or parks them while it is stopped.
+    private func start(_ launches: [DependencyGraph.Launch]) {
+        guard !launches.isEmpty else { return }
+        let requests = launches.map { launch in
+            SchedulerCore.DependencyRunRequest(
+                id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
             ) { [self] outcome in
                 attemptFinished(launch, outcome: outcome)
             }
-        } catch {
-            attemptFinished(launch, outcome: .cancelled)
+        }
+        guard let rejected = scheduler.core.runForDependencies(requests) else {
+            graph.withLock { $0.parked.append(contentsOf: launches) }
+            // A start() that raced with this call may have flushed already: flush again if running.
+            if scheduler.isRunning { start(takeParked()) }
+            return
+        }
+        for (request, _) in rejected { request.completion(.cancelled) }
+    }
+
+    private func takeParked() -> [DependencyGraph.Launch] {
+        graph.withLock { graph in
+            defer { graph.parked = [] }
+            return graph.parked
         }
     }
 
@@ -228,7 +250,7 @@ public final class DependencyScheduler: Sendable {
             let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
             Task { [self] in
                 try? await clock.sleep(until: clock.now.addingTimeInterval(retryDelay))
-                start(next)
+                start([next])
             }
         }
     }

@@ -1,16 +1,34 @@
 import Foundation
 
 // DependencyScheduler hook (added by the dependencies work, kept apart from the scheduler files):
-// like `runNow(_:attempt:completion:)`, but the run is for a given due date, so that its
-// `JobContext.dueDate` and idempotency key name the DAG run, not the instant it started.
+// like `runNow(_:attempt:completion:)`, but for a batch of runs under one lock acquisition, each
+// for a given due date, so that its `JobContext.dueDate` and idempotency key name the DAG run,
+// not the instant it started.
 extension SchedulerCore {
-    func runForDependency(_ id: JobID, dueDate: Date, attempt: Int,
-                          completion: @escaping @Sendable (RunOutcome) -> Void) throws(SchedulerError) {
-        try withLock { (effects: inout Effects) throws(SchedulerError) in
-            let slot = try requireSlotLocked(id)
-            guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
-            startRunLocked(slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity, payload: nil,
-                           attempt: attempt, completion: completion, effects: &effects)
+    struct DependencyRunRequest {
+        let id: JobID
+        let dueDate: Date
+        let attempt: Int
+        let completion: @Sendable (RunOutcome) -> Void
+    }
+
+    /// Starts the runs it can and returns the requests it could not start, with the reason; `nil`
+    /// (nothing started) when the scheduler is not running.
+    func runForDependencies(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
+        withLock { (effects: inout Effects) in
+            guard lifecycle == .running else { return nil }
+            var rejected: [(DependencyRunRequest, SchedulerError)] = []
+            for request in requests {
+                do throws(SchedulerError) {
+                    let slot = try requireSlotLocked(request.id)
+                    guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(request.id) }
+                    startRunLocked(slot: slot, due: request.dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
+                                   payload: nil, attempt: request.attempt, completion: request.completion, effects: &effects)
+                } catch {
+                    rejected.append((request, error))
+                }
+            }
+            return rejected
         }
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 protocol RunSink: AnyObject, Sendable {
     /// A run is about to execute (at `start`, on the scheduler's clock).
     func runStarting(_ run: JobRun, at start: Double)
-    /// Runs finished; called in batches by worker threads, singly by async tasks.
-    func runsFinished(_ completed: [CompletedRun])
+    /// Runs finished; called in batches by worker threads, singly by async tasks. The sink may
+    /// recycle runs that only `completed` still references.
+    func runsFinished(_ completed: inout [CompletedRun])
 }
 
 /// The bounded, OperationQueue-style executor: a ready queue ordered by start date then
@@ -132,7 +133,7 @@ final class JobExecutor: @unchecked Sendable {
                 start = completed.end
             }
             batch.removeAll(keepingCapacity: true)
-            sink?.runsFinished(results)
+            sink?.runsFinished(&results)
             results.removeAll(keepingCapacity: true)
             condition.lock()
             executing -= 1
@@ -180,7 +181,8 @@ final class JobExecutor: @unchecked Sendable {
                 end = clock.now.timeIntervalSinceReferenceDate
                 if run.isTimedOut { outcome = .timedOut }
             }
-            sink?.runsFinished([CompletedRun(run: run, outcome: outcome, start: start, end: end)])
+            var completed = [CompletedRun(run: run, outcome: outcome, start: start, end: end)]
+            sink?.runsFinished(&completed)
             asyncRunEnded()
         }
         condition.lock()

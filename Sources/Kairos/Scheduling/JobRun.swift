@@ -50,9 +50,11 @@ enum JobBody: Sendable {
 /// One fired run on its way through the executor: created by the scheduler (under its lock) when
 /// a job fires, ordered in the executor's ready queue, executed, and reported back.
 ///
-/// `@unchecked Sendable`: all stored properties are immutable except the cancellation state
-/// (atomic) and `task`, the handle of an async run, which is only read and written under the
-/// executor's lock (see ``JobExecutor/cancel(_:reason:)``).
+/// `@unchecked Sendable`: the descriptive properties are written only under the scheduler's lock,
+/// before the run is handed to the executor through the executor's lock (or when a pooled run is
+/// reused, when nothing else references it), and only read afterwards; the cancellation state is
+/// atomic; `task`, the handle of an async run, is only read and written under the executor's lock
+/// (see ``JobExecutor/cancel(_:reason:)``).
 final class JobRun: @unchecked Sendable {
     enum Cancellation: UInt8 {
         case none = 0
@@ -60,30 +62,42 @@ final class JobRun: @unchecked Sendable {
         case timedOut = 2
     }
 
-    let jobID: JobID
-    let slot: UInt32
-    let name: String
-    let dueDate: Date
+    private(set) var jobID: JobID = JobID(rawValue: 0)
+    private(set) var slot: UInt32 = 0
+    private(set) var name: String = ""
+    private(set) var dueDate: Date = .distantPast
     /// The instant the run may start (due date plus jitter), as seconds since the reference date.
-    let startAfter: Double
-    let priority: Int32
+    private(set) var startAfter: Double = 0
+    private(set) var priority: Int32 = 0
     /// Fire order, to keep the ready queue first in, first out at equal keys.
-    let sequence: UInt64
-    let attempt: Int
-    let payload: JSONValue?
-    let body: JobBody
+    private(set) var sequence: UInt64 = 0
+    private(set) var attempt: Int = 1
+    private(set) var payload: JSONValue? = nil
+    private(set) var body: JobBody = .empty
     /// The per-run timeout in seconds, if any.
-    let timeout: Double?
+    private(set) var timeout: Double? = nil
     /// Called with the outcome once the run is recorded (``Scheduler/runNow(_:)``).
-    let completion: (@Sendable (RunOutcome) -> Void)?
+    private(set) var completion: (@Sendable (RunOutcome) -> Void)? = nil
 
     private let cancellation = Atomic<UInt8>(0)
     /// Guarded by the executor's lock.
     var task: Task<Void, Never>?
 
+    /// An empty run, to be filled by ``reuse(jobID:slot:name:dueDate:startAfter:priority:sequence:attempt:payload:body:timeout:completion:)``.
+    init() {}
+
     init(jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
          sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
          completion: (@Sendable (RunOutcome) -> Void)?) {
+        reuse(jobID: jobID, slot: slot, name: name, dueDate: dueDate, startAfter: startAfter, priority: priority,
+              sequence: sequence, attempt: attempt, payload: payload, body: body, timeout: timeout, completion: completion)
+    }
+
+    /// Re-initializes a finished run taken from the scheduler's pool (it was uniquely referenced,
+    /// so nothing else can observe it), so that firing allocates nothing.
+    func reuse(jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
+               sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
+               completion: (@Sendable (RunOutcome) -> Void)?) {
         self.jobID = jobID
         self.slot = slot
         self.name = name
@@ -96,6 +110,16 @@ final class JobRun: @unchecked Sendable {
         self.body = body
         self.timeout = timeout
         self.completion = completion
+        cancellation.store(0, ordering: .relaxed)
+    }
+
+    /// Drops what the run references (body captures, payload, completion) before it waits in the
+    /// pool, so that pooling keeps nothing of a job alive.
+    func clearForPool() {
+        name = ""
+        payload = nil
+        body = .empty
+        completion = nil
     }
 
     var isCancelled: Bool { cancellation.load(ordering: .relaxed) != 0 }

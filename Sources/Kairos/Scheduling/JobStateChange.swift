@@ -39,6 +39,7 @@ package struct RestoredJobState: Sendable {
     /// Restore the job as finished (completed, failed or cancelled are kept queryable, never run).
     package var finishedStatus: JobStatus?
 
+    /// Describes restored state; every part is optional.
     package init(counters: JobCounters = JobCounters(), firedRuns: Int? = nil, lastDueDate: Date? = nil,
                  nextDueDate: Date? = nil, isPaused: Bool = false, finishedStatus: JobStatus? = nil) {
         self.counters = counters

@@ -238,6 +238,29 @@ public final class Scheduler: Sendable {
         return finished
     }
 
+    /// Runs the scheduler as a service: starts it, suspends until the calling task is cancelled,
+    /// then stops gracefully (``stop(timeout:)``), as swift-service-lifecycle services do.
+    ///
+    /// ```swift
+    /// let service = Task { await scheduler.run() }
+    /// // ...
+    /// service.cancel()          // returns once running jobs finished (or the timeout expired)
+    /// ```
+    ///
+    /// - Returns: whether every run finished within `stopTimeout`.
+    @discardableResult
+    public func run(stopTimeout: Duration = .seconds(30)) async -> Bool {
+        start()
+        let (cancelled, signal) = AsyncStream<Never>.makeStream()
+        await withTaskCancellationHandler {
+            for await _ in cancelled {}
+        } onCancel: {
+            signal.finish()
+        }
+        // Stop outside the cancelled task, so that its waits are not cut short.
+        return await Task { await self.stop(timeout: stopTimeout) }.value
+    }
+
     /// Whether the scheduler has been started and not stopped.
     public var isRunning: Bool {
         core.condition.lock()

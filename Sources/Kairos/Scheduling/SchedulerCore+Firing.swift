@@ -294,7 +294,8 @@ extension SchedulerCore {
         activeRuns += 1
         runSequence &+= 1
         let options = optionsTable[Int(records[index].optionsIndex)]
-        let run = JobRun(
+        let run = runPool.popLast() ?? JobRun()
+        run.reuse(
             jobID: records[index].id, slot: slot, name: records[index].name, dueDate: Date(timeIntervalSinceReferenceDate: due),
             startAfter: startAfter, priority: Int32(clamping: options.priority), sequence: runSequence, attempt: attempt,
             payload: payload, body: records[index].body, timeout: options.timeout?.timeInterval, completion: completion)
@@ -350,10 +351,16 @@ extension SchedulerCore {
         }
     }
 
-    func runsFinished(_ completed: [CompletedRun]) {
+    func runsFinished(_ completed: inout [CompletedRun]) {
         var effects = Effects()
         condition.lock()
         for run in completed { finishRunLocked(run, effects: &effects) }
+        for index in completed.indices where runPool.count < Self.runPoolLimit {
+            if isKnownUniquelyReferenced(&completed[index].run) {
+                completed[index].run.clearForPool()
+                runPool.append(completed[index].run)
+            }
+        }
         wakeProgressWaitersLocked(&effects)
         condition.unlock()
         perform(&effects)

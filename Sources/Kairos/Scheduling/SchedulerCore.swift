@@ -73,6 +73,10 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var observer: (@Sendable (JobStateChange) -> Void)?
     @exclusivity(unchecked) var version: UInt64 = 0
     @exclusivity(unchecked) var threadEffects = Effects()
+    /// Finished runs nothing else references, reused by the next fires: firing a synchronous job
+    /// allocates nothing once the pool is warm.
+    @exclusivity(unchecked) var runPool: [JobRun] = []
+    static let runPoolLimit = 1024
 
     init(configuration: Scheduler.Configuration) {
         self.configuration = configuration
@@ -239,7 +243,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         let index = Int(slot)
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
-        unqueueLocked(slot)
+        if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
         records[index] = .free(generation: records[index].generation &+ 1)
         freeSlots.append(slot)
         jobCount -= 1

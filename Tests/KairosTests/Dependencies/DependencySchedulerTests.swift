@@ -185,6 +185,50 @@ import Testing
         #expect(dag.runs(of: job).first?.attempts == 2)
     }
 
+    @Test func stoppedSchedulerHoldsReadyRunsUntilStartedAgain() async throws {
+        let (dag, clock) = makeDAG()
+        let timeline = Timeline()
+        let first = try dag.schedule(name: "first", trigger: OnceTrigger(at: dagDate(1)), timeline.body("first", clock: clock, sleep: 5))
+        let second = try dag.schedule(name: "second", dependsOn: [first], timeline.body("second", clock: clock))
+        clock.advance(to: dagDate(1))
+        await eventually { clock.sleepingTaskCount == 1 }
+        let stopping = Task { await dag.stop(timeout: .seconds(100)) }
+        await eventually { !dag.scheduler.isRunning }
+        clock.advance(to: dagDate(6))
+        #expect(await stopping.value)
+        #expect(dag.dagRun(at: dagDate(1))?.states == [first: .succeeded, second: .running])
+        #expect(timeline.entry("second") == nil)
+        dag.start()
+        let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
+        #expect(run.states[second] == .succeeded)
+    }
+
+    @Test func edgeAddedDuringADAGRunIsHonouredByAJobStillWaiting() async throws {
+        let (dag, clock) = makeDAG()
+        let timeline = Timeline()
+        let root = try dag.schedule(name: "root", trigger: OnceTrigger(at: dagDate(1)), timeline.body("root", clock: clock))
+        let slow = try dag.schedule(name: "slow", dependsOn: [root], timeline.body("slow", clock: clock, sleep: 10))
+        let gate = try dag.schedule(name: "gate", dependsOn: [root], timeline.body("gate", clock: clock, sleep: 20))
+        let last = try dag.schedule(name: "last", dependsOn: [gate], timeline.body("last", clock: clock))
+        clock.advance(to: dagDate(1))
+        await eventually { clock.sleepingTaskCount == 2 }
+        try dag.addDependency(last, dependsOn: slow)
+        #expect(dag.upstream(of: last) == [gate, slow])
+        clock.advance(to: dagDate(11))
+        await eventually { timeline.entry("slow")?.ended != nil && clock.sleepingTaskCount == 1 }
+        clock.advance(to: dagDate(21))
+        let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
+        #expect(run.jobs(in: .succeeded) == [root, slow, gate, last])
+        #expect(timeline.entry("last")?.started == dagDate(21))
+    }
+
+    @Test func waitingForADAGRunEndsWithNilWhenCancelled() async {
+        let (dag, _) = makeDAG()
+        let waiter = Task { await dag.waitForDAGRun(at: dagDate(100)) }
+        waiter.cancel()
+        #expect(await waiter.value == nil)
+    }
+
     @Test func edgeClosingACycleIsRejectedWithTheCycleNamed() throws {
         let (dag, _) = makeDAG()
         let root = try dag.schedule(name: "root", trigger: OnceTrigger(at: dagDate(1))) { _ in }

@@ -25,6 +25,21 @@ import Testing
         #expect(try roundTrip(taken[1]) == taken[1])
     }
 
+    @Test func checkpointOnDemandShowsTheRunInItsWait() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let pipeline = JobPipeline(name: "on-demand", input: Int.self, clock: clock)
+            .step("double") { value, _ in value * 2 }
+            .waitForEvent("go")
+        let run = pipeline.start(21)
+        await eventually { pipeline.waitingRuns.count == 1 }
+        let checkpoint = try run.checkpoint()
+        #expect(checkpoint.status == .waiting && checkpoint.stageIndex == 1)
+        #expect(checkpoint.completedStageResults == [42] && checkpoint.wait == .event("go"))
+        #expect(run.info.waitingFor == .event("go") && run.info.stageName == "wait for \"go\"")
+        run.cancel()
+        #expect(await run.outcome == .cancelled)
+    }
+
     @Test func resumingStartsAfterTheLastCompletedStage() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let downloads = Recorder<Int>()

@@ -40,12 +40,16 @@ func eventually(
     _ condition: () -> Bool
 ) async {
     let giveUp = Date().addingTimeInterval(20)
+    var checks = 0
     while !condition() {
         if Date() > giveUp {
             Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
             return
         }
-        await Task.yield()
+        checks += 1
+        // Yield first; then back off a little so that many waiting tests do not starve the
+        // threads the code under test runs on.
+        if checks < 100 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(200)) }
     }
 }
 

@@ -75,6 +75,20 @@ import Testing
         #expect(values == [11, 12, 13])
     }
 
+    @Test func schedulerPostResumesARunWaitingOnItsHubAndReturnsIt() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let scheduler = Scheduler(configuration: .init(clock: clock))
+        let pipeline = JobPipeline(name: "deploy", input: Int.self, clock: clock, events: scheduler.configuration.eventHub)
+            .waitForEvent("release")
+            .step("ship") { resumed, _ in "build \(resumed.value) by \(resumed.payload?.stringValue ?? "?")" }
+        let run = pipeline.start(7)
+        await eventually { pipeline.waitingRuns.count == 1 }
+        let reached = scheduler.post(event: "release", payload: "ann")
+        #expect(reached == [EventWaiter(kind: .pipelineRun, id: run.id.rawValue, name: "deploy")])
+        #expect(try await run.value == "build 7 by ann")
+        #expect(scheduler.post(event: "release").isEmpty)
+    }
+
     @Test func eventKeyCanBeComputedPerRun() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "orders", input: Int.self, clock: clock)

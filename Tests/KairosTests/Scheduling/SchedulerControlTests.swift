@@ -215,4 +215,17 @@ import Testing
         #expect(scheduler.job(reused)?.status == .pending)
         #expect(scheduler.stats.jobs == 3)
     }
+
+    @Test func runServesUntilItsTaskIsCancelledThenStops() async throws {
+        let (scheduler, clock) = makeScheduler(start: false)
+        let recorder = RunRecorder()
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
+        let service = Task { await scheduler.run() }
+        while !scheduler.isRunning { await Task.yield() }
+        clock.advance(by: 1)
+        await recorder.waitFor(1)
+        service.cancel()
+        #expect(await service.value)
+        #expect(!scheduler.isRunning)
+    }
 }
