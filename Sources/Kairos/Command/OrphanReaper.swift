@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,8 +33,9 @@ import Darwin
 /// Thread safety: every method may be called from any thread. A pass holds the lock only for
 /// non-blocking system calls.
 final class OrphanReaper: Sendable {
-    /// The commands spawned through ``launch(_:)`` that their waiters have not reaped yet.
-    private let commands = Mutex<Set<pid_t>>([])
+    /// The commands spawned through ``launch(_:)`` that their waiters have not reaped yet. (A
+    /// ``LockedState``, not a `Mutex`: SIGCHLD passes and command starts and ends contend for it.)
+    private let commands = LockedState<Set<pid_t>>([])
 
     init() {}
 
