@@ -34,7 +34,7 @@ final class CrontabRunner: Sendable {
     private let log: RunLog
     private let persistent: PersistentScheduler?
     private let scheduler: Scheduler
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     private let reaper: OrphanReaper?
 
     init(settings: Settings, log: RunLog) throws(PersistentSchedulerError) {
@@ -66,7 +66,7 @@ final class CrontabRunner: Sendable {
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
         let stopped = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "kairos.run.signals")
-        let stopOnce = Mutex(false)
+        let stopOnce = LockedState(false)
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT] {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)

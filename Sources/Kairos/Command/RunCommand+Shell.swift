@@ -12,7 +12,7 @@ import Darwin
 /// Format: `<UTC time> [<job>] <message>`; a command's own output lines are passed through as
 /// `<UTC time> [<job>] <line>` on the stream they were written to.
 package final class RunLog: Sendable {
-    private let lock = Mutex(())
+    private let lock = LockedState(())
     private let standardOutput: Int32
     private let standardError: Int32
 
@@ -96,7 +96,7 @@ enum ShellCommand {
             return CommandTermination(status: 127, killedBySignal: false)
         }
         let completion = Completion(parts: 3)
-        let termination = Mutex(CommandTermination(status: 0, killedBySignal: false))
+        let termination = LockedState(CommandTermination(status: 0, killedBySignal: false))
         let pid = spawned.pid
         // Blocking waits and reads get threads of their own: on the shared dispatch pool a few
         // long commands would starve the others.
@@ -219,9 +219,9 @@ struct SpawnedShell {
 
 /// Resumes a waiting task once a number of parts (exit, end of each output) are done.
 private final class Completion: Sendable {
-    private let state: Mutex<(remaining: Int, waiter: CheckedContinuation<Void, Never>?)>
+    private let state: LockedState<(remaining: Int, waiter: CheckedContinuation<Void, Never>?)>
 
-    init(parts: Int) { state = Mutex((parts, nil)) }
+    init(parts: Int) { state = LockedState((parts, nil)) }
 
     func partDone() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

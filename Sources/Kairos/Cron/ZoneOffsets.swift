@@ -100,13 +100,13 @@ final class ZoneOffsets: Sendable {
         var byIdentifier: [String: ZoneOffsets] = [:]
     }
 
-    private static let registry = Mutex(Registry())
+    private static let registry = LockedState(Registry())
 
     let timeZone: TimeZone
     private let identifier: String
     private let eagerTables: [YearTable]
     /// Tables for years outside `eagerYears`, built on demand.
-    private let otherTables = Mutex<[Int: YearTable]>([:])
+    private let otherTables = LockedState<[Int: YearTable]>([:])
     private static let otherTablesLimit = 2_000
 
     private init(_ timeZone: TimeZone, identifier: String) {

@@ -81,7 +81,7 @@ public final class PersistentScheduler: Sendable {
     /// The state file's path.
     public let stateFile: String
     let store: StateStore
-    let state: Mutex<State>
+    let state: LockedState<State>
 
     /// Opens (or creates) the state at `stateFile` and locks it for this process.
     ///
@@ -104,7 +104,7 @@ public final class PersistentScheduler: Sendable {
         }
         self.stateFile = stateFile
         scheduler = Scheduler(configuration: configuration.scheduler)
-        state = Mutex(State(nextJobID: store.document.nextJobID))
+        state = LockedState(State(nextJobID: store.document.nextJobID))
         scheduler.observeStateChanges { [weak self] change in self?.observe(change) }
     }
 

@@ -79,7 +79,7 @@ struct OrphanReaperTests {
         let readLog = { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         guard let kairos = await findKairos(process) else {
             process.terminate()
-            process.waitUntilExit()
+            try await blockingWork { process.waitUntilExit() }
             throw TestFailure("the kairos process was not found: \(readLog())")
         }
         defer { kill(kairos, SIGKILL) }
@@ -104,7 +104,7 @@ struct OrphanReaperTests {
         #expect(reaped, "children of kairos left: \(children(of: kairos))")
 
         kill(kairos, SIGTERM)
-        process.waitUntilExit()
+        try await blockingWork { process.waitUntilExit() }
         let log = readLog()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")
         #expect(log.hasSuffix("[kairos] stopped\n"), "\(log)")

@@ -35,8 +35,11 @@ struct RunCommandEndToEndTests {
         kill(process.processIdentifier, SIGHUP)
         let tocks = await Self.lines(in: directory + "/tocks.txt", atLeast: 1, within: 15)
         process.terminate()  // SIGTERM
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let log = try await blockingWork {
+            let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return log
+        }
 
         #expect(ticks >= 2, "the every-second job ran: \(log)")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(log)")
@@ -73,7 +76,7 @@ struct RunCommandEndToEndTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        process.waitUntilExit()
+        try await blockingWork { process.waitUntilExit() }
         return (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 

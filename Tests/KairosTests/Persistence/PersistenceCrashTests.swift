@@ -34,7 +34,7 @@ struct PersistenceCrashTests {
         var loads: [Double] = []
     }
 
-    @Test func everyAcknowledgedChangeSurvivesSIGKILL() throws {
+    @Test func everyAcknowledgedChangeSurvivesSIGKILL() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["KAIROS_CRASH_KILLS"] ?? "") ?? 200
         let child = try #require(builtExecutable("KairosCrashChild"), "the KairosCrashChild executable is built by swift test")
         let directory = StateFixtures.temporaryDirectory()
@@ -52,10 +52,13 @@ struct PersistenceCrashTests {
             process.standardOutput = output
             try process.run()
             // Kill at a random moment: during start-up, restore or the loop of changes.
-            usleep(UInt32.random(in: 2_000...120_000, using: &generator))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let delay = UInt32.random(in: 2_000...120_000, using: &generator)
+            let log = try await blockingWork {
+                usleep(delay)
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            }
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own: \(log.suffix(300))")
             figures.kills += 1
 
