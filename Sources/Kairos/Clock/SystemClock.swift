@@ -24,13 +24,43 @@ public final class SystemClock: SchedulerClock {
         }
     }
 
-    /// Sleeps until the wall clock reaches `deadline`, re-checking after each sleep so that a
-    /// wall-clock change during the sleep is taken into account.
+    /// Sleeps until the wall clock reaches `deadline`.
+    ///
+    /// The wait is a one-shot Dispatch timer on a wall-clock deadline (the system real-time
+    /// clock, like the thread waits), not a monotonic sleep: a forward jump of the wall clock past
+    /// the deadline ends it at once instead of letting it oversleep. It re-checks the clock after
+    /// each wake-up, so it never returns early.
+    ///
+    /// - Throws: `CancellationError` as soon as the task is cancelled.
     public func sleep(until deadline: Date) async throws {
-        while true {
-            let remaining = deadline.timeIntervalSince(now)
-            if remaining <= 0 { return }
-            try await Task.sleep(nanoseconds: UInt64(min(remaining, 86_400) * 1_000_000_000))
+        while now < deadline {
+            try await sleepOnce(until: deadline)
         }
+    }
+
+    private func sleepOnce(until deadline: Date) async throws {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        defer { timer.cancel() }
+        let waiter = LockedState<CheckedContinuation<Void, any Error>?>(nil)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiter.withLock { $0 = continuation }
+                timer.setEventHandler { waiter.withLock { $0.take() }?.resume() }
+                timer.schedule(wallDeadline: Self.wallTime(of: deadline), leeway: .nanoseconds(0))
+                // Resumed unconditionally: Dispatch must never release a suspended source.
+                timer.resume()
+                if Task.isCancelled {
+                    waiter.withLock { $0.take() }?.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            waiter.withLock { $0.take() }?.resume(throwing: CancellationError())
+        }
+    }
+
+    private static func wallTime(of date: Date) -> DispatchWallTime {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let nanoseconds = (date.timeIntervalSince1970 - seconds) * 1_000_000_000
+        return DispatchWallTime(timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds)))
     }
 }

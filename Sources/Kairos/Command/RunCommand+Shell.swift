@@ -147,7 +147,18 @@ struct SpawnedShell {
     let output: Int32
     let errors: Int32
 
+    /// Held from creating a command's pipes to spawning it: `pipe` and setting close-on-exec are
+    /// two calls, and a command spawned by another thread between them would inherit this job's
+    /// pipe ends (its reader would then see end-of-file only when that other command ends).
+    private static let spawnLock = LockedState(())
+
     init(command: String, environment: [String: String]) throws(Failure) {
+        (pid, output, errors) = try Self.spawnLock.withLock { (_: inout Void) throws(Failure) in
+            try Self.spawn(command: command, environment: environment)
+        }
+    }
+
+    private static func spawn(command: String, environment: [String: String]) throws(Failure) -> (pid_t, Int32, Int32) {
         let outputPipe = try Self.makePipe()
         let errorPipe = try Self.makePipe()
         #if canImport(Darwin)
@@ -191,9 +202,7 @@ struct SpawnedShell {
             _ = close(errorPipe.read)
             throw Failure(call: "posix_spawn", code: result)
         }
-        self.pid = pid
-        output = outputPipe.read
-        errors = errorPipe.read
+        return (pid, outputPipe.read, errorPipe.read)
     }
 
     /// A pipe whose ends are closed on exec (the child gets copies through `dup2`, which clears
