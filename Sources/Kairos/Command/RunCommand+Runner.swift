@@ -15,6 +15,8 @@ final class CrontabRunner: Sendable {
         var overlapping: Bool
         var stopTimeout: Duration
         var timeZone: TimeZone
+        /// Reap orphaned processes (``OrphanReaper``), as a child subreaper unless PID 1.
+        var reapOrphans = false
     }
 
     private struct State {
@@ -33,10 +35,12 @@ final class CrontabRunner: Sendable {
     private let persistent: PersistentScheduler?
     private let scheduler: Scheduler
     private let state = Mutex(State())
+    private let reaper: OrphanReaper?
 
     init(settings: Settings, log: RunLog) throws(PersistentSchedulerError) {
         self.settings = settings
         self.log = log
+        reaper = settings.reapOrphans ? OrphanReaper() : nil
         let configuration = Scheduler.Configuration(
             maxConcurrentJobs: 1024, defaultOverlap: settings.overlapping ? .allowAll(limit: 1024) : .skip)
         if let statePath = settings.statePath {
@@ -91,6 +95,16 @@ final class CrontabRunner: Sendable {
         reload.setEventHandler { [self] in self.reload() }
         reload.resume()
         sources.append(reload)
+        if let reaper {
+            if getpid() == 1 {
+                log.event("kairos", "reaping orphaned processes (PID 1)")
+            } else if OrphanReaper.becomeChildSubreaper() {
+                log.event("kairos", "reaping orphaned processes (child subreaper)")
+            } else {
+                log.error("kairos", "--reap-orphans: cannot become a child subreaper (Linux only); only orphans re-parented to kairos are reaped")
+            }
+            sources.append(reaper.start(queue: queue))
+        }
 
         do {
             try start(crontab)
@@ -195,7 +209,7 @@ final class CrontabRunner: Sendable {
         let attempt = context.attempt > 1 ? ", attempt \(context.attempt)" : ""
         log.event(entry.label, "start: \(entry.command) (due \(ISO8601Timestamp.string(for: context.dueDate, in: .gmt))\(attempt))")
         let start = ContinuousClock.now
-        let termination = await ShellCommand.run(entry.command, environment: environment, label: entry.label, log: log)
+        let termination = await ShellCommand.run(entry.command, environment: environment, label: entry.label, log: log, reaper: reaper)
         let seconds = (ContinuousClock.now - start).timeInterval
         log.event(entry.label, "\(termination) after \(String(format: "%.3f", seconds)) s")
         if !termination.succeeded { throw CommandFailed(termination: termination) }

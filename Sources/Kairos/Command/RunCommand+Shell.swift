@@ -82,11 +82,15 @@ enum ShellCommand {
     /// Runs `command` and returns how it ended, once it has exited and its output is logged.
     ///
     /// Cancelling the calling task kills the command's process group with SIGKILL (the
-    /// graceful-stop timeout).
-    static func run(_ command: String, environment: [String: String], label: String, log: RunLog) async -> CommandTermination {
+    /// graceful-stop timeout). With a `reaper`, the command is started and waited for through it,
+    /// so that its exit status is not reaped as an orphan's.
+    static func run(
+        _ command: String, environment: [String: String], label: String, log: RunLog, reaper: OrphanReaper? = nil
+    ) async -> CommandTermination {
         let spawned: SpawnedShell
-        do {
-            spawned = try SpawnedShell(command: command, environment: environment)
+        do throws(SpawnedShell.Failure) {
+            let spawn = { () throws(SpawnedShell.Failure) in try SpawnedShell(command: command, environment: environment) }
+            if let reaper { spawned = try reaper.launch(spawn) } else { spawned = try spawn() }
         } catch {
             log.error(label, "cannot start /bin/sh: \(error)")
             return CommandTermination(status: 127, killedBySignal: false)
@@ -98,6 +102,7 @@ enum ShellCommand {
         // long commands would starve the others.
         Thread.detachNewThread {
             termination.withLock { $0 = SpawnedShell.wait(for: pid) }
+            reaper?.commandReaped(pid)
             completion.partDone()
         }
         for (descriptor, isError) in [(spawned.output, false), (spawned.errors, true)] {

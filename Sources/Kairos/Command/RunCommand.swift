@@ -16,6 +16,8 @@ extension Subcommand {
                           help: "Let a job start while its previous run is still going (default: skip that fire)."),
             CommandOption("--stop-timeout", valueName: "SECONDS",
                           help: "On SIGTERM/SIGINT, wait this long for running commands, then kill them (default 30)."),
+            CommandOption("--reap-orphans", valueName: nil,
+                          help: "Reap the orphaned processes of commands, as a child subreaper (Linux); default on when PID 1."),
         ],
         discussion: """
             Each job line is a schedule (5 cron fields, 6 with a leading seconds field, or a macro:
@@ -31,6 +33,10 @@ extension Subcommand {
             stopped run once (the latest of them); the crontab is matched to the state by
             schedule and command. SIGHUP reloads the crontab. SIGTERM or SIGINT stops: no new
             runs, running commands get --stop-timeout seconds, then SIGKILL.
+
+            When kairos is PID 1 (in a container), or with --reap-orphans, it also waits for the
+            processes that commands leave running in the background once they exit, so that
+            they do not stay zombies (the job of an init such as tini).
 
             Exit status: 0 stopped by a signal, or --check found no error; 1 a bad crontab or
             state file; 2 a bad command line.
@@ -78,7 +84,8 @@ package enum RunCommand {
         context.output.flush()
         let settings = CrontabRunner.Settings(
             crontabPath: path, statePath: arguments.values["--state"], overlapping: arguments.flags.contains("--overlapping"),
-            stopTimeout: stopTimeout, timeZone: context.timeZone)
+            stopTimeout: stopTimeout, timeZone: context.timeZone,
+            reapOrphans: arguments.flags.contains("--reap-orphans") || getpid() == 1)
         let runner: CrontabRunner
         do {
             runner = try CrontabRunner(settings: settings, log: RunLog())
