@@ -10,6 +10,7 @@ let areas = [
     "DependencyBenchmarks",
     "PipelineBenchmarks",
     "PersistenceBenchmarks",
+    "SchedulerMicroBenchmarks",
 ]
 
 let package = Package(
