@@ -13,7 +13,8 @@ public struct PipelineJob<Input: Sendable, Output: Sendable>: Sendable {
     public var retry: RetryPolicy
     /// The longest one attempt may take, in seconds of the pipeline's clock; `nil` for no limit.
     /// An attempt that reaches it is cancelled and fails with ``PipelineJobTimeoutError`` (and is
-    /// retried like any failure). A timeout `≤ 0` makes every attempt time out at once.
+    /// retried like any failure). A timeout `≤ 0` fails every attempt with that error without
+    /// running the body.
     public var timeout: TimeInterval?
     let body: @Sendable (Input, PipelineJobContext) async throws -> Output
 

@@ -108,6 +108,7 @@ enum PipelineStageRunner {
         context: PipelineJobContext
     ) async throws -> Output {
         guard let timeout = job.timeout else { return try await job.body(input, context) }
+        guard timeout > 0 else { throw PipelineJobTimeoutError(job: job.name, timeout: timeout) }
         let clock = context.clock
         let deadline = clock.now.addingTimeInterval(timeout)
         return try await withThrowingTaskGroup(of: AttemptOutcome<Output>.self) { group in

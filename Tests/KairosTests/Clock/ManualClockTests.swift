@@ -43,16 +43,3 @@ import Testing
         #expect(clock.now == deadline)
     }
 }
-
-@Suite struct EventHubTests {
-    @Test func postReachesWaitersAndRemovesOneShots() {
-        let hub = EventHub()
-        let job = EventWaiter(kind: .job, id: "1", name: "j")
-        let run = EventWaiter(kind: .pipelineRun, id: "r1", name: "p")
-        _ = hub.subscribe("deploy", waiter: job, once: false) { _ in }
-        _ = hub.subscribe("deploy", waiter: run, once: true) { _ in }
-        #expect(hub.post("deploy") == [job, run])
-        #expect(hub.post("deploy") == [job])
-        #expect(hub.post("other").isEmpty)
-    }
-}

@@ -146,7 +146,12 @@ import Testing
     /// Patterns that are rare but satisfiable must be accepted, however far apart their dates are.
     @Test(arguments: ["0 0 29 2 */7", "0 0 * 2 5#5", "0 0 29 2 mon#5", "0 0 31W 2-4 *", "0 0 L 2 6L"])
     func acceptsRareButSatisfiablePatterns(input: String) throws {
-        _ = try CronExpression(input)
+        let expression = try CronExpression(input)
+        let utc = TimeZone(identifier: "UTC")!
+        let start = Date(timeIntervalSince1970: 0)
+        let next = try #require(expression.nextDate(after: start, in: utc))
+        #expect(expression.matches(next, in: utc))
+        #expect(next.timeIntervalSince(start) < 400 * 366 * 86_400)
     }
 
     /// The never-fires decision relies on every month shape occurring in the 400-year cycle.

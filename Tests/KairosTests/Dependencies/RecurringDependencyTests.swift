@@ -8,13 +8,18 @@ import Testing
         let dues = Recorder<(String, Date)>()
         let trigger = try IntervalTrigger(every: .seconds(3600), startingAt: dagDate(3600), repeatCount: 2)
         let extract = try dag.schedule(name: "extract", trigger: trigger) { context in dues.append(("extract", context.dueDate)) }
-        let load = try dag.schedule(name: "load", dependsOn: [extract]) { context in dues.append(("load", context.dueDate)) }
+        let keys = Recorder<String>()
+        let load = try dag.schedule(name: "load", dependsOn: [extract]) { context in
+            dues.append(("load", context.dueDate))
+            keys.append("\(context.idempotencyKey) attempt \(context.attempt)")
+        }
         for hour in [1.0, 2] {
             clock.advance(to: dagDate(hour * 3600))
             let run = try #require(await dag.waitForDAGRun(at: dagDate(hour * 3600)))
             #expect(run.states == [extract: .succeeded, load: .succeeded])
         }
         #expect(dues.all.filter { $0.0 == "load" }.map(\.1) == [dagDate(3600), dagDate(7200)])
+        #expect(keys.all == ["\(load)@2026-01-01T01:00:00Z attempt 1", "\(load)@2026-01-01T02:00:00Z attempt 1"])
         #expect(dag.runs(of: load).map(\.dueDate) == [dagDate(3600), dagDate(7200)])
     }
 

@@ -54,4 +54,25 @@ struct PersistentPipelineTests {
         #expect(try third.scheduler.pipelineCheckpoints(named: "etl").isEmpty)
         run.cancel()
     }
+
+    @Test func aRunFailsBeforeItsFirstStageWhenItsCheckpointCannotBeStored() async throws {
+        // Operations 0–5 open the new state; 6 and 7 are the first commit's write and fsync.
+        let harness = try PersistentHarness(fileSystem: SimulatedFileSystem(faultAt: 7, fault: .fail))
+        let doubled = CallCounter()
+        let pipeline = harness.scheduler.persisting(Self.pipeline(clock: harness.clock, doubled: doubled))
+        let run = pipeline.start(20)
+        let error = await #expect(throws: PipelineError.self) { try await run.value }
+        guard case .checkpointFailed(let stageIndex, let underlying)? = error else {
+            Issue.record("expected a checkpoint failure, got \(String(describing: error))")
+            return
+        }
+        #expect(stageIndex == 0)
+        guard case .stopped? = underlying as? PersistenceError else {
+            Issue.record("expected the stopped state's error, got \(underlying)")
+            return
+        }
+        #expect(await run.outcome == .failed)
+        #expect(doubled.value == 0, "no stage runs when the run's start cannot be recorded")
+        #expect(harness.scheduler.failure != nil)
+    }
 }

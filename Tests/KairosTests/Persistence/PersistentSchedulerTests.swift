@@ -241,6 +241,53 @@ struct PersistentSchedulerTests {
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 
+    @Test func cancellingAnUnrestoredJobRemovesItFromTheState() async throws {
+        let first = try PersistentHarness()
+        let kept = try first.scheduler.schedule(name: "kept", function: "record", trigger: ManualTrigger())
+        let dropped = try first.scheduler.schedule(name: "dropped", function: "record", trigger: ManualTrigger())
+        let second = try first.crashAndRestart(at: Self.t0, register: false)
+        #expect(Set(second.scheduler.unrestoredJobs.map(\.id)) == [kept, dropped])
+        #expect(try second.scheduler.cancel(dropped))
+        #expect(second.scheduler.unrestoredJobs.map(\.id) == [kept])
+
+        let third = try second.crashAndRestart(at: Self.t0)
+        #expect(third.scheduler.unrestoredJobs.isEmpty)
+        #expect(third.scheduler.job(kept)?.name == "kept")
+        #expect(third.scheduler.job(dropped) == nil, "the cancel was durable")
+        for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
+    @Test func jobWhoseStoredTriggerCannotBeRebuiltIsKeptAndReportedAsInvalid() async throws {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.json"
+        var job = StateFixtures.job(1)
+        job.function = "record"
+        job.trigger = ["kind": "cron", "expression": "0 9 * * *", "timeZone": "Mars/Olympus_Mons"]
+        job.options = [:]
+        let store = try StateStore(path: path)
+        try store.commit([.putJob(job)])
+        store.close()
+
+        let scheduler = try PersistentScheduler(stateFile: path, configuration: .init(scheduler: .init(clock: ManualClock(now: Self.t0))))
+        scheduler.register("record") { _, _ in }
+        scheduler.start()
+        let unrestored = try #require(scheduler.unrestoredJobs.first)
+        #expect(scheduler.unrestoredJobs.count == 1 && unrestored.id == job.id && unrestored.function == "record")
+        guard case .invalid(let reason) = unrestored.reason else {
+            Issue.record("expected an invalid job, got \(unrestored.reason)")
+            return
+        }
+        #expect(reason.contains("Mars/Olympus_Mons"))
+        #expect(scheduler.job(job.id) == nil)
+        _ = await scheduler.stop(timeout: .zero)
+        scheduler.close()
+
+        let reopened = try StateStore(path: path)
+        defer { reopened.close() }
+        #expect(reopened.document.jobs[job.id] == job, "the job stays in the state untouched")
+    }
+
     @Test func schedulingRefusesAnUnknownFunctionAndACustomTrigger() throws {
         struct EveryFullMoon: Trigger { func nextFireDate(after date: Date) -> Date? { nil } }
         let harness = try PersistentHarness()

@@ -182,6 +182,24 @@ import Testing
         #expect(sawCancellation.all == [true])
     }
 
+    @Test(arguments: [0.0, -1.0])
+    func nonPositiveTimeoutFailsEveryAttemptWithoutRunningTheBody(timeout: TimeInterval) async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let bodyRuns = Recorder<Int>()
+        let pipeline = JobPipeline(name: "instant", clock: clock)
+            .step("quick", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 0), timeout: timeout) { _, context -> Int in
+                bodyRuns.append(context.attempt)
+                return 1
+            }
+        let error = await #expect(throws: PipelineError.self) { try await pipeline.start().value }
+        guard case .stageFailed(_, _, let failures)? = error else {
+            Issue.record("expected a stage failure, got \(String(describing: error))")
+            return
+        }
+        #expect(failures.count == 1 && failures[0].timedOut && failures[0].attempts == 2)
+        #expect(bodyRuns.all.isEmpty)
+    }
+
     @Test func timedOutAttemptIsRetried() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let retrying = Recorder<Int>()

@@ -91,7 +91,8 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "twice", input: Int.self, clock: clock).step("id") { value, _ in value }
         let schedule = pipeline.schedule(EveryTrigger(start: at(5), interval: 5, count: 2), input: 1)
-        #expect(schedule.nextFireDate == at(5) || schedule.nextFireDate == nil)
+        await eventually("the schedule to sleep until its first date") { clock.sleepingTaskCount == 1 }
+        #expect(schedule.nextFireDate == at(5))
         await clock.advance(to: at(5), whenSleeping: 1)
         await clock.advance(to: at(10), whenSleeping: 1)
         await schedule.waitUntilFinished()
@@ -105,7 +106,8 @@ import Testing
         let pipeline = JobPipeline(name: "interval", clock: clock).step("record") { _, context in starts.append(context.clock.now) }
         let trigger = try IntervalTrigger(every: .seconds(30), startingAt: at(60), repeatCount: 3)
         let schedule = pipeline.schedule(trigger)
-        #expect(schedule.nextFireDate == at(60) || schedule.runs.isEmpty)
+        await eventually("the schedule to sleep until its first date") { clock.sleepingTaskCount == 1 }
+        #expect(schedule.nextFireDate == at(60) && schedule.runs.isEmpty)
         for time in [60.0, 90, 120] {
             await clock.advance(to: at(time), whenSleeping: 1)
             await eventually { starts.count == Int((time - 30) / 30) }
@@ -113,6 +115,16 @@ import Testing
         await schedule.waitUntilFinished()
         #expect(starts.all == [at(60), at(90), at(120)])
         #expect(schedule.status == .completed)
+    }
+
+    @Test(arguments: [0, -1])
+    func nonPositiveMaxRunsCompletesWithoutARun(maxRuns: Int) async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let starts = Recorder<Date>()
+        let pipeline = JobPipeline(name: "none", clock: clock).step("record") { _, context in starts.append(context.clock.now) }
+        let schedule = pipeline.schedule(OnceTrigger(at: pipelineEpoch), maxRuns: maxRuns)
+        await schedule.waitUntilFinished()
+        #expect(schedule.status == .completed && schedule.runs.isEmpty && starts.all.isEmpty)
     }
 
     @Test func oneShotDateInThePastStartsAtOnce() async throws {
