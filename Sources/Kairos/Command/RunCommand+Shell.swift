@@ -12,7 +12,7 @@ import Darwin
 /// Format: `<UTC time> [<job>] <message>`; a command's own output lines are passed through as
 /// `<UTC time> [<job>] <line>` on the stream they were written to.
 package final class RunLog: Sendable {
-    private let lock = LockedState(())
+    private let lock = NSLock()
     private let standardOutput: Int32
     private let standardError: Int32
 
@@ -34,14 +34,14 @@ package final class RunLog: Sendable {
 
     private func write(_ text: String, to descriptor: Int32) {
         var line = ISO8601Timestamp.string(for: Date(), in: .gmt) + " " + text + "\n"
-        lock.withLock { _ in
-            line.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 { return }
-                    offset += written
-                }
+        lock.lock()
+        defer { lock.unlock() }
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
             }
         }
     }
@@ -150,12 +150,12 @@ struct SpawnedShell {
     /// Held from creating a command's pipes to spawning it: `pipe` and setting close-on-exec are
     /// two calls, and a command spawned by another thread between them would inherit this job's
     /// pipe ends (its reader would then see end-of-file only when that other command ends).
-    private static let spawnLock = LockedState(())
+    private static let spawnLock = NSLock()
 
     init(command: String, environment: [String: String]) throws(Failure) {
-        (pid, output, errors) = try Self.spawnLock.withLock { (_: inout Void) throws(Failure) in
-            try Self.spawn(command: command, environment: environment)
-        }
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
+        (pid, output, errors) = try Self.spawn(command: command, environment: environment)
     }
 
     private static func spawn(command: String, environment: [String: String]) throws(Failure) -> (pid_t, Int32, Int32) {
