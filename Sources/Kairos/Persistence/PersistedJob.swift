@@ -2,49 +2,9 @@ import Foundation
 
 /// One job as the state file holds it: what to run, when, and what has happened so far.
 ///
-/// The trigger and the policies are stored as the JSON of their Codable descriptions, so the
-/// store does not depend on the scheduler's types; `PersistentScheduler` converts them.
+/// The trigger and the policies are stored as the JSON of their Codable descriptions, which
+/// `PersistentScheduler` converts; the counters are the scheduler's own `JobCounters`.
 package struct PersistedJob: Sendable, Hashable {
-    /// Run counters, as the scheduler keeps them.
-    package struct Counters: Sendable, Hashable {
-        package var runs: Int = 0
-        package var failures: Int = 0
-        package var timeouts: Int = 0
-        package var missed: Int = 0
-        package var overlapSkipped: Int = 0
-        package var bufferDropped: Int = 0
-
-        package init() {}
-
-        init(reading reader: inout JSONReader) throws(JSONReadError) {
-            var counters = Counters()
-            try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
-                switch key {
-                case "runs": counters.runs = try reader.readInt()
-                case "failures": counters.failures = try reader.readInt()
-                case "timeouts": counters.timeouts = try reader.readInt()
-                case "missed": counters.missed = try reader.readInt()
-                case "overlapSkipped": counters.overlapSkipped = try reader.readInt()
-                case "bufferDropped": counters.bufferDropped = try reader.readInt()
-                default: _ = try reader.readValue()
-                }
-            }
-            self = counters
-        }
-
-        /// Writes the counters that are not zero: most jobs have most counters at zero.
-        func write(to writer: inout JSONWriter) {
-            writer.object { writer in
-                if runs != 0 { writer.member("runs", runs) }
-                if failures != 0 { writer.member("failures", failures) }
-                if timeouts != 0 { writer.member("timeouts", timeouts) }
-                if missed != 0 { writer.member("missed", missed) }
-                if overlapSkipped != 0 { writer.member("overlapSkipped", overlapSkipped) }
-                if bufferDropped != 0 { writer.member("bufferDropped", bufferDropped) }
-            }
-        }
-    }
-
     /// The job's identity, stable across restarts.
     package var id: JobID
     /// The name given at scheduling.
@@ -60,7 +20,7 @@ package struct PersistedJob: Sendable, Hashable {
     /// The job's status (`pending`, `running`, `paused`, `completed`, `failed`, `cancelled`).
     package var status: String
     /// What has happened so far.
-    package var counters: Counters
+    package var counters: JobCounters
     /// When the job is next due, if ever.
     package var nextFireDate: Date?
     /// The due date of the last run started.
@@ -71,7 +31,7 @@ package struct PersistedJob: Sendable, Hashable {
     package init(
         id: JobID, name: String, function: String, arguments: JSONValue = .null,
         trigger: JSONValue, options: JSONValue = .null, status: String = "pending",
-        counters: Counters = Counters(), nextFireDate: Date? = nil, lastFireDate: Date? = nil,
+        counters: JobCounters = JobCounters(), nextFireDate: Date? = nil, lastFireDate: Date? = nil,
         inFlight: [InFlightRun] = []
     ) {
         self.id = id
@@ -100,7 +60,7 @@ package struct PersistedJob: Sendable, Hashable {
             case "trigger": trigger = try reader.readValue()
             case "options": job.options = try reader.readValue()
             case "status": status = try reader.readString()
-            case "counters": job.counters = try Counters(reading: &reader)
+            case "counters": job.counters = try JobCounters(reading: &reader)
             case "next": job.nextFireDate = reader.readNull() ? nil : try reader.readDate()
             case "last": job.lastFireDate = reader.readNull() ? nil : try reader.readDate()
             case "inFlight":
@@ -142,7 +102,7 @@ package struct PersistedJob: Sendable, Hashable {
                 writer.value(options)
             }
             writer.member("status", status)
-            if counters != Counters() {
+            if counters != JobCounters() {
                 writer.key("counters")
                 counters.write(to: &writer)
             }

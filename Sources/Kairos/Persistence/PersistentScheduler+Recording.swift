@@ -92,19 +92,11 @@ extension PersistentScheduler {
 
     static func record(of snapshot: JobSnapshot, entry: Entry) -> PersistedJob? {
         guard let trigger = snapshot.triggerDescription else { return nil }
-        let counters = snapshot.counters
-        var persisted = PersistedJob.Counters()
-        persisted.runs = counters.runs
-        persisted.failures = counters.failures
-        persisted.timeouts = counters.timeouts
-        persisted.missed = counters.missed
-        persisted.overlapSkipped = counters.overlapSkipped
-        persisted.bufferDropped = counters.bufferDropped
         let status = snapshot.isPaused && !snapshot.status.isFinished ? JobStatus.paused : snapshot.status
         return PersistedJob(
             id: snapshot.id, name: snapshot.name, function: entry.function, arguments: entry.arguments,
             trigger: SchedulerValueCoding.json(trigger), options: SchedulerValueCoding.json(snapshot.options),
-            status: status.rawValue, counters: persisted, nextFireDate: snapshot.nextFireDate,
+            status: status.rawValue, counters: snapshot.counters, nextFireDate: snapshot.nextFireDate,
             lastFireDate: snapshot.lastDueDate, inFlight: entry.inFlight)
     }
 
@@ -152,15 +144,8 @@ extension PersistentScheduler {
         for (id, trigger, options) in prepared {
             let job = document.jobs[id]!
             let status = JobStatus(rawValue: job.status) ?? .pending
-            var counters = JobCounters()
-            counters.runs = job.counters.runs
-            counters.failures = job.counters.failures
-            counters.timeouts = job.counters.timeouts
-            counters.missed = job.counters.missed
-            counters.overlapSkipped = job.counters.overlapSkipped
-            counters.bufferDropped = job.counters.bufferDropped
             let restoring = RestoredJobState(
-                counters: counters, lastDueDate: job.lastFireDate, nextDueDate: job.nextFireDate,
+                counters: job.counters, lastDueDate: job.lastFireDate, nextDueDate: job.nextFireDate,
                 isPaused: status == .paused, finishedStatus: status.isFinished ? status : nil)
             do {
                 try scheduler.schedule(id: job.id, name: job.name, trigger: trigger, options: options, restoring: restoring,

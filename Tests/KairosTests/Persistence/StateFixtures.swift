@@ -6,7 +6,7 @@ enum StateFixtures {
     static let epoch = Date(timeIntervalSince1970: 1_767_225_600)
 
     static func job(_ number: UInt64, runs: Int = 0, status: String = "pending") -> PersistedJob {
-        var counters = PersistedJob.Counters()
+        var counters = JobCounters()
         counters.runs = runs
         counters.failures = runs / 3
         counters.missed = runs % 2
