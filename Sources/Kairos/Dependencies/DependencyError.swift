@@ -12,6 +12,11 @@ public enum DependencyError: Error, Sendable, Hashable, CustomStringConvertible 
     case triggerOnDependent(job: String)
     /// The underlying scheduler rejected the job (an option out of range).
     case scheduler(SchedulerError)
+    /// The job cannot be removed while other jobs depend on it; `dependents` names them.
+    case hasDependents(job: String, dependents: [String])
+    /// The change was made but could not be stored: the state of the `PersistentScheduler` that
+    /// owns this graph has stopped (see ``PersistenceError/stopped(file:reason:)``).
+    case persistence(PersistenceError)
 
     /// A sentence naming what was wrong, e.g. `dependency would close a cycle: a → b → c → a`.
     public var description: String {
@@ -22,6 +27,9 @@ public enum DependencyError: Error, Sendable, Hashable, CustomStringConvertible 
         case .triggerOnDependent(let name):
             "job \"\(name)\" has a trigger of its own; a job with upstream jobs runs when they finish and cannot have one"
         case .scheduler(let error): "the scheduler rejected the job: \(error)"
+        case .hasDependents(let name, let dependents):
+            "job \"\(name)\" cannot be removed: " + dependents.map { "\"\($0)\"" }.joined(separator: ", ") + " depend on it"
+        case .persistence(let error): "the change could not be stored: \(error)"
         }
     }
 }

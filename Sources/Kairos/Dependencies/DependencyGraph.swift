@@ -10,15 +10,39 @@ struct DependencyGraph {
         let options: DependencyJobOptions
         /// The anchored trigger of a root; `nil` for a dependent.
         let trigger: (any Trigger)?
+        /// The scheduler job that carries a root's trigger.
+        var triggerJobID: JobID?
+        /// Removed from the graph: its index stays taken, it has no edges and joins no DAG run.
+        var isRemoved = false
         var upstream: [Int32] = []
         var downstream: [Int32] = []
         /// The latest finished runs, oldest first (at most ``historyLimit``).
         var history: [DependencyRun] = []
     }
 
-    enum Phase: UInt8 {
+    enum Phase: UInt8, CaseIterable {
         case absent, waitingForTrigger, waitingForUpstream, waitingForPast, running
         case succeeded, failed, upstreamFailed, skipped
+
+        /// The stored name of a phase (SPEC §7.2).
+        var name: String {
+            switch self {
+            case .absent: "absent"
+            case .waitingForTrigger: "waitingForTrigger"
+            case .waitingForUpstream: "waitingForUpstream"
+            case .waitingForPast: "waitingForPast"
+            case .running: "running"
+            case .succeeded: "succeeded"
+            case .failed: "failed"
+            case .upstreamFailed: "upstreamFailed"
+            case .skipped: "skipped"
+            }
+        }
+
+        init?(name: String) {
+            guard let phase = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = phase
+        }
 
         var isFinal: Bool { rawValue >= Phase.succeeded.rawValue }
 
@@ -85,6 +109,25 @@ struct DependencyGraph {
     var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
     /// Runs that became ready while the scheduler was not running, started by the next start.
     var parked: [Launch] = []
+    /// Runs whose job may not start yet (see ``DependencyScheduler/LaunchGate``), started when
+    /// released.
+    var held: [Launch] = []
+    /// Every change, in order, while a recorder is installed (`nil`: not recording).
+    var changeLog: [DependencyChange]?
+
+    mutating func log(_ change: DependencyChange) {
+        if changeLog != nil { changeLog!.append(change) }
+    }
+
+    /// Sets a job's phase (and attempt count) in a DAG run, and logs it.
+    private mutating func mark(_ node: Int32, slot: Double, _ phase: Phase, attempts: Int32? = nil) {
+        waves[slot]!.runs[Int(node)].phase = phase
+        if let attempts { waves[slot]!.runs[Int(node)].attempts = attempts }
+        if changeLog != nil {
+            changeLog!.append(.run(dueDate: Date(timeIntervalSinceReferenceDate: slot), job: nodes[Int(node)].id, phase: phase,
+                                   attempts: Int(waves[slot]!.runs[Int(node)].attempts)))
+        }
+    }
 
     // MARK: Building
 
@@ -95,28 +138,38 @@ struct DependencyGraph {
         for slot in waves.keys { waves[slot]!.runs.append(NodeRun()) }
         indexByID[id] = index
         if trigger != nil { roots.append(index) }
+        log(.jobAdded(id))
         return index
     }
 
     /// The names along the cycle that the edge `dependent → upstream` would close, or `nil`.
     func cycle(adding dependent: Int32, dependsOn upstream: Int32) -> [String]? {
-        if dependent == upstream { return [nodes[Int(dependent)].name, nodes[Int(dependent)].name] }
+        Self.cycle(adding: dependent, dependsOn: upstream) { nodes[Int($0)].upstream }?.map { nodes[Int($0)].name }
+    }
+
+    /// The jobs along the cycle that the edge `dependent → upstream` would close in the graph
+    /// whose edges `upstreamOf` lists, from `dependent` back to itself; `nil` if none. Shared with
+    /// the state file's check of stored edges.
+    ///
+    /// - Complexity: O(jobs upstream of `upstream` + edges among them).
+    static func cycle<Node: Hashable>(adding dependent: Node, dependsOn upstream: Node, upstreamOf: (Node) -> [Node]) -> [Node]? {
+        if dependent == upstream { return [dependent, dependent] }
         // Search the upstream closure of `upstream` for `dependent`, remembering how we got there.
-        var cameFrom: [Int32: Int32] = [upstream: upstream]
+        var cameFrom: [Node: Node] = [upstream: upstream]
         var stack = [upstream]
         while let current = stack.popLast() {
-            for parent in nodes[Int(current)].upstream where cameFrom[parent] == nil {
+            for parent in upstreamOf(current) where cameFrom[parent] == nil {
                 cameFrom[parent] = current
                 if parent == dependent {
                     // `current` depends on `dependent`; walk back down to `upstream`.
-                    var chain: [Int32] = [dependent]
+                    var chain: [Node] = [dependent]
                     var step = current
                     while step != upstream {
                         chain.append(step)
                         step = cameFrom[step]!
                     }
                     chain.append(upstream)
-                    return ([dependent] + chain.reversed()).map { nodes[Int($0)].name }
+                    return [dependent] + chain.reversed()
                 }
                 stack.append(parent)
             }
@@ -128,6 +181,7 @@ struct DependencyGraph {
         guard !nodes[Int(dependent)].upstream.contains(upstream) else { return }
         nodes[Int(dependent)].upstream.append(upstream)
         nodes[Int(upstream)].downstream.append(dependent)
+        log(.edgeAdded(nodes[Int(dependent)].id, upstream: nodes[Int(upstream)].id))
         for slot in Array(waves.keys) {
             let child = waves[slot]!.runs[Int(dependent)].phase
             let parent = waves[slot]!.runs[Int(upstream)].phase
@@ -139,10 +193,35 @@ struct DependencyGraph {
         }
     }
 
+    /// Removes a job no job depends on: it takes no further part in any DAG run, and a DAG run
+    /// in progress left with finished jobs only finishes. Its index stays taken.
+    mutating func removeNode(_ node: Int32, effects: inout Effects) {
+        let id = nodes[Int(node)].id
+        for parent in nodes[Int(node)].upstream { nodes[Int(parent)].downstream.removeAll { $0 == node } }
+        nodes[Int(node)].upstream = []
+        nodes[Int(node)].isRemoved = true
+        roots.removeAll { $0 == node }
+        indexByID[id] = nil
+        parked.removeAll { $0.node == node }
+        held.removeAll { $0.node == node }
+        log(.jobRemoved(id))
+        for slot in waves.keys.sorted() {
+            let phase = waves[slot]!.runs[Int(node)].phase
+            guard phase != .absent else { continue }
+            waves[slot]!.runs[Int(node)] = NodeRun()
+            if !phase.isFinal {
+                waves[slot]!.unfinished -= 1
+                if waves[slot]!.unfinished == 0 { finishWave(slot, effects: &effects) }
+            }
+        }
+    }
+
     // MARK: DAG runs
 
     /// A root fired for `slot` (a date as seconds since the reference date).
     mutating func rootFired(_ root: Int32, slot: Double, effects: inout Effects) {
+        guard !nodes[Int(root)].isRemoved else { return }
+        log(.rootFired(nodes[Int(root)].id, dueDate: Date(timeIntervalSinceReferenceDate: slot)))
         // Earlier DAG runs still waiting for this root will not get it: it has moved on.
         let missed = waves.compactMap { $0.key < slot && $0.value.runs[Int(root)].phase == .waitingForTrigger ? $0.key : nil }
         for earlier in missed.sorted() {
@@ -172,7 +251,7 @@ struct DependencyGraph {
             phase = .succeeded
         case .failure, .timedOut:
             if let delay = nodes[Int(node)].options.retry.delay(beforeAttempt: attempt + 1) {
-                waves[slot]!.runs[Int(node)].attempts = Int32(attempt + 1)
+                mark(node, slot: slot, .running, attempts: Int32(attempt + 1))
                 return delay
             }
             phase = .failed
@@ -190,14 +269,14 @@ struct DependencyGraph {
         var isNew = Set<Int32>()
         var stack: [Int32] = []
         for node in newcomers where waves[slot]!.runs[Int(node)].phase == .absent {
-            waves[slot]!.runs[Int(node)].phase = nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger
+            mark(node, slot: slot, nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger)
             stack.append(node)
         }
         while let node = stack.popLast() {
             joined.append(node)
             isNew.insert(node)
             for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .absent {
-                waves[slot]!.runs[Int(child)].phase = .waitingForUpstream
+                mark(child, slot: slot, .waitingForUpstream)
                 stack.append(child)
             }
         }
@@ -214,7 +293,7 @@ struct DependencyGraph {
         }
     }
 
-    private func tally(_ phase: Phase, into run: inout NodeRun) {
+    func tally(_ phase: Phase, into run: inout NodeRun) {
         switch phase {
         case .succeeded: run.succeeded += 1
         case .failed, .upstreamFailed: run.failed += 1
@@ -233,10 +312,10 @@ struct DependencyGraph {
         case .wait: break
         case .run: proceed(node, slot: slot, work: &work, effects: &effects)
         case .upstreamFailed:
-            waves[slot]!.runs[Int(node)].phase = .upstreamFailed
+            mark(node, slot: slot, .upstreamFailed)
             work.append((node, .upstreamFailed))
         case .skipped:
-            waves[slot]!.runs[Int(node)].phase = .skipped
+            mark(node, slot: slot, .skipped)
             work.append((node, .skipped))
         }
     }
@@ -246,18 +325,17 @@ struct DependencyGraph {
         if nodes[Int(node)].options.dependsOnPast {
             switch pastDecision(node, before: slot) {
             case .wait:
-                waves[slot]!.runs[Int(node)].phase = .waitingForPast
+                mark(node, slot: slot, .waitingForPast)
                 return
             case .skip:
-                waves[slot]!.runs[Int(node)].phase = .skipped
+                mark(node, slot: slot, .skipped)
                 work.append((node, .skipped))
                 return
             case .run:
                 break
             }
         }
-        waves[slot]!.runs[Int(node)].phase = .running
-        waves[slot]!.runs[Int(node)].attempts = 1
+        mark(node, slot: slot, .running, attempts: 1)
         effects.launches.append(Launch(node: node, id: nodes[Int(node)].id, slot: slot, attempt: 1))
     }
 
@@ -290,7 +368,7 @@ struct DependencyGraph {
         var work = initial
         var unblocked: [(Int32, Double)] = []
         while let (node, phase) = work.popLast() {
-            waves[slot]!.runs[Int(node)].phase = phase
+            mark(node, slot: slot, phase)
             waves[slot]!.unfinished -= 1
             record(node, slot: slot, phase: phase)
             for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .waitingForUpstream {
@@ -315,17 +393,24 @@ struct DependencyGraph {
     private mutating func record(_ node: Int32, slot: Double, phase: Phase) {
         let attempts = phase == .succeeded || phase == .failed ? Int(waves[slot]!.runs[Int(node)].attempts) : 0
         let run = DependencyRun(dueDate: Date(timeIntervalSinceReferenceDate: slot), state: phase.state ?? .skipped, attempts: attempts)
-        if let last = nodes[Int(node)].history.last, last.dueDate > run.dueDate {
-            let position = nodes[Int(node)].history.lastIndex { $0.dueDate <= run.dueDate }.map { $0 + 1 } ?? 0
-            nodes[Int(node)].history.insert(run, at: position)
-        } else {
-            nodes[Int(node)].history.append(run)
-        }
-        if nodes[Int(node)].history.count > Self.historyLimit { nodes[Int(node)].history.removeFirst() }
+        Self.record(run, in: &nodes[Int(node)].history)
     }
 
-    private mutating func finishWave(_ slot: Double, effects: inout Effects) {
+    /// Adds a finished run to a job's history, kept in due-date order and to the latest
+    /// ``historyLimit`` runs (shared with the state file, which keeps the same history).
+    static func record(_ run: DependencyRun, in history: inout [DependencyRun]) {
+        if let last = history.last, last.dueDate > run.dueDate {
+            let position = history.lastIndex { $0.dueDate <= run.dueDate }.map { $0 + 1 } ?? 0
+            history.insert(run, at: position)
+        } else {
+            history.append(run)
+        }
+        if history.count > historyLimit { history.removeFirst() }
+    }
+
+    mutating func finishWave(_ slot: Double, effects: inout Effects) {
         guard let wave = waves.removeValue(forKey: slot) else { return }
+        log(.dagRunFinished(dueDate: Date(timeIntervalSinceReferenceDate: slot)))
         let run = snapshot(wave)
         finishedRuns[slot] = run
         finishedOrder.append(slot)

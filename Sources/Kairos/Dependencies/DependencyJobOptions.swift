@@ -13,6 +13,10 @@ public struct DependencyJobOptions: Sendable, Hashable {
     public var dependsOnPast: Bool
     /// Among runs ready at once, higher priorities start first.
     public var priority: Int
+    /// For a root: what to do with fire times of its trigger that were missed (while stopped,
+    /// paused, or down, under `PersistentScheduler`); `nil` for the scheduler's default. Has no
+    /// effect on a dependent, which has no trigger.
+    public var misfire: MisfirePolicy?
 
     /// Creates options; see each property.
     public init(
@@ -20,12 +24,14 @@ public struct DependencyJobOptions: Sendable, Hashable {
         retry: RetryPolicy = .none,
         timeout: Duration? = nil,
         dependsOnPast: Bool = false,
-        priority: Int = 0
+        priority: Int = 0,
+        misfire: MisfirePolicy? = nil
     ) {
         self.triggerRule = triggerRule
         self.retry = retry
         self.timeout = timeout
         self.dependsOnPast = dependsOnPast
         self.priority = priority
+        self.misfire = misfire
     }
 }

@@ -28,11 +28,32 @@ import Foundation
 public final class DependencyScheduler: Sendable {
     /// The scheduler the jobs run on; use it for events, stats, pausing and stopping.
     public let scheduler: Scheduler
-    private let graph = LockedState(DependencyGraph())
+    private let graph: LockedState<DependencyGraph>
+    private let recorder: Recorder?
+    private let launchGate: LaunchGate?
+
+    /// Receives the changes logged since the last call, in order, through `drain` (which takes
+    /// them under the graph's lock), and makes them durable before returning.
+    typealias Recorder = @Sendable (_ drain: () -> [DependencyChange]) throws(PersistenceError) -> Void
+    /// Whether a run of the job may start now; a run that may not is held until
+    /// ``releaseHeldRuns()``. Called under the graph's lock.
+    typealias LaunchGate = @Sendable (JobID) -> Bool
 
     /// Creates a dependency scheduler that runs its jobs on `scheduler`.
-    public init(scheduler: Scheduler) {
+    public convenience init(scheduler: Scheduler) {
+        self.init(scheduler: scheduler, recorder: nil, launchGate: nil)
+    }
+
+    /// Creates a dependency scheduler whose every change is reported to `recorder` (which the
+    /// changes wait for: a run starts only after the change that started it was recorded) and
+    /// whose runs start only when `launchGate` allows.
+    init(scheduler: Scheduler, recorder: Recorder?, launchGate: LaunchGate?) {
         self.scheduler = scheduler
+        var graph = DependencyGraph()
+        if recorder != nil { graph.changeLog = [] }
+        self.graph = LockedState(graph)
+        self.recorder = recorder
+        self.launchGate = launchGate
     }
 
     /// Creates a dependency scheduler with a new ``Scheduler`` of the given configuration.
@@ -61,17 +82,33 @@ public final class DependencyScheduler: Sendable {
         options: DependencyJobOptions = DependencyJobOptions(),
         _ body: @escaping @Sendable (JobContext) async throws -> Void
     ) throws(DependencyError) -> JobID {
+        try add(id: nil, triggerJobID: nil, name: name, trigger: trigger, dependsOn: upstream, options: options, body)
+    }
+
+    /// ``schedule(name:trigger:dependsOn:options:_:)`` with caller-chosen IDs for the job and
+    /// its root's trigger job (`nil`: generated), and the trigger job's restored state.
+    @discardableResult
+    func add(
+        id chosenID: JobID?, triggerJobID: JobID?, name: String, trigger: (any Trigger)?, dependsOn upstream: [JobID],
+        options: DependencyJobOptions, restoringTrigger: RestoredJobState? = nil,
+        _ body: @escaping @Sendable (JobContext) async throws -> Void
+    ) throws(DependencyError) -> JobID {
         if upstream.isEmpty, trigger == nil { throw .missingTrigger(name: name) }
         if !upstream.isEmpty, trigger != nil { throw .triggerOnDependent(job: name) }
         try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) in
             for id in upstream where graph.indexByID[id] == nil { throw .unknownJob(id) }
         }
+        let jobOptions = JobOptions(priority: options.priority, timeout: options.timeout)
         let id: JobID
         do {
-            id = try scheduler.schedule(
-                name: name, trigger: ManualTrigger(),
-                options: JobOptions(priority: options.priority, timeout: options.timeout), body
-            )
+            if let chosenID {
+                id = try scheduler.schedule(id: chosenID, name: name, trigger: ManualTrigger(), options: jobOptions) { context in
+                    try await body(context)
+                    return ()
+                }
+            } else {
+                id = try scheduler.schedule(name: name, trigger: ManualTrigger(), options: jobOptions, body)
+            }
         } catch {
             throw .scheduler(error)
         }
@@ -85,15 +122,33 @@ public final class DependencyScheduler: Sendable {
             return graph.addNode(id: id, name: name, options: options, trigger: anchored, upstream: parents)
         }
         if let anchored {
-            do {
-                try scheduler.schedule(name: "\(name) (trigger)", trigger: anchored) { [weak self] (context: JobContext) in
-                    self?.rootFired(index, dueDate: context.dueDate)
-                }
-            } catch {
-                throw .scheduler(error)
-            }
+            let triggerID = try scheduleTrigger(of: index, name: name, trigger: anchored, chosenID: triggerJobID,
+                                                misfire: options.misfire, restoring: restoringTrigger)
+            graph.withLock { $0.nodes[Int(index)].triggerJobID = triggerID }
         }
+        do { try record() } catch { throw .persistence(error) }
         return id
+    }
+
+    /// Schedules the job that carries a root's trigger and reports its firings to the graph.
+    private func scheduleTrigger(
+        of index: Int32, name: String, trigger: any Trigger, chosenID: JobID?, misfire: MisfirePolicy?, restoring: RestoredJobState?
+    ) throws(DependencyError) -> JobID {
+        do {
+            let options = JobOptions(misfire: misfire)
+            if let chosenID {
+                return try scheduler.schedule(id: chosenID, name: "\(name) (trigger)", trigger: trigger, options: options,
+                                              restoring: restoring) { [weak self] (context: JobContext) -> any Sendable in
+                    self?.rootFired(index, dueDate: context.dueDate)
+                    return ()
+                }
+            }
+            return try scheduler.schedule(name: "\(name) (trigger)", trigger: trigger, options: options) { [weak self] (context: JobContext) in
+                self?.rootFired(index, dueDate: context.dueDate)
+            }
+        } catch {
+            throw .scheduler(error)
+        }
     }
 
     /// Makes `job` depend on `upstream`.
@@ -115,7 +170,40 @@ public final class DependencyScheduler: Sendable {
             graph.addEdge(dependent, dependsOn: parent, effects: &effects)
             return effects
         }
-        apply(effects)
+        if let failure = apply(effects) { throw .persistence(failure) }
+    }
+
+    /// Removes a job that no job depends on: it is cancelled in the scheduler (a running attempt
+    /// sees task cancellation), a root's trigger stops, and the job leaves every DAG run in
+    /// progress (one left with finished jobs only finishes). Its past runs stay in finished
+    /// DAG runs.
+    ///
+    /// - Returns: `false` if no job has this ID (or it was removed already).
+    /// - Throws: ``DependencyError/hasDependents(job:dependents:)`` if jobs depend on it (remove
+    ///   them, or add the edges elsewhere, first); nothing is changed.
+    /// - Complexity: O(upstream edges of the job + DAG runs in progress).
+    @discardableResult
+    public func remove(_ job: JobID) throws(DependencyError) -> Bool {
+        let removal = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> (DependencyGraph.Effects, JobID?)? in
+            guard let index = graph.indexByID[job] else { return nil }
+            let node = graph.nodes[Int(index)]
+            if !node.downstream.isEmpty {
+                throw .hasDependents(job: node.name, dependents: node.downstream.map { graph.nodes[Int($0)].name })
+            }
+            var effects = DependencyGraph.Effects()
+            graph.removeNode(index, effects: &effects)
+            return (effects, node.triggerJobID)
+        }
+        guard let (effects, triggerJobID) = removal else { return false }
+        if let triggerJobID { scheduler.cancel(triggerJobID) }
+        scheduler.cancel(job)
+        if let failure = apply(effects) { throw .persistence(failure) }
+        return true
+    }
+
+    /// Whether `job` is a job of this dependency scheduler.
+    public func contains(_ job: JobID) -> Bool {
+        graph.withLock { $0.indexByID[job] != nil }
     }
 
     /// The jobs `job` depends on, in the order they were added.
@@ -205,15 +293,94 @@ public final class DependencyScheduler: Sendable {
         apply(effects)
     }
 
-    private func apply(_ effects: DependencyGraph.Effects) {
+    /// Records the changes (before anything they started can run), wakes the waiters of
+    /// finished DAG runs and starts the runs; returns why the changes could not be recorded.
+    @discardableResult
+    func apply(_ effects: DependencyGraph.Effects) -> PersistenceError? {
+        var failure: PersistenceError?
+        do { try record() } catch { failure = error }
         for (run, waiters) in effects.finished {
             for waiter in waiters { waiter.resume(returning: run) }
         }
         start(effects.launches)
+        return failure
     }
 
-    /// Hands launches to the scheduler's executor in one batch, or parks them while it is stopped.
+    /// Hands the logged changes to the recorder.
+    private func record() throws(PersistenceError) {
+        guard let recorder else { return }
+        try recorder {
+            graph.withLock { graph in
+                defer { graph.changeLog!.removeAll(keepingCapacity: true) }
+                return graph.changeLog ?? []
+            }
+        }
+    }
+
+    /// Starts the held runs whose job may now start (see ``LaunchGate``).
+    func releaseHeldRuns() {
+        guard let launchGate else { return }
+        let ready = graph.withLock { graph -> [DependencyGraph.Launch] in
+            var ready: [DependencyGraph.Launch] = []
+            graph.held.removeAll { launch in
+                guard launchGate(launch.id) else { return false }
+                ready.append(launch)
+                return true
+            }
+            return ready
+        }
+        start(ready)
+    }
+
+    /// Rebuilds stored jobs and DAG runs in progress (see ``DependencyGraph/restore(nodes:runs:effects:)``);
+    /// `bodies` gives each job's body and `triggers` each root's trigger job ID and restored state.
+    func restore(
+        nodes: [DependencyGraph.RestoredNode], runs: [DependencyGraph.RestoredRun],
+        body: (JobID) -> @Sendable (JobContext) async throws -> Void,
+        restoringTrigger: (JobID) -> RestoredJobState?
+    ) throws(DependencyError) -> PersistenceError? {
+        var graphNodes = nodes
+        for (position, node) in nodes.enumerated() {
+            let jobBody = body(node.id)
+            do {
+                try scheduler.schedule(id: node.id, name: node.name, trigger: ManualTrigger(),
+                                       options: JobOptions(priority: node.options.priority, timeout: node.options.timeout)) { context in
+                    try await jobBody(context)
+                    return ()
+                }
+            } catch {
+                throw .scheduler(error)
+            }
+            graphNodes[position].triggerJobID = nil
+        }
+        let effects = graph.withLock { graph in
+            var effects = DependencyGraph.Effects()
+            graph.restore(nodes: graphNodes, runs: runs, effects: &effects)
+            return effects
+        }
+        for node in nodes {
+            guard let trigger = node.trigger, let triggerJobID = node.triggerJobID else { continue }
+            let index = graph.withLock { $0.indexByID[node.id]! }
+            let id = try scheduleTrigger(of: index, name: node.name, trigger: trigger, chosenID: triggerJobID,
+                                         misfire: node.options.misfire, restoring: restoringTrigger(node.id))
+            graph.withLock { $0.nodes[Int(index)].triggerJobID = id }
+        }
+        return apply(effects)
+    }
+
+    /// Hands launches to the scheduler's executor in one batch, or parks them while it is stopped;
+    /// launches the gate refuses are held.
     private func start(_ launches: [DependencyGraph.Launch]) {
+        var launches = launches
+        if let launchGate, !launches.isEmpty {
+            launches = graph.withLock { graph in
+                launches.filter { launch in
+                    if launchGate(launch.id) { return true }
+                    graph.held.append(launch)
+                    return false
+                }
+            }
+        }
         guard !launches.isEmpty else { return }
         let requests = launches.map { launch in
             SchedulerCore.DependencyRunRequest(

@@ -73,6 +73,10 @@ public final class PersistentScheduler: Sendable {
         var unrestored: [JobID: UnrestoredJob] = [:]
         var started = false
         var nextJobID: UInt64
+        /// The jobs of the dependency graph (see PersistentScheduler+Dependencies.swift).
+        var dagJobs: [JobID: DAGEntry] = [:]
+        /// Records of DAG jobs being added, journaled when the graph reports them.
+        var dagJobsBeingAdded: [JobID: PersistedDAGJob] = [:]
     }
 
     /// The scheduler that runs the jobs: use it for ``Scheduler/events``, ``Scheduler/stats`` and
@@ -82,6 +86,8 @@ public final class PersistentScheduler: Sendable {
     public let stateFile: String
     let store: StateStore
     let state: LockedState<State>
+    /// The dependency graph of the persisted DAG jobs; its changes are journaled as they happen.
+    let dependencies: DependencyScheduler
 
     /// Opens (or creates) the state at `stateFile` and locks it for this process.
     ///
@@ -105,6 +111,9 @@ public final class PersistentScheduler: Sendable {
         self.stateFile = stateFile
         scheduler = Scheduler(configuration: configuration.scheduler)
         state = LockedState(State(nextJobID: store.document.nextJobID))
+        dependencies = DependencyScheduler(
+            scheduler: scheduler, recorder: Self.dependencyRecorder(store: store, state: state),
+            launchGate: Self.dependencyLaunchGate(state: state))
         scheduler.observeStateChanges { [weak self] change in self?.observe(change) }
     }
 
@@ -127,6 +136,7 @@ public final class PersistentScheduler: Sendable {
             for id in ids { state.unrestored[id] = nil }
             return ids
         }
+        dependencies.releaseHeldRuns()
         guard !waiting.isEmpty else { return }
         restore(waiting.sorted(), from: store.document)
     }
@@ -180,6 +190,7 @@ public final class PersistentScheduler: Sendable {
     /// - Throws: ``PersistentSchedulerError/persistence(_:)`` if the change could not be stored.
     @discardableResult
     public func cancel(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
+        if dependencies.contains(id) { return try removeDependencyJob(id) }
         let unrestored = state.withLock { $0.unrestored.removeValue(forKey: id) }
         if unrestored != nil {
             do {
@@ -226,7 +237,9 @@ public final class PersistentScheduler: Sendable {
     /// Persisted jobs that are not running, ordered by ID: their function is not registered, or
     /// their stored trigger or options cannot be rebuilt here. They stay in the state file.
     public var unrestoredJobs: [UnrestoredJob] {
-        state.withLock { $0.unrestored.values.sorted { $0.id < $1.id } }
+        state.withLock { state in
+            (Array(state.unrestored.values) + Self.unrestoredDependencyJobs(in: state)).sorted { $0.id < $1.id }
+        }
     }
 
     /// Why the state stopped accepting changes, if it did.
@@ -239,10 +252,10 @@ public final class PersistentScheduler: Sendable {
     /// - Complexity: O(n log n) in the number of persisted jobs.
     public func start() {
         let document = store.document
-        let ids = state.withLock { state -> [JobID] in
-            guard !state.started else { return [] }
+        let (ids, isFirstStart) = state.withLock { state -> ([JobID], Bool) in
+            guard !state.started else { return ([], false) }
             state.started = true
-            return document.jobs.keys.filter { state.entries[$0] == nil }.sorted()
+            return (document.jobs.keys.filter { state.entries[$0] == nil }.sorted(), true)
         }
         // Nothing runs before `scheduler.start()`: restore without observing, then observe again
         // before the interrupted runs are rerun.
@@ -250,7 +263,8 @@ public final class PersistentScheduler: Sendable {
         restore(ids, from: document, quietly: true) {
             scheduler.observeStateChanges { [weak self] change in self?.observe(change) }
         }
-        scheduler.start()
+        if isFirstStart { restoreDependencies(from: document) }
+        dependencies.start()
     }
 
     /// Stops firing and waits for the runs in progress, up to `timeout`. See

@@ -9,12 +9,16 @@ public enum PersistentSchedulerError: Error, Sendable, Hashable, CustomStringCon
     case functionNotRegistered(String)
     /// The trigger is a custom type with no ``TriggerDescription``, so it cannot be stored.
     case triggerNotPersistable(String)
+    /// The dependency graph refused the change (a cycle, an unknown job, a job others depend
+    /// on...); nothing was changed.
+    case dependency(DependencyError)
 
     /// A sentence saying what went wrong.
     public var description: String {
         switch self {
         case .persistence(let error): error.description
         case .scheduler(let error): error.description
+        case .dependency(let error): error.description
         case .functionNotRegistered(let name): "no job function is registered under the name \"\(name)\""
         case .triggerNotPersistable(let type):
             "a \(type) cannot be persisted: only the built-in triggers (once, interval, cron, event, manual, jittered) have a stored form"

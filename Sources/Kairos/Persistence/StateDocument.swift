@@ -7,7 +7,7 @@ package struct StateDocument: Sendable, Hashable {
     /// The format name written in every snapshot.
     package static let formatName = "kairos-state"
     /// The newest snapshot format version this build reads and the one it writes.
-    package static let formatVersion = 1
+    package static let formatVersion = 2
 
     /// The sequence number of the last change applied (0 for a new state).
     package var sequence: UInt64 = 0
@@ -17,6 +17,12 @@ package struct StateDocument: Sendable, Hashable {
     package var jobs: [JobID: PersistedJob] = [:]
     /// Pipeline runs by identity.
     package var pipelineRuns: [String: PersistedPipelineRun] = [:]
+    /// The dependency graph and its DAG runs in progress.
+    package var dag = PersistedDAG()
+
+    /// The format version this document is written in: 2 once it holds dependency data (which
+    /// a version-1 reader would drop), else 1.
+    package var writtenVersion: Int { dag.isEmpty ? 1 : 2 }
 
     package init() {}
 
@@ -41,6 +47,12 @@ package struct StateDocument: Sendable, Hashable {
             }
         case .reserveJobIDs(let next):
             nextJobID = max(nextJobID, next)
+        case .dag(let change):
+            if case .putJob(let job) = change, jobs[job.id] != nil {
+                throw .invalidChange(reason: "DAG job \(job.id) has the ID of a job")
+            }
+            try dag.apply(change)
+            if case .putJob(let job) = change { nextJobID = max(nextJobID, job.id.rawValue &+ 1) }
         }
     }
 
@@ -71,10 +83,15 @@ package struct StateDocument: Sendable, Hashable {
                     }
                     removedRuns.insert(id)
                     addedRuns.remove(id)
-                case .reserveJobIDs:
+                case .reserveJobIDs, .dag:
                     break
                 }
             }
+        }
+        if changes.contains(where: \.isDAG) {
+            // DAG changes are checked on a copy of the (small) graph first.
+            var copy = dag
+            for case .dag(let change) in changes { try copy.apply(change) }
         }
         for change in changes { try apply(change) }
     }
@@ -92,6 +109,13 @@ package enum StateChange: Sendable, Hashable {
     case removePipelineRun(String)
     /// Raises the next job number to at least the given value.
     case reserveJobIDs(UInt64)
+    /// Changes the dependency graph or its DAG runs.
+    case dag(DAGStateChange)
+
+    var isDAG: Bool {
+        if case .dag = self { return true }
+        return false
+    }
 }
 
 extension StateChange {
@@ -99,6 +123,7 @@ extension StateChange {
     /// Reads a change written by `encode(to:)`.
     init(reading reader: inout JSONReader) throws(JSONReadError) {
         var operation: String?, job: PersistedJob?, id: JSONValue?, run: PersistedPipelineRun?, next: UInt64?
+        var others: [String: JSONValue] = [:]
         try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
             switch key {
             case "op": operation = try reader.readString()
@@ -106,8 +131,17 @@ extension StateChange {
             case "id": id = try reader.readValue()
             case "run": run = try PersistedPipelineRun(reading: &reader)
             case "next": next = try reader.readUInt64()
-            default: _ = try reader.readValue()
+            default: others[key] = try reader.readValue()
             }
+        }
+        if let operation, DAGStateChange.operations.contains(operation) {
+            others["id"] = id
+            do {
+                self = .dag(try DAGStateChange(operation: operation, members: others))
+            } catch {
+                throw reader.error(error.description)
+            }
+            return
         }
         switch (operation, job, id, run, next) {
         case ("putJob", let job?, _, _, _): self = .putJob(job)
@@ -144,6 +178,8 @@ extension StateChange {
             case .reserveJobIDs(let next):
                 writer.member("op", "reserveJobIDs")
                 writer.member("next", next)
+            case .dag(let change):
+                change.write(to: &writer)
             }
         }
     }

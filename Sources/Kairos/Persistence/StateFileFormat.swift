@@ -11,7 +11,9 @@ import Foundation
 /// `{"seq":S,"changes":[…]}` whose changes were committed together.
 enum StateFileFormat {
     static let journalFormatName = "kairos-journal"
-    static let journalVersion = 1
+    /// The newest journal version this build reads; it writes the version of the document's
+    /// content (``StateDocument/writtenVersion``).
+    static let journalVersion = 2
 
     /// One line of the journal after the header.
     struct Record {
@@ -25,7 +27,7 @@ enum StateFileFormat {
         var writer = JSONWriter(capacity: 256 + document.jobs.count * 256)
         writer.object { writer in
             writer.member("format", StateDocument.formatName)
-            writer.member("version", StateDocument.formatVersion)
+            writer.member("version", document.writtenVersion)
             writer.member("sequence", document.sequence)
             writer.member("nextJobID", document.nextJobID)
             writer.key("jobs")
@@ -36,6 +38,7 @@ enum StateFileFormat {
             writer.array { writer in
                 for id in document.pipelineRuns.keys.sorted() { document.pipelineRuns[id]!.write(to: &writer) }
             }
+            if !document.dag.isEmpty { writeDAG(document.dag, to: &writer) }
         }
         var data = Data(writer.bytes)
         data.append(0x0A)
@@ -49,6 +52,7 @@ enum StateFileFormat {
         var sequence: UInt64?, nextJobID: UInt64?
         var jobs: [PersistedJob] = []
         var runs: [PersistedPipelineRun] = []
+        var dagJobs: [PersistedDAGJob] = [], dagRuns: [PersistedDAGRun] = []
         func headerProblem() -> PersistenceError? {
             if let format, format != StateDocument.formatName {
                 return .corruptSnapshot(file: file, reason: "not a Kairos state document (format is \"\(format)\", expected \"\(StateDocument.formatName)\")")
@@ -81,6 +85,9 @@ enum StateFileFormat {
                         try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
                             runs.append(try PersistedPipelineRun(reading: &reader))
                         }
+                    case "dagJobs", "dagRuns":
+                        if headerProblem() != nil { throw reader.error("unreadable header") }
+                        try readDAG(key, from: &reader, jobs: &dagJobs, runs: &dagRuns)
                     default: _ = try reader.readValue()
                     }
                 }
@@ -110,16 +117,25 @@ enum StateFileFormat {
                 throw .corruptSnapshot(file: file, reason: "pipeline run \(run.id) appears twice")
             }
         }
+        let (dag, problem) = PersistedDAG.checked(jobs: dagJobs, runs: dagRuns)
+        if let problem { throw .corruptSnapshot(file: file, reason: problem) }
+        document.dag = dag!
+        if let job = dagJobs.first(where: { $0.id.rawValue >= document.nextJobID }) {
+            throw .corruptSnapshot(file: file, reason: "DAG job \(job.id) is not below nextJobID \(document.nextJobID)")
+        }
+        if let job = dagJobs.first(where: { document.jobs[$0.id] != nil }) {
+            throw .corruptSnapshot(file: file, reason: "job \(job.id) is both a job and a DAG job")
+        }
         return document
     }
 
     // MARK: Journal
 
-    static func journalHeaderLine() -> Data {
+    static func journalHeaderLine(version: Int) -> Data {
         var writer = JSONWriter()
         writer.object { writer in
             writer.member("format", journalFormatName)
-            writer.member("version", journalVersion)
+            writer.member("version", version)
         }
         return line(for: writer.bytes)
     }
@@ -156,6 +172,8 @@ enum StateFileFormat {
         var validLength: Int = 0
         /// Whether the header line itself was missing or torn (the journal must be recreated).
         var headerMissing = true
+        /// The header's format version.
+        var version = 1
     }
 
     static func decodeJournal(_ data: Data, file: String) throws(PersistenceError) -> JournalContent {
@@ -199,6 +217,7 @@ enum StateFileFormat {
                 try checkHeader(format: format, version: version, expectedFormat: journalFormatName,
                                 supported: journalVersion, file: file, line: 1)
                 content.headerMissing = false
+                content.version = version
             } else {
                 var record = Record(seq: 0, changes: [])
                 var hasSequence = false

@@ -45,6 +45,11 @@ package final class StateStore: Sendable {
         var journalBytes: Int
         var snapshotBytes: Int
         var closed = false
+        /// The format version of the journal file's header.
+        var journalVersion: Int
+        /// The document needs a newer format version than the journal's header says: the next
+        /// flush compacts, so that the files say it (a version-1 reader would drop DAG data).
+        var upgradePending = false
     }
 
     /// The snapshot's path.
@@ -93,7 +98,8 @@ package final class StateStore: Sendable {
             state = State(
                 document: loaded.document, committedSequence: loaded.document.sequence,
                 journal: journal.handle, lock: lock, journalBytes: journal.bytes,
-                snapshotBytes: loaded.snapshotBytes)
+                snapshotBytes: loaded.snapshotBytes, journalVersion: journal.version,
+                upgradePending: loaded.document.writtenVersion > journal.version)
         } catch {
             fileSystem.unlock(lock)
             throw error
@@ -146,6 +152,7 @@ package final class StateStore: Sendable {
         let changes = try build(state.document)
         if changes.isEmpty { return }
         try state.document.apply(changes)
+        if state.document.writtenVersion > state.journalVersion { state.upgradePending = true }
         state.document.sequence += 1
         let sequence = state.document.sequence
         let line = StateFileFormat.encodeRecord(.init(seq: sequence, changes: changes))
@@ -208,20 +215,20 @@ package final class StateStore: Sendable {
         let batchBytes = batch.reduce(0) { $0 + $1.line.count }
         let threshold = max(configuration.compactionMinimumBytes,
                             Int(Double(state.snapshotBytes) * configuration.compactionRatio))
-        let compacting = forceCompaction || state.journalBytes + batchBytes > threshold
+        let compacting = forceCompaction || state.upgradePending || state.journalBytes + batchBytes > threshold
         // Only a compaction takes a reference to the document: holding one otherwise would make
         // the next commit copy the whole dictionary.
         let document = compacting ? state.document : nil
         let journal = state.journal
         condition.unlock()
 
-        var outcome: Result<(journal: StateFileHandle, journalBytes: Int, snapshotBytes: Int?), PersistenceError>
+        var outcome: Result<(journal: StateFileHandle, journalBytes: Int, snapshotBytes: Int?, version: Int?), PersistenceError>
         if let document {
             outcome = Result { () throws(PersistenceError) in
                 // `document` already holds every change of the batch (the whole pending list was
                 // taken under the lock), so the snapshot replaces the journal lines.
                 let written = try writeSnapshotAndJournal(document, replacing: journal)
-                return (written.journal, written.journalBytes, written.snapshotBytes)
+                return (written.journal, written.journalBytes, written.snapshotBytes, document.writtenVersion)
             }
         } else if let journal {
             outcome = Result { () throws(PersistenceError) in
@@ -234,7 +241,7 @@ package final class StateStore: Sendable {
                 } catch {
                     throw PersistenceError.stopped(file: journalPath, reason: error.description)
                 }
-                return (journal, batchBytes, nil)
+                return (journal, batchBytes, nil, nil)
             }
         } else {
             outcome = .failure(.stopped(file: path, reason: "the state was closed"))
@@ -252,6 +259,10 @@ package final class StateStore: Sendable {
             } else {
                 state.journalBytes += written.journalBytes
             }
+            if let version = written.version {
+                state.journalVersion = version
+                state.upgradePending = state.document.writtenVersion > version
+            }
         case .failure(let error):
             if state.failure == nil { state.failure = error }
         }
@@ -266,7 +277,7 @@ package final class StateStore: Sendable {
         let snapshot = StateFileFormat.encodeSnapshot(document)
         try Self.replaceFile(at: path, with: snapshot, directory: directory, fileSystem: fileSystem)
         if let oldJournal { fileSystem.close(oldJournal) }
-        let header = StateFileFormat.journalHeaderLine()
+        let header = StateFileFormat.journalHeaderLine(version: document.writtenVersion)
         try Self.replaceFile(at: journalPath, with: header, directory: directory, fileSystem: fileSystem)
         do {
             let journal = try fileSystem.openForWriting(journalPath, truncate: false)
@@ -354,7 +365,7 @@ package final class StateStore: Sendable {
     /// its records are already in the snapshot, and cuts off a torn last record.
     private static func prepareJournal(
         _ loaded: Loaded, path: String, directory: String, fileSystem: any StateFileSystem
-    ) throws(PersistenceError) -> (handle: StateFileHandle, bytes: Int) {
+    ) throws(PersistenceError) -> (handle: StateFileHandle, bytes: Int, version: Int) {
         do {
             // A journal whose records are all in the snapshot is left over from a compaction cut
             // short between its two renames; appending to it would leave a gap in the sequence.
@@ -362,9 +373,10 @@ package final class StateStore: Sendable {
                 content.records.last.map { $0.seq <= loaded.snapshotSequence } ?? false
             } ?? false
             guard let content = loaded.journal, !content.headerMissing, !stale else {
-                let header = StateFileFormat.journalHeaderLine()
+                let version = loaded.document.writtenVersion
+                let header = StateFileFormat.journalHeaderLine(version: version)
                 try replaceFile(at: path, with: header, directory: directory, fileSystem: fileSystem)
-                return (try fileSystem.openForWriting(path, truncate: false), header.count)
+                return (try fileSystem.openForWriting(path, truncate: false), header.count, version)
             }
             let handle = try fileSystem.openForWriting(path, truncate: false)
             if content.validLength < loaded.journalLength {
@@ -376,7 +388,7 @@ package final class StateStore: Sendable {
                     throw error
                 }
             }
-            return (handle, content.validLength)
+            return (handle, content.validLength, content.version)
         } catch let error as FileSystemError {
             throw .fileSystem(file: path, reason: error.description)
         } catch let error as PersistenceError {

@@ -36,7 +36,7 @@ struct DamagedStateTests {
             case .snapshotTruncated: snapshot = snapshot.prefix(snapshot.count / 2)
             case .snapshotEmpty: snapshot = Data()
             case .snapshotOtherFormat: replaceSnapshotText("\"kairos-state\"", "\"cron-state\"")
-            case .snapshotNewerVersion: replaceSnapshotText("\"version\":1", "\"version\":2")
+            case .snapshotNewerVersion: replaceSnapshotText("\"version\":1", "\"version\":3")
             case .snapshotJobMissingFunction: replaceSnapshotText("\"function\":\"reports.send\",", "")
             case .snapshotDuplicateJob: replaceSnapshotText("\"id\":2,", "\"id\":1,")
             case .journalRecordFlippedInTheMiddle: lines[2][20] ^= 0x01
@@ -54,8 +54,8 @@ struct DamagedStateTests {
         func isExpected(_ error: PersistenceError, path: String) -> Bool {
             let journalPath = path + ".journal"
             switch (self, error) {
-            case (.snapshotNewerVersion, .newerVersion(path, 2, 1)): return true
-            case (.journalNewerVersion, .newerVersion(journalPath, 3, 1)): return true
+            case (.snapshotNewerVersion, .newerVersion(path, 3, 2)): return true
+            case (.journalNewerVersion, .newerVersion(journalPath, 3, 2)): return true
             case (.snapshotOtherFormat, .corruptSnapshot(path, let reason)): return reason.contains("cron-state")
             case (.snapshotJobMissingFunction, .corruptSnapshot(path, let reason)): return reason.contains("function")
             case (.snapshotDuplicateJob, .corruptSnapshot(path, let reason)): return reason.contains("twice")

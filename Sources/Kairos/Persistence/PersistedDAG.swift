@@ -1,0 +1,179 @@
+import Foundation
+
+/// The dependency graph of a `PersistentScheduler` and its DAG runs in progress, as the state file
+/// holds them (SPEC §7.2, §7.8).
+package struct PersistedDAG: Sendable, Hashable {
+    /// The graph's jobs by identity.
+    package var jobs: [JobID: PersistedDAGJob] = [:]
+    /// The DAG runs in progress by due date.
+    package var runs: [Date: PersistedDAGRun] = [:]
+
+    package init() {}
+
+    /// Whether the state holds no dependency data (it is then written as format version 1).
+    package var isEmpty: Bool { jobs.isEmpty && runs.isEmpty }
+
+    /// Applies one change.
+    ///
+    /// - Throws: ``PersistenceError/invalidChange(reason:)`` when the change names a job the graph
+    ///   does not hold, would close a cycle, removes a job others depend on, or finishes a DAG
+    ///   run that has unfinished jobs. The graph may then be partly changed: apply to a copy.
+    mutating func apply(_ change: DAGStateChange) throws(PersistenceError) {
+        switch change {
+        case .putJob(let job):
+            for upstream in job.upstream where upstream != job.id && jobs[upstream] == nil {
+                throw .invalidChange(reason: "DAG job \(job.id) depends on job \(upstream), which is not in the graph")
+            }
+            jobs[job.id] = job
+            for upstream in job.upstream {
+                if let cycle = cycle(adding: job.id, dependsOn: upstream) { throw .invalidChange(reason: cycle) }
+            }
+        case .addEdge(let id, let upstream):
+            guard let job = jobs[id] else { throw .invalidChange(reason: "no DAG job \(id) to add an edge to") }
+            guard jobs[upstream] != nil else {
+                throw .invalidChange(reason: "DAG job \(id) cannot depend on job \(upstream), which is not in the graph")
+            }
+            guard job.trigger == nil else { throw .invalidChange(reason: "DAG job \(id) is a root (it has a trigger) and cannot depend on another job") }
+            if let cycle = cycle(adding: id, dependsOn: upstream) { throw .invalidChange(reason: cycle) }
+            if !job.upstream.contains(upstream) { jobs[id]!.upstream.append(upstream) }
+        case .removeJob(let id):
+            guard jobs.removeValue(forKey: id) != nil else { throw .invalidChange(reason: "no DAG job \(id) to remove") }
+            if let dependent = jobs.values.first(where: { $0.upstream.contains(id) }) {
+                throw .invalidChange(reason: "DAG job \(id) is removed while job \(dependent.id) depends on it")
+            }
+            for due in runs.keys { runs[due]!.jobs[id] = nil }
+        case .rootFired(let id, let due):
+            guard let job = jobs[id] else { throw .invalidChange(reason: "no DAG job \(id) to fire") }
+            guard job.trigger != nil else { throw .invalidChange(reason: "DAG job \(id) has no trigger, so it cannot fire") }
+            jobs[id]!.last = max(job.last ?? due, due)
+        case .updateRun(let due, let updates, let finished):
+            var run = runs[due] ?? PersistedDAGRun(due: due)
+            for update in updates {
+                guard jobs[update.id] != nil else {
+                    throw .invalidChange(reason: "the DAG run for \(due.timeIntervalSince1970) names job \(update.id), which is not in the graph")
+                }
+                let wasFinal = run.jobs[update.id]?.phase.isFinal ?? false
+                run.jobs[update.id] = update
+                if update.phase.isFinal, !wasFinal {
+                    let attempts = update.phase == .succeeded || update.phase == .failed ? update.attempts : 0
+                    DependencyGraph.record(DependencyRun(dueDate: due, state: update.phase.state ?? .skipped, attempts: attempts),
+                                           in: &jobs[update.id]!.history)
+                }
+            }
+            if finished {
+                if let unfinished = run.jobs.values.first(where: { !$0.phase.isFinal }) {
+                    throw .invalidChange(reason: "the DAG run for \(due.timeIntervalSince1970) finishes while job \(unfinished.id) is \(unfinished.phase.name)")
+                }
+                runs[due] = nil
+            } else {
+                runs[due] = run
+            }
+        }
+    }
+
+    /// A sentence naming the cycle the edge `id → upstream` closes, or `nil`.
+    private func cycle(adding id: JobID, dependsOn upstream: JobID) -> String? {
+        guard let cycle = DependencyGraph.cycle(adding: id, dependsOn: upstream, upstreamOf: { jobs[$0]?.upstream ?? [] }) else { return nil }
+        return "the DAG edges close a cycle: " + cycle.map { "\"\(jobs[$0]?.name ?? "?")\" (\($0))" }.joined(separator: " → ")
+    }
+
+    /// Builds the graph of a snapshot, checking it as the journal's changes are checked.
+    ///
+    /// - Returns: why the stored graph is not valid, or `nil`.
+    static func checked(jobs stored: [PersistedDAGJob], runs storedRuns: [PersistedDAGRun]) -> (PersistedDAG?, String?) {
+        var dag = PersistedDAG()
+        for job in stored {
+            if dag.jobs.updateValue(job, forKey: job.id) != nil { return (nil, "DAG job \(job.id) appears twice") }
+        }
+        for job in stored {
+            for upstream in job.upstream {
+                guard dag.jobs[upstream] != nil else { return (nil, "DAG job \(job.id) depends on job \(upstream), which is not in the graph") }
+                if job.trigger != nil { return (nil, "DAG job \(job.id) is a root (it has a trigger) and also depends on job \(upstream)") }
+            }
+            if job.trigger == nil, job.upstream.isEmpty { return (nil, "DAG job \(job.id) has neither a trigger nor upstream jobs") }
+        }
+        // Check each edge against the edges checked before it: a cycle is found at its last edge.
+        var checking = PersistedDAG()
+        for job in stored { checking.jobs[job.id] = PersistedDAGJob(copying: job, upstream: []) }
+        for job in stored {
+            for upstream in job.upstream {
+                if let cycle = checking.cycle(adding: job.id, dependsOn: upstream) { return (nil, cycle) }
+                checking.jobs[job.id]!.upstream.append(upstream)
+            }
+        }
+        for run in storedRuns {
+            if dag.runs.updateValue(run, forKey: run.due) != nil { return (nil, "the DAG run for \(run.due.timeIntervalSince1970) appears twice") }
+            if let unknown = run.jobs.keys.first(where: { dag.jobs[$0] == nil }) {
+                return (nil, "the DAG run for \(run.due.timeIntervalSince1970) names job \(unknown), which is not in the graph")
+            }
+        }
+        return (dag, nil)
+    }
+}
+
+/// One change to the stored dependency graph or its DAG runs; a journal record's change
+/// (`putDAGJob`, `addDAGEdge`, `removeDAGJob`, `dagRootFired`, `updateDAGRun`).
+package enum DAGStateChange: Sendable, Hashable {
+    /// Adds or replaces a job.
+    case putJob(PersistedDAGJob)
+    /// Adds the edge `job → depends on upstream`.
+    case addEdge(job: JobID, upstream: JobID)
+    /// Removes a job (no job may depend on it) from the graph and the DAG runs in progress.
+    case removeJob(JobID)
+    /// A root fired for a due date: its latest fire date.
+    case rootFired(job: JobID, due: Date)
+    /// Sets the phase of jobs in the DAG run for `due` (creating it); `finished` removes it.
+    case updateRun(due: Date, jobs: [PersistedDAGJobRun], finished: Bool)
+}
+
+/// A job of the dependency graph as the state file holds it.
+package struct PersistedDAGJob: Sendable, Hashable {
+    package var id: JobID
+    package var name: String
+    /// The registered function that runs it, and its arguments.
+    package var function: String
+    package var arguments: JSONValue
+    /// A root's trigger (anchored) as a `TriggerDescription` JSON; `nil` for a dependent.
+    package var trigger: JSONValue?
+    package var options: DependencyJobOptions
+    /// Upstream jobs, in the order the edges were added.
+    package var upstream: [JobID]
+    /// A root's first due date when it was scheduled, and its latest fire date.
+    package var first: Date?
+    package var last: Date?
+    /// The latest finished runs (at most 64), oldest first, for `dependsOnPast` and `runs(of:)`.
+    package var history: [DependencyRun]
+
+    package init(id: JobID, name: String, function: String, arguments: JSONValue = .null, trigger: JSONValue? = nil,
+                 options: DependencyJobOptions = DependencyJobOptions(), upstream: [JobID] = [], first: Date? = nil,
+                 last: Date? = nil, history: [DependencyRun] = []) {
+        self.id = id
+        self.name = name
+        self.function = function
+        self.arguments = arguments
+        self.trigger = trigger
+        self.options = options
+        self.upstream = upstream
+        self.first = first
+        self.last = last
+        self.history = history
+    }
+
+    init(copying job: PersistedDAGJob, upstream: [JobID]) {
+        self = job
+        self.upstream = upstream
+    }
+}
+
+/// A DAG run in progress as the state file holds it: the phase of each job taking part.
+package struct PersistedDAGRun: Sendable, Hashable {
+    package var due: Date
+    package var jobs: [JobID: PersistedDAGJobRun] = [:]
+}
+
+/// One job's run in a stored DAG run: `{"id":N,"phase":P,"attempts":A}`.
+package struct PersistedDAGJobRun: Sendable, Hashable {
+    package var id: JobID
+    var phase: DependencyGraph.Phase
+    package var attempts: Int
+}
