@@ -206,6 +206,13 @@ public final class DependencyScheduler: Sendable {
         graph.withLock { $0.indexByID[job] != nil }
     }
 
+    /// A job's name, options and (for a root) anchored trigger; `nil` if unknown.
+    func definition(of job: JobID) -> (name: String, options: DependencyJobOptions, trigger: (any Trigger)?)? {
+        graph.withLock { graph in
+            graph.indexByID[job].map { (graph.nodes[Int($0)].name, graph.nodes[Int($0)].options, graph.nodes[Int($0)].trigger) }
+        }
+    }
+
     /// The jobs `job` depends on, in the order they were added.
     public func upstream(of job: JobID) -> [JobID] {
         graph.withLock { graph in
