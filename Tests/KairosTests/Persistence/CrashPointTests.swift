@@ -25,6 +25,23 @@ struct CrashPointTests {
         script.append([.reserveJobIDs(40)])
         script.append([.putJob(StateFixtures.job(41, status: "paused"))])
         script.append([.removeJob(JobID(rawValue: 1)), .removeJob(JobID(rawValue: 3))])
+        // Dependency data: the first DAG change upgrades the files to format version 2.
+        let root = PersistedDAGJob(id: JobID(rawValue: 50), name: "root", function: "extract",
+                                   trigger: ["kind": "interval", "seconds": 60, "start": 1_767_225_660])
+        let dependent = PersistedDAGJob(id: JobID(rawValue: 51), name: "dependent", function: "load",
+                                        options: DependencyJobOptions(triggerRule: .allDone), upstream: [root.id])
+        let due = Date(timeIntervalSince1970: 1_767_225_660)
+        script.append([.dag(.putJob(root)), .dag(.putJob(dependent))])
+        script.append([.dag(.rootFired(job: root.id, due: due)),
+                       .dag(.updateRun(due: due, jobs: [PersistedDAGJobRun(id: root.id, phase: .running, attempts: 1),
+                                                        PersistedDAGJobRun(id: dependent.id, phase: .waitingForUpstream, attempts: 0)],
+                                       finished: false))])
+        script.append([.dag(.updateRun(due: due, jobs: [PersistedDAGJobRun(id: root.id, phase: .succeeded, attempts: 1),
+                                                        PersistedDAGJobRun(id: dependent.id, phase: .succeeded, attempts: 1)],
+                                       finished: true))])
+        script.append([.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 52), name: "late", function: "load", upstream: [root.id]))),
+                       .dag(.addEdge(job: dependent.id, upstream: JobID(rawValue: 52)))])
+        script.append([.dag(.removeJob(dependent.id))])
         return script
     }()
 
@@ -71,6 +88,7 @@ struct CrashPointTests {
                                        configuration: Self.configuration)
         #expect(restarted.document == Self.expected.last)
         #expect(fileSystem.operationCount > 60)
+        #expect(!restarted.document.dag.isEmpty, "the script ends with DAG data")
         #expect(fileSystem.files[Self.path] != nil, "a snapshot was written")
     }
 
@@ -109,6 +127,7 @@ struct CrashPointTests {
                                                configuration: Self.configuration)
                     #expect(again.document.nextJobID == 1_000)
                     #expect(again.document.jobs == loaded.jobs)
+                    #expect(again.document.dag == loaded.dag)
                     checked += 1
                 } catch {
                     Issue.record("fault \(fault) at \(faultAt), \(outcome): after recovery: \(error)")
