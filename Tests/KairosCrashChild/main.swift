@@ -6,8 +6,11 @@
 // Standard output, one line per event, written unbuffered (so a SIGKILL loses none):
 //   READY                  the state was opened and restored
 //   B <op> [id]            an operation is about to be called (S schedule, C cancel, P pause,
-//                          R resume, D complete)
+//                          R resume, D complete; DAG jobs: A add a root, N add a dependent,
+//                          L add an edge, X remove, G run a DAG run)
 //   <op> <id>              the operation returned: the change is acknowledged
+//   N <id> <upstream>      a dependent was added; L <id> <upstream>: an edge was added
+//   G <id> <due>           the DAG run of root <id> for <due> (seconds since 1970) finished
 //   E <message>            opening failed
 import Foundation
 import Kairos
@@ -60,17 +63,81 @@ emit("READY")
 
 var pending: [JobID] = []
 var paused: [JobID] = []
+var dagJobs: [JobID] = []
+var lastDueMilliseconds = 0.0
+var roots = Set<JobID>()
 for job in scheduler.jobs() {
+    if job.name.hasPrefix("dag ") {
+        if !job.name.hasSuffix("(trigger)") && job.status != .cancelled {
+            dagJobs.append(job.id)
+            if scheduler.upstream(of: job.id).isEmpty { roots.insert(job.id) }
+        }
+        continue
+    }
     if job.status == .pending { pending.append(job.id) }
     if job.status == .paused { paused.append(job.id) }
+}
+
+/// One change to the durable dependency graph, chosen at random.
+@MainActor func changeGraph(_ choice: Int) async throws {
+    let farFuture = Date(timeIntervalSince1970: 4_102_444_800)
+    let leaves = dagJobs.filter { scheduler.downstream(of: $0).isEmpty }
+    if choice == 0 || dagJobs.isEmpty {
+        emit("B A")
+        let id = try scheduler.scheduleDependencyJob(name: "dag root \(counter)", function: "work",
+                                                     trigger: try IntervalTrigger(every: .seconds(3600), startingAt: farFuture))
+        emit("A \(id)")
+        dagJobs.append(id)
+        roots.insert(id)
+    } else if choice == 1 || (dagJobs.count > 60 && leaves.isEmpty) {
+        let upstream = dagJobs.randomElement(using: &random)!
+        emit("B N")
+        let id = try scheduler.scheduleDependencyJob(name: "dag \(counter)", function: "work", arguments: ["n": .number(Double(counter))],
+                                                     dependsOn: [upstream], options: DependencyJobOptions(triggerRule: .allDone))
+        emit("N \(id) \(upstream)")
+        dagJobs.append(id)
+    } else if choice == 2, let (dependent, upstream) = edgeCandidate() {
+        // Edges always go from a higher ID to a lower one, so they never close a cycle.
+        emit("B L \(dependent)")
+        try scheduler.addDependency(dependent, dependsOn: upstream)
+        emit("L \(dependent) \(upstream)")
+    } else if choice == 3 || dagJobs.count > 60, let leaf = leaves.randomElement(using: &random) {
+        emit("B X \(leaf)")
+        guard try scheduler.removeDependencyJob(leaf) else { emit("E remove \(leaf) returned false"); exit(5) }
+        emit("X \(leaf)")
+        dagJobs.removeAll { $0 == leaf }
+        roots.remove(leaf)
+    } else {
+        // A root due now, to the millisecond and after the previous one: every DAG run has its own
+        // due date (a second DAG run for a date would include the root that already fired for it).
+        let due = Date(timeIntervalSince1970: max((Date().timeIntervalSince1970 * 1000).rounded(.down), lastDueMilliseconds + 1) / 1000)
+        lastDueMilliseconds = due.timeIntervalSince1970 * 1000
+        emit("B G")
+        let id = try scheduler.scheduleDependencyJob(name: "dag once \(counter)", function: "work", trigger: OnceTrigger(at: due))
+        emit("A \(id)")
+        dagJobs.append(id)
+        roots.insert(id)
+        _ = await scheduler.waitForDAGRun(at: due)
+        emit("G \(id) \(due.timeIntervalSince1970)")
+    }
+}
+
+@MainActor func edgeCandidate() -> (JobID, JobID)? {
+    let dependents = dagJobs.filter { !roots.contains($0) }
+    guard let dependent = dependents.randomElement(using: &random) else { return nil }
+    let candidates = dagJobs.filter { $0 < dependent && !scheduler.upstream(of: dependent).contains($0) }
+    guard let upstream = candidates.randomElement(using: &random) else { return nil }
+    return (dependent, upstream)
 }
 let farFuture = Date(timeIntervalSince1970: 4_102_444_800)
 var counter = 0
 while true {
     counter += 1
-    let choice = Int.random(in: 0..<10, using: &random)
+    let choice = Int.random(in: 0..<15, using: &random)
     let total = pending.count + paused.count
-    if choice < 3 || total < 5 || (choice < 5 && total < 100) {
+    if choice >= 10 {
+        try await changeGraph(choice - 10)
+    } else if choice < 3 || total < 5 || (choice < 5 && total < 100) {
         emit("B S")
         let trigger = try IntervalTrigger(every: .seconds(3600), startingAt: farFuture)
         let id = try scheduler.schedule(name: "job \(counter)", function: "work", arguments: ["n": .number(Double(counter))], trigger: trigger)

@@ -27,9 +27,18 @@ struct PersistenceCrashTests {
         case uncertain
     }
 
+    /// What the acknowledged changes say of one DAG job.
+    enum ExpectedDAGJob: Equatable {
+        case absent
+        /// Present, with at least these upstream jobs.
+        case present(upstream: Set<JobID>)
+        case uncertain
+    }
+
     struct Figures {
         var kills = 0
         var acknowledged = 0
+        var acknowledgedDAG = 0
         var killedBeforeReady = 0
         var loads: [Double] = []
     }
@@ -41,6 +50,8 @@ struct PersistenceCrashTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/state.json"
         var model: [JobID: Expected] = [:]
+        var dagModel: [JobID: ExpectedDAGJob] = [:]
+        var finishedDAGRuns: [(root: JobID, due: Date)] = []
         var figures = Figures()
         var generator = SystemRandomNumberGenerator()
 
@@ -73,6 +84,25 @@ struct PersistenceCrashTests {
                     pendingOperation = (words[1], words.count > 2 ? JobID(rawValue: UInt64(words[2])!) : nil)
                     continue
                 }
+                if ["A", "N", "L", "X", "G"].contains(operation), words.count >= 2, let number = UInt64(words[1]) {
+                    let id = JobID(rawValue: number)
+                    let other = words.count > 2 ? UInt64(words[2]).map(JobID.init(rawValue:)) : nil
+                    figures.acknowledgedDAG += 1
+                    switch operation {
+                    case "A":
+                        dagModel[id] = .present(upstream: [])
+                        // A "G" operation goes on after its root is acknowledged.
+                        if pendingOperation?.0 != "G" { pendingOperation = nil }
+                        continue
+                    case "N": dagModel[id] = .present(upstream: [other!])
+                    case "L":
+                        if case .present(let upstream) = dagModel[id] { dagModel[id] = .present(upstream: upstream.union([other!])) }
+                    case "X": dagModel[id] = .absent
+                    default: finishedDAGRuns.append((id, Date(timeIntervalSince1970: Double(words[2])!)))
+                    }
+                    pendingOperation = nil
+                    continue
+                }
                 guard ["S", "C", "P", "R", "D"].contains(operation), words.count == 2, let number = UInt64(words[1]) else { continue }
                 let id = JobID(rawValue: number)
                 figures.acknowledged += 1
@@ -85,7 +115,9 @@ struct PersistenceCrashTests {
                 default: model[id] = .present(paused: nil, completed: true)
                 }
             }
-            if let (_, id) = pendingOperation, let id { model[id] = .uncertain }
+            if let (operation, id) = pendingOperation {
+                if ["L", "X"].contains(operation), let id { dagModel[id] = .uncertain } else if let id { model[id] = .uncertain }
+            }
 
             let start = Date()
             let store: StateStore
@@ -119,15 +151,40 @@ struct PersistenceCrashTests {
             }
             // Jobs whose scheduling was under way at a kill, recovered: known from now on.
             for id in document.jobs.keys where model[id] == nil { model[id] = .present(paused: nil, completed: false) }
+            for (id, expected) in dagModel {
+                let job = document.dag.jobs[id]
+                switch expected {
+                case .absent:
+                    #expect(job == nil, "round \(round): DAG job \(id) was removed (acknowledged) but is in the state")
+                case .present(let upstream):
+                    guard let job else {
+                        Issue.record("round \(round): DAG job \(id) was acknowledged but is missing")
+                        continue
+                    }
+                    #expect(Set(job.upstream).isSuperset(of: upstream), "round \(round): DAG job \(id) lost an edge")
+                case .uncertain:
+                    dagModel[id] = job.map { .present(upstream: Set($0.upstream)) } ?? .absent
+                }
+            }
+            for id in document.dag.jobs.keys where dagModel[id] == nil { dagModel[id] = .present(upstream: Set(document.dag.jobs[id]!.upstream)) }
+            for (root, due) in finishedDAGRuns {
+                #expect(document.dag.runs[due] == nil, "round \(round): the DAG run for \(due) finished (acknowledged) but is in progress")
+                if let job = document.dag.jobs[root] {
+                    #expect(job.history.contains { $0.dueDate == due && $0.state == .succeeded },
+                            "round \(round): root \(root) ran for \(due) (acknowledged) but its history does not say so")
+                }
+            }
         }
         let loads = figures.loads.sorted()
         print("""
             crash test: \(figures.kills) SIGKILLs, \(figures.killedBeforeReady) before the child was ready, \
-            \(figures.acknowledged) acknowledged changes checked, \(model.count) jobs tracked; \
+            \(figures.acknowledged) acknowledged changes checked, \(model.count) jobs tracked, \
+            \(figures.acknowledgedDAG) acknowledged DAG changes, \(dagModel.count) DAG jobs and \(finishedDAGRuns.count) DAG runs tracked; \
             state load after kill: median \(String(format: "%.1f", loads[loads.count / 2] * 1000)) ms, \
             max \(String(format: "%.1f", (loads.last ?? 0) * 1000)) ms
             """)
         #expect(figures.kills == kills)
         #expect(figures.acknowledged > kills, "the children got work done between kills")
+        #expect(figures.acknowledgedDAG > 0 && !finishedDAGRuns.isEmpty, "the children changed the graph and ran DAG runs")
     }
 }
