@@ -249,6 +249,16 @@ extension PersistentScheduler {
         return changes
     }
 
+    /// The fire date of one of `triggers` that `date` stands for. Dates are stored as seconds since
+    /// 1970, which can move a fractional date by a rounding step; the DAG run of a restored root
+    /// must have the exact date its trigger fires at, or the root would not join it.
+    static func fireDate(near date: Date, of triggers: [any Trigger]) -> Date {
+        for trigger in triggers {
+            if let fire = trigger.nextFireDate(after: date.addingTimeInterval(-1e-3)), abs(fire.timeIntervalSince(date)) < 1e-5 { return fire }
+        }
+        return date
+    }
+
     /// Rebuilds the stored graph and resumes its DAG runs in progress (called once, by
     /// ``start()``, before the scheduler starts): runs that were running or waiting to retry run
     /// again; each root's trigger continues from its latest fire date, so the fire dates missed
@@ -259,6 +269,7 @@ extension PersistentScheduler {
         var builder = TriggerBuilder()
         var nodes: [DependencyGraph.RestoredNode] = []
         var entries: [JobID: DAGEntry] = [:]
+        var triggers: [JobID: any Trigger] = [:]
         for id in dag.jobs.keys.sorted() {
             let job = dag.jobs[id]!
             var entry = DAGEntry(name: job.name, function: job.function, arguments: job.arguments)
@@ -272,6 +283,7 @@ extension PersistentScheduler {
                 }
             }
             entries[id] = entry
+            if entry.invalidTrigger == nil { triggers[id] = trigger }
             nodes.append(DependencyGraph.RestoredNode(id: id, name: job.name, options: job.options, trigger: trigger,
                                                       upstream: job.upstream, history: job.history))
         }
@@ -283,13 +295,20 @@ extension PersistentScheduler {
             }
         }
         let runs = dag.runs.values.map { run in
-            DependencyGraph.RestoredRun(slot: run.due.timeIntervalSinceReferenceDate,
+            DependencyGraph.RestoredRun(slot: Self.fireDate(near: run.due, of: run.jobs.keys.compactMap { triggers[$0] }).timeIntervalSinceReferenceDate,
                                         runs: run.jobs.mapValues { ($0.phase, Int32(clamping: $0.attempts)) })
         }
         do {
             _ = try dependencies.restore(nodes: nodes, runs: runs, body: makeDependencyBody) { id in
                 let job = dag.jobs[id]!
-                return RestoredJobState(lastDueDate: job.last, nextDueDate: job.last == nil ? job.first : nil)
+                guard let last = job.last, let trigger = triggers[id] else { return RestoredJobState(nextDueDate: job.first) }
+                // The next date after the stored `last`, which may be off by a rounding step
+                // (dates are stored as seconds since 1970): never the same date again.
+                let fired = Self.fireDate(near: last, of: [trigger])
+                guard let next = trigger.nextFireDate(after: fired) else {
+                    return RestoredJobState(lastDueDate: fired, finishedStatus: .completed)
+                }
+                return RestoredJobState(lastDueDate: fired, nextDueDate: next)
             }
         } catch {
             // The stored graph was checked when the state was read; the scheduler refuses only a
