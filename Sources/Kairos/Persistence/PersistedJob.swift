@@ -118,35 +118,44 @@ package struct PersistedJob: Sendable, Hashable {
     }
 }
 
-/// A run that started and had not finished when the state was written: `{"due":T,"attempt":N}`.
+/// A run that started and had not finished when the state was written:
+/// `{"due":T,"attempt":N}`, plus `"payload"` for a run fired by an event that carried one.
 package struct InFlightRun: Sendable, Hashable {
     /// The due date the run was fired for.
     package var dueDate: Date
     /// Its attempt number (1 for a first run, more when it was run again after a restart).
     package var attempt: Int
+    /// The payload of the event that fired the run, handed to it again when it reruns.
+    package var payload: JSONValue?
 
-    package init(dueDate: Date, attempt: Int) {
+    package init(dueDate: Date, attempt: Int, payload: JSONValue? = nil) {
         self.dueDate = dueDate
         self.attempt = attempt
+        self.payload = payload
     }
 
     init(reading reader: inout JSONReader) throws(JSONReadError) {
-        var due: Date?, attempt = 1
+        var due: Date?, attempt = 1, payload: JSONValue?
         try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
             switch key {
             case "due": due = try reader.readDate()
             case "attempt": attempt = try reader.readInt()
+            case "payload": payload = try reader.readValue()
             default: _ = try reader.readValue()
             }
         }
         guard let due else { throw reader.error("an in-flight run is missing \"due\"") }
-        self.init(dueDate: due, attempt: attempt)
+        self.init(dueDate: due, attempt: attempt, payload: payload)
     }
 
     func write(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("due", dueDate)
             writer.member("attempt", attempt)
+            if let payload {
+                writer.key("payload")
+                writer.value(payload)
+            }
         }
     }
 }

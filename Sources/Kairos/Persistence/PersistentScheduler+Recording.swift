@@ -13,7 +13,7 @@ extension PersistentScheduler {
     func makeBody(function: String, arguments: JSONValue) -> @Sendable (JobContext) async throws -> any Sendable {
         { [weak self] context in
             guard let self else { throw CancellationError() }
-            let run = InFlightRun(dueDate: context.dueDate, attempt: context.attempt)
+            let run = InFlightRun(dueDate: context.dueDate, attempt: context.attempt, payload: context.payload)
             try self.persist(id: context.jobID, snapshot: self.scheduler.job(context.jobID), inFlight: .started(run))
             guard let body = self.state.withLock({ $0.functions[function] }) else {
                 throw PersistentSchedulerError.functionNotRegistered(function)
@@ -165,7 +165,7 @@ extension PersistentScheduler {
         afterRestoring()
         for id in restored {
             for run in document.jobs[id]!.inFlight {
-                try? scheduler.rerunInterruptedRun(of: id, dueDate: run.dueDate, attempt: run.attempt + 1)
+                try? scheduler.rerunInterruptedRun(of: id, dueDate: run.dueDate, attempt: run.attempt + 1, payload: run.payload)
             }
         }
     }

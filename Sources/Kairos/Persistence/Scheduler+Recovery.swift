@@ -7,10 +7,10 @@ extension Scheduler {
     /// The run goes straight to the executor, like ``runNow(_:)``, whether or not the scheduler is
     /// started and whatever the misfire and overlap policies say: it was already fired once. Its
     /// context carries the original `dueDate` (so the idempotency key is the one the interrupted
-    /// run had) and `attempt`.
+    /// run had), `attempt` and the `payload` of the event that fired it.
     ///
     /// - Throws: ``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``.
-    package func rerunInterruptedRun(of id: JobID, dueDate: Date, attempt: Int) throws(SchedulerError) {
+    package func rerunInterruptedRun(of id: JobID, dueDate: Date, attempt: Int, payload: JSONValue? = nil) throws(SchedulerError) {
         let core = self.core
         try core.withLock { (effects: inout SchedulerCore.Effects) throws(SchedulerError) in
             let slot = try core.requireSlotLocked(id)
@@ -18,7 +18,7 @@ extension Scheduler {
             // run still has to happen again.
             guard core.records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
             core.startRunLocked(slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
-                                payload: nil, attempt: attempt, completion: nil, effects: &effects)
+                                payload: payload, attempt: attempt, completion: nil, effects: &effects)
         }
     }
 }

@@ -220,6 +220,37 @@ struct PersistentSchedulerTests {
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 
+    @Test func eventRunInFlightAtACrashRunsAgainWithItsPayload() async throws {
+        let first = try PersistentHarness(register: false)
+        let gate = Gate()
+        let started = RunRecorder()
+        first.scheduler.register("ingest") { context, _ in
+            started.record(context)
+            await gate.wait()
+        }
+        let id = try first.scheduler.schedule(function: "ingest", trigger: EventTrigger(key: "upload-done"))
+        let payload: JSONValue = ["file": "2026-01-01.csv", "bytes": 1_048_576, "tags": ["eu", nil, true]]
+        first.scheduler.post(event: "upload-done", payload: payload)
+        await started.waitFor(1)
+        try await first.waitUntilPersisted { $0.jobs[id]?.inFlight.first?.payload == payload }
+
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(60), register: false, start: false)
+        let payloads = Mutex<[JSONValue?]>([])
+        let rerun = RunRecorder()
+        second.scheduler.register("ingest") { context, _ in
+            payloads.withLock { $0.append(context.payload) }
+            rerun.record(context)
+        }
+        second.scheduler.start()
+        await rerun.waitFor(1)
+        await second.settle()
+        #expect(payloads.withLock { $0 } == [payload])
+        #expect(rerun.keys == started.keys)
+        try await second.waitUntilPersisted { $0.jobs[id]?.inFlight.isEmpty == true }
+        gate.open()
+        for harness in [first, second] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
     @Test func jobWithAnUnregisteredFunctionIsKeptReportedAndRunsOnceRegistered() async throws {
         let first = try PersistentHarness()
         let id = try first.scheduler.schedule(name: "nightly", function: "record", arguments: ["keep": true],
