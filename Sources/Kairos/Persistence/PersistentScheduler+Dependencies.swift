@@ -156,12 +156,13 @@ extension PersistentScheduler {
         }
     }
 
-    /// The body of a DAG job: refuses to run once the state has stopped (its start could not be
-    /// recorded), then calls the registered function.
+    /// The body of a DAG job: refuses to run once the state has stopped or was closed (its start
+    /// could not be recorded), then calls the registered function.
     func makeDependencyBody(_ id: JobID) -> @Sendable (JobContext) async throws -> Void {
-        { [store, state] context in
+        { [store, state, stateFile] context in
             if let failure = store.failure { throw failure }
-            let call = state.withLock { state -> (JobFunction, JSONValue)? in
+            let call = try state.withLock { state throws(PersistenceError) -> (JobFunction, JSONValue)? in
+                if state.isClosed { throw .stopped(file: stateFile, reason: "the state was closed") }
                 guard let entry = state.dagJobs[id], let body = state.functions[entry.function] else { return nil }
                 return (body, entry.arguments)
             }

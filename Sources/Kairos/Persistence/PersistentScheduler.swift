@@ -77,6 +77,8 @@ public final class PersistentScheduler: Sendable {
         var dagJobs: [JobID: DAGEntry] = [:]
         /// Records of DAG jobs being added, journaled when the graph reports them.
         var dagJobsBeingAdded: [JobID: PersistedDAGJob] = [:]
+        /// ``close()`` was called: nothing more can be recorded, so DAG jobs no longer run.
+        var isClosed = false
     }
 
     /// The scheduler that runs the jobs: use it for ``Scheduler/events``, ``Scheduler/stats`` and
@@ -278,6 +280,7 @@ public final class PersistentScheduler: Sendable {
     /// Closes the state files and releases the lock; later changes throw. Call after ``stop(timeout:)``.
     public func close() {
         scheduler.observeStateChanges(nil)
+        state.withLock { $0.isClosed = true }
         store.close()
     }
 

@@ -268,6 +268,27 @@ struct PersistentDependencyTests {
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 
+    @Test func aFailedWriteStopsDAGChangesAndRuns() async throws {
+        // Operations 0–5 open the new state; 6 is the first write of the first DAG change.
+        let harness = try PersistentHarness(fileSystem: SimulatedFileSystem(faultAt: 6, fault: .fail))
+        #expect {
+            try harness.scheduler.scheduleDependencyJob(name: "root", function: "record", trigger: OnceTrigger(at: Self.at(60)))
+        } throws: { error in
+            guard case PersistentSchedulerError.persistence(.stopped) = error else { return false }
+            return true
+        }
+        #expect(harness.scheduler.failure != nil)
+        #expect(throws: PersistentSchedulerError.persistence(harness.scheduler.failure!)) {
+            try harness.scheduler.scheduleDependencyJob(name: "other", function: "record", trigger: ManualTrigger())
+        }
+        // The root exists in memory only; its run fails before calling its function.
+        harness.clock.advance(to: Self.at(60))
+        await eventually("the root's run ended") { harness.scheduler.dagRun(at: Self.at(60))?.isFinished == true }
+        #expect(harness.scheduler.dagRun(at: Self.at(60))?.states.values.map { $0 } == [.failed])
+        #expect(harness.recorder.count == 0)
+        await harness.scheduler.stop(timeout: .zero)
+    }
+
     @Test func edgesRemovalsAndRefusedChangesAreDurable() async throws {
         let first = try PersistentHarness()
         let a = try first.scheduler.scheduleDependencyJob(name: "a", function: "record", trigger: ManualTrigger())
