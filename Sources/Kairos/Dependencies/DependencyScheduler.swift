@@ -86,11 +86,11 @@ public final class DependencyScheduler: Sendable {
     }
 
     /// ``schedule(name:trigger:dependsOn:options:_:)`` with caller-chosen IDs for the job and
-    /// its root's trigger job (`nil`: generated), and the trigger job's restored state.
+    /// its root's trigger job (`nil`: generated).
     @discardableResult
     func add(
         id chosenID: JobID?, triggerJobID: JobID?, name: String, trigger: (any Trigger)?, dependsOn upstream: [JobID],
-        options: DependencyJobOptions, restoringTrigger: RestoredJobState? = nil,
+        options: DependencyJobOptions,
         _ body: @escaping @Sendable (JobContext) async throws -> Void
     ) throws(DependencyError) -> JobID {
         if upstream.isEmpty, trigger == nil { throw .missingTrigger(name: name) }
@@ -123,7 +123,7 @@ public final class DependencyScheduler: Sendable {
         }
         if let anchored {
             let triggerID = try scheduleTrigger(of: index, name: name, trigger: anchored, chosenID: triggerJobID,
-                                                misfire: options.misfire, restoring: restoringTrigger)
+                                                misfire: options.misfire, restoring: nil)
             graph.withLock { $0.nodes[Int(index)].triggerJobID = triggerID }
         }
         do { try record() } catch { throw .persistence(error) }
