@@ -268,6 +268,41 @@ struct PersistentDependencyTests {
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 
+    /// What one DAG run of a chain of three jobs adds to the journal, next to `others` other
+    /// DAG jobs: records and bytes.
+    static func journalGrowthOfOneDAGRun(others: Int) async throws -> (records: Int, bytes: Int) {
+        let harness = try PersistentHarness()
+        let journal = PersistentHarness.path + ".journal"
+        let far = utcDate("2030-01-01T00:00:00Z")
+        for index in 0..<others {
+            let root = try harness.scheduler.scheduleDependencyJob(name: "other root \(index)", function: "record", trigger: OnceTrigger(at: far))
+            try harness.scheduler.scheduleDependencyJob(name: "other \(index)", function: "record", dependsOn: [root])
+        }
+        let first = try harness.scheduler.scheduleDependencyJob(name: "first", function: "record", trigger: OnceTrigger(at: at(60)))
+        let second = try harness.scheduler.scheduleDependencyJob(name: "second", function: "record", dependsOn: [first])
+        try harness.scheduler.scheduleDependencyJob(name: "third", function: "record", dependsOn: [second])
+        let before = harness.fileSystem.files[journal] ?? []
+        harness.clock.advance(to: at(60))
+        _ = await harness.finishedDAGRun(at: at(60))
+        try harness.scheduler.store.waitUntilDurable()
+        let after = harness.fileSystem.files[journal] ?? []
+        await harness.scheduler.stop(timeout: .zero)
+        #expect(after.starts(with: before), "the journal was appended to, not rewritten")
+        let added = after.dropFirst(before.count)
+        return (added.filter { $0 == 0x0A }.count, added.count)
+    }
+
+    @Test func aDAGRunIsJournaledJobByJobWhateverTheSizeOfTheGraph() async throws {
+        let small = try await Self.journalGrowthOfOneDAGRun(others: 1)
+        let large = try await Self.journalGrowthOfOneDAGRun(others: 300)
+        // The root's fire, each job's end (with the runs it starts) and the finish: one record
+        // (one fsync) per step.
+        #expect(small.records == 4)
+        #expect(large.records == small.records)
+        #expect(abs(large.bytes - small.bytes) < 64, "\(small.bytes) bytes next to 2 jobs, \(large.bytes) next to 600")
+        print("one DAG run of 3 jobs: \(small.records) journal records, \(small.bytes) bytes (\(large.bytes) bytes in a graph of 603 jobs)")
+    }
+
     @Test func aFailedWriteStopsDAGChangesAndRuns() async throws {
         // Operations 0–5 open the new state; 6 is the first write of the first DAG change.
         let harness = try PersistentHarness(fileSystem: SimulatedFileSystem(faultAt: 6, fault: .fail))
