@@ -109,7 +109,7 @@ for job in scheduler.jobs() {
         roots.remove(leaf)
     } else {
         // A root due now, to the millisecond and after the previous one: every DAG run has its own
-        // due date (a second DAG run for a date would include the root that already fired for it).
+        // due date, so that `waitForDAGRun` waits for this one, not an earlier one of that date.
         let due = Date(timeIntervalSince1970: max((Date().timeIntervalSince1970 * 1000).rounded(.down), lastDueMilliseconds + 1) / 1000)
         lastDueMilliseconds = due.timeIntervalSince1970 * 1000
         emit("B G")

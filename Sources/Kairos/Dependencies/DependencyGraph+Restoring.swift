@@ -10,6 +10,8 @@ extension DependencyGraph {
         /// A root's trigger, already anchored.
         var trigger: (any Trigger)?
         var triggerJobID: JobID?
+        /// The latest date a root fired for.
+        var lastFired: Date?
         /// In the order the edges were added.
         var upstream: [JobID]
         var history: [DependencyRun]
@@ -35,6 +37,7 @@ extension DependencyGraph {
             let index = addNode(id: node.id, name: node.name, options: node.options, trigger: node.trigger, upstream: [])
             nodes[Int(index)].triggerJobID = node.triggerJobID
             nodes[Int(index)].history = node.history
+            if let lastFired = node.lastFired { nodes[Int(index)].lastFired = lastFired.timeIntervalSinceReferenceDate }
         }
         for node in restored {
             let child = indexByID[node.id]!

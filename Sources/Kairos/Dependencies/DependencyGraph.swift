@@ -14,6 +14,8 @@ struct DependencyGraph {
         var triggerJobID: JobID?
         /// Removed from the graph: its index stays taken, it has no edges and joins no DAG run.
         var isRemoved = false
+        /// The latest slot a root fired for: it will not fire for that slot or an earlier one again.
+        var lastFired = -Double.infinity
         var upstream: [Int32] = []
         var downstream: [Int32] = []
         /// The latest finished runs, oldest first (at most ``historyLimit``).
@@ -221,6 +223,7 @@ struct DependencyGraph {
     /// A root fired for `slot` (a date as seconds since the reference date).
     mutating func rootFired(_ root: Int32, slot: Double, effects: inout Effects) {
         guard !nodes[Int(root)].isRemoved else { return }
+        nodes[Int(root)].lastFired = max(nodes[Int(root)].lastFired, slot)
         log(.rootFired(nodes[Int(root)].id, dueDate: Date(timeIntervalSinceReferenceDate: slot)))
         // Earlier DAG runs still waiting for this root will not get it: it has moved on.
         let missed = waves.compactMap { $0.key < slot && $0.value.runs[Int(root)].phase == .waitingForTrigger ? $0.key : nil }
@@ -230,7 +233,11 @@ struct DependencyGraph {
         if waves[slot] == nil {
             let date = Date(timeIntervalSinceReferenceDate: slot)
             let before = Date(timeIntervalSinceReferenceDate: slot.nextDown)
-            let expected = roots.filter { $0 == root || nodes[Int($0)].trigger?.nextFireDate(after: before) == date }
+            // Roots that have already fired for this date (for a DAG run that has finished) will
+            // not fire for it again.
+            let expected = roots.filter {
+                $0 == root || (nodes[Int($0)].lastFired < slot && nodes[Int($0)].trigger?.nextFireDate(after: before) == date)
+            }
             waves[slot] = Wave(slot: slot, runs: Array(repeating: NodeRun(), count: nodes.count))
             join(expected, slot: slot)
         } else if waves[slot]!.runs[Int(root)].phase == .absent {

@@ -286,6 +286,7 @@ extension PersistentScheduler {
             entries[id] = entry
             if entry.invalidTrigger == nil { triggers[id] = trigger }
             nodes.append(DependencyGraph.RestoredNode(id: id, name: job.name, options: job.options, trigger: trigger,
+                                                      lastFired: job.last.map { Self.fireDate(near: $0, of: trigger.map { [$0] } ?? []) },
                                                       upstream: job.upstream, history: job.history))
         }
         state.withLock { state in

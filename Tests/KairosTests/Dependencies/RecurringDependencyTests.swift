@@ -92,4 +92,18 @@ import Testing
         #expect(dag.runs(of: strict).map(\.state) == [.failed, .skipped, .skipped])
         #expect(dag.runs(of: free).map(\.state) == [.succeeded, .succeeded, .succeeded])
     }
+
+    /// A root added later with the date of a finished DAG run starts a second DAG run for that
+    /// date, which must not wait for the root that already fired for it.
+    @Test func aSecondDAGRunForADateDoesNotWaitForARootThatAlreadyFiredForIt() async throws {
+        let (dag, clock) = makeDAG()
+        let early = try dag.schedule(name: "early", trigger: OnceTrigger(at: dagDate(60))) { _ in }
+        clock.advance(to: dagDate(60))
+        #expect(try #require(await dag.waitForDAGRun(at: dagDate(60))).states == [early: .succeeded])
+        let late = try dag.schedule(name: "late", trigger: OnceTrigger(at: dagDate(60))) { _ in }
+        await eventually("the second DAG run for the date finished") {
+            dag.dagRun(at: dagDate(60))?.states == [late: .succeeded]
+        }
+        #expect(dag.activeDAGRuns.isEmpty)
+    }
 }
