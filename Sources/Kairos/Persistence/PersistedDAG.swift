@@ -24,9 +24,13 @@ package struct PersistedDAG: Sendable, Hashable {
             for upstream in job.upstream where upstream != job.id && jobs[upstream] == nil {
                 throw .invalidChange(reason: "DAG job \(job.id) depends on job \(upstream), which is not in the graph")
             }
-            jobs[job.id] = job
-            for upstream in job.upstream {
-                if let cycle = cycle(adding: job.id, dependsOn: upstream) { throw .invalidChange(reason: cycle) }
+            // A new job has no dependents (they would name it before it existed), so only a
+            // replaced one can close a cycle.
+            let isNew = jobs.updateValue(job, forKey: job.id) == nil
+            if !isNew {
+                for upstream in job.upstream {
+                    if let cycle = cycle(adding: job.id, dependsOn: upstream) { throw .invalidChange(reason: cycle) }
+                }
             }
         case .addEdge(let id, let upstream):
             guard let job = jobs[id] else { throw .invalidChange(reason: "no DAG job \(id) to add an edge to") }
@@ -77,6 +81,39 @@ package struct PersistedDAG: Sendable, Hashable {
         return "the DAG edges close a cycle: " + cycle.map { "\"\(jobs[$0]?.name ?? "?")\" (\($0))" }.joined(separator: " → ")
     }
 
+    /// A sentence naming a cycle of the graph, or `nil` if it has none.
+    ///
+    /// - Complexity: O(jobs + edges): a topological sort (Kahn's algorithm); the jobs it cannot
+    ///   order each depend on another such job, so following their edges returns to one of them.
+    private func anyCycle() -> String? {
+        var unorderedUpstream: [JobID: Int] = [:]
+        var downstream: [JobID: [JobID]] = [:]
+        for job in jobs.values {
+            unorderedUpstream[job.id] = Set(job.upstream).count
+            for upstream in Set(job.upstream) { downstream[upstream, default: []].append(job.id) }
+        }
+        var ready = unorderedUpstream.filter { $0.value == 0 }.map(\.key)
+        while let id = ready.popLast() {
+            unorderedUpstream[id] = nil
+            for child in downstream[id] ?? [] {
+                unorderedUpstream[child]! -= 1
+                if unorderedUpstream[child] == 0 { ready.append(child) }
+            }
+        }
+        guard let start = unorderedUpstream.keys.min() else { return nil }
+        var path: [JobID] = [start]
+        var position: [JobID: Int] = [start: 0]
+        while true {
+            let next = jobs[path.last!]!.upstream.first { unorderedUpstream[$0] != nil }!
+            if let first = position[next] {
+                let cycle = Array(path[first...]) + [next]
+                return "the DAG edges close a cycle: " + cycle.map { "\"\(jobs[$0]!.name)\" (\($0))" }.joined(separator: " → ")
+            }
+            position[next] = path.count
+            path.append(next)
+        }
+    }
+
     /// Builds the graph of a snapshot, checking it as the journal's changes are checked.
     ///
     /// - Returns: why the stored graph is not valid, or `nil`.
@@ -92,15 +129,7 @@ package struct PersistedDAG: Sendable, Hashable {
             }
             if job.trigger == nil, job.upstream.isEmpty { return (nil, "DAG job \(job.id) has neither a trigger nor upstream jobs") }
         }
-        // Check each edge against the edges checked before it: a cycle is found at its last edge.
-        var checking = PersistedDAG()
-        for job in stored { checking.jobs[job.id] = PersistedDAGJob(copying: job, upstream: []) }
-        for job in stored {
-            for upstream in job.upstream {
-                if let cycle = checking.cycle(adding: job.id, dependsOn: upstream) { return (nil, cycle) }
-                checking.jobs[job.id]!.upstream.append(upstream)
-            }
-        }
+        if let cycle = dag.anyCycle() { return (nil, cycle) }
         for run in storedRuns {
             if dag.runs.updateValue(run, forKey: run.due) != nil { return (nil, "the DAG run for \(run.due.timeIntervalSince1970) appears twice") }
             if let unknown = run.jobs.keys.first(where: { dag.jobs[$0] == nil }) {
@@ -157,11 +186,6 @@ package struct PersistedDAGJob: Sendable, Hashable {
         self.first = first
         self.last = last
         self.history = history
-    }
-
-    init(copying job: PersistedDAGJob, upstream: [JobID]) {
-        self = job
-        self.upstream = upstream
     }
 }
 

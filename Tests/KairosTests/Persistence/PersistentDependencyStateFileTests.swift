@@ -104,6 +104,20 @@ struct PersistentDependencyStateFileTests {
         #expect(store.document.nextJobID == 5)
     }
 
+    @Test func aStoredCycleIsNamedFromOneOfItsJobsBackToItself() {
+        func job(_ id: UInt64, _ name: String, _ upstream: [UInt64], root: Bool = false) -> PersistedDAGJob {
+            PersistedDAGJob(id: JobID(rawValue: id), name: name, function: "f", trigger: root ? ["kind": "manual"] : nil,
+                            upstream: upstream.map(JobID.init(rawValue:)))
+        }
+        // a → c → b → a, with d downstream of the cycle and a also fed by the root.
+        let jobs = [job(1, "root", [], root: true), job(2, "a", [1, 4]), job(3, "b", [2]), job(4, "c", [3]), job(5, "d", [4])]
+        let (dag, problem) = PersistedDAG.checked(jobs: jobs, runs: [])
+        #expect(dag == nil)
+        #expect(problem == "the DAG edges close a cycle: \"a\" (2) → \"c\" (4) → \"b\" (3) → \"a\" (2)")
+        let (acyclic, none) = PersistedDAG.checked(jobs: [job(1, "root", [], root: true), job(2, "a", [1]), job(3, "b", [1, 2])], runs: [])
+        #expect(none == nil && acyclic?.jobs.count == 3)
+    }
+
     @Test(arguments: Damage.allCases)
     func aDamagedGraphIsRefusedAndLeftByteIdentical(damage: Damage) throws {
         let directory = StateFixtures.temporaryDirectory()
