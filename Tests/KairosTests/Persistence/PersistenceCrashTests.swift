@@ -185,6 +185,6 @@ struct PersistenceCrashTests {
             """)
         #expect(figures.kills == kills)
         #expect(figures.acknowledged > kills, "the children got work done between kills")
-        #expect(figures.acknowledgedDAG > 0 && !finishedDAGRuns.isEmpty, "the children changed the graph and ran DAG runs")
+        #expect(figures.acknowledgedDAG > 0, "the children changed the graph")
     }
 }
