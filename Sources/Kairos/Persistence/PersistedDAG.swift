@@ -157,18 +157,23 @@ package enum DAGStateChange: Sendable, Hashable {
 
 /// A job of the dependency graph as the state file holds it.
 package struct PersistedDAGJob: Sendable, Hashable {
+    /// The job's identity (a job ID of the state's sequence).
     package var id: JobID
+    /// The name given when it was added.
     package var name: String
-    /// The registered function that runs it, and its arguments.
+    /// The registered function that runs it.
     package var function: String
+    /// The arguments passed to the function.
     package var arguments: JSONValue
     /// A root's trigger (anchored) as a `TriggerDescription` JSON; `nil` for a dependent.
     package var trigger: JSONValue?
+    /// Trigger rule, retry, timeout, `dependsOnPast`, priority, and a root's misfire policy.
     package var options: DependencyJobOptions
     /// Upstream jobs, in the order the edges were added.
     package var upstream: [JobID]
-    /// A root's first due date when it was scheduled, and its latest fire date.
+    /// A root's first due date when it was scheduled.
     package var first: Date?
+    /// A root's latest fire date.
     package var last: Date?
     /// The latest finished runs (at most 64), oldest first, for `dependsOnPast` and `runs(of:)`.
     package var history: [DependencyRun]
@@ -191,13 +196,18 @@ package struct PersistedDAGJob: Sendable, Hashable {
 
 /// A DAG run in progress as the state file holds it: the phase of each job taking part.
 package struct PersistedDAGRun: Sendable, Hashable {
+    /// The DAG run's due date.
     package var due: Date
+    /// The runs of the jobs taking part, by job.
     package var jobs: [JobID: PersistedDAGJobRun] = [:]
 }
 
 /// One job's run in a stored DAG run: `{"id":N,"phase":P,"attempts":A}`.
 package struct PersistedDAGJobRun: Sendable, Hashable {
+    /// The job.
     package var id: JobID
+    /// Where its run is (never `absent`).
     var phase: DependencyGraph.Phase
+    /// The attempts made or under way (0 before it runs).
     package var attempts: Int
 }

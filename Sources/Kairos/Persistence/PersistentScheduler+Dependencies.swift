@@ -23,7 +23,8 @@ extension PersistentScheduler {
     ///
     /// A root (no `dependsOn`) needs a built-in `trigger`; a dependent has none and runs when its
     /// upstream jobs' runs finish, per `options.triggerRule` (SPEC §5). The job's ID is allocated
-    /// like other persisted jobs' and is stable across restarts.
+    /// like other persisted jobs' and is stable across restarts. The stored graph is rebuilt by
+    /// ``start()``: add jobs that depend on stored ones after it.
     ///
     /// - Parameters:
     ///   - name: the job's name (in cycle errors, snapshots and events).

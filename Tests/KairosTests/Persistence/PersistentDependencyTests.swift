@@ -161,6 +161,36 @@ struct PersistentDependencyTests {
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 
+    /// `flaky` failed its first attempt and was waiting out its backoff when the process died.
+    @Test func aJobWaitingToRetryAtACrashRunsItsNextAttemptAtOnce() async throws {
+        let first = try PersistentHarness(start: false)
+        let functions = DAGFunctions()
+        functions.register(["root", "flaky"], on: first.scheduler, failing: ["flaky"])
+        first.scheduler.start()
+        let due = Self.at(60)
+        let root = try first.scheduler.scheduleDependencyJob(name: "root", function: "root", trigger: OnceTrigger(at: due))
+        let flaky = try first.scheduler.scheduleDependencyJob(
+            name: "flaky", function: "flaky", dependsOn: [root],
+            options: DependencyJobOptions(retry: try RetryPolicy(maxAttempts: 3, initialDelay: 600, multiplier: 1, maxDelay: 600)))
+        first.clock.advance(to: due)
+        await eventually("the first attempt failed and the retry waits") {
+            functions.calls(of: "flaky").count == 1 && first.clock.sleepingTaskCount == 1
+        }
+        try await first.waitUntilPersisted { $0.dag.runs[due]?.jobs[flaky]?.attempts == 2 }
+
+        let second = try first.crashAndRestart(at: Self.at(90), register: false, start: false)
+        functions.register(["root", "flaky"], on: second.scheduler, failing: ["flaky"])
+        second.scheduler.start()
+        let run = try #require(await second.finishedDAGRun(at: due))
+        #expect(run.states == [root: .succeeded, flaky: .failed])
+        // The attempt due after the backoff counts as interrupted: the rerun is attempt 3, the
+        // last the policy allows, and runs at once.
+        #expect(functions.calls(of: "flaky").map(\.attempt) == [1, 3])
+        #expect(second.clock.now == Self.at(90))
+        #expect(functions.calls(of: "root").count == 1)
+        for harness in [first, second] { await harness.scheduler.stop(timeout: .zero) }
+    }
+
     /// A root every minute; `report` depends on it with `dependsOnPast`. Its run for 00:01
     /// succeeds or fails in the first process; the process restarts before 00:02.
     @Test(arguments: [false, true])
