@@ -201,7 +201,9 @@ public final class DependencyScheduler: Sendable {
         return true
     }
 
-    /// Whether `job` is a job of this dependency scheduler.
+    /// Whether `job` is a job of this dependency scheduler (removed jobs are not).
+    ///
+    /// - Complexity: O(1).
     public func contains(_ job: JobID) -> Bool {
         graph.withLock { $0.indexByID[job] != nil }
     }

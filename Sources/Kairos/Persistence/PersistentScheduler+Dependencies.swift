@@ -95,6 +95,8 @@ extension PersistentScheduler {
     /// - Throws: ``PersistentSchedulerError/dependency(_:)`` with ``DependencyError/cycle(_:)``,
     ///   ``DependencyError/unknownJob(_:)`` or ``DependencyError/triggerOnDependent(job:)``;
     ///   ``PersistentSchedulerError/persistence(_:)`` if the state has stopped.
+    /// - Complexity: O(jobs upstream of `upstream` + edges among them) for the cycle check, plus
+    ///   one journal append and fsync.
     public func addDependency(_ job: JobID, dependsOn upstream: JobID) throws(PersistentSchedulerError) {
         if let failure = store.failure { throw .persistence(failure) }
         do { try dependencies.addDependency(job, dependsOn: upstream) } catch { throw Self.error(error) }
@@ -107,6 +109,8 @@ extension PersistentScheduler {
     /// - Returns: `false` if no DAG job has this ID.
     /// - Throws: ``PersistentSchedulerError/dependency(_:)`` with
     ///   ``DependencyError/hasDependents(job:dependents:)``; ``PersistentSchedulerError/persistence(_:)``.
+    /// - Complexity: O(upstream edges of the job + DAG runs in progress), plus one journal append
+    ///   and fsync.
     @discardableResult
     public func removeDependencyJob(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
         if let failure = store.failure { throw .persistence(failure) }
