@@ -1,7 +1,7 @@
 // libFuzzer target for the state-file readers: the snapshot, the journal (each input is also
 // wrapped as a correctly checksummed journal record, so that the record reader is reached), the
-// stored triggers and options, and the crontab parser of `kairos run`. Built by run.sh together
-// with the Kairos sources into one module.
+// stored triggers and options (of jobs and DAG jobs), and the crontab parser of `kairos run`.
+// Built by run.sh together with the Kairos sources into one module.
 import Foundation
 
 /// Like `precondition`, but prints the message in optimized builds too.
@@ -33,6 +33,22 @@ private func rebuild(_ job: PersistedJob) {
     }
 }
 
+/// A stored DAG job's trigger and options were checked when read: rebuilding them must work.
+private func rebuild(_ job: PersistedDAGJob) {
+    do {
+        _ = try job.dependencyOptions()
+    } catch {
+        check(false, "DAG job options accepted when read but refused when rebuilt: \(error)")
+    }
+    if let trigger = job.trigger {
+        do {
+            _ = try SchedulerValueCoding.trigger(trigger).makeTrigger().nextFireDate(after: Date(timeIntervalSince1970: 1_767_225_600))
+        } catch {
+            check(!"\(error)".isEmpty, "a DAG trigger refused without a reason")
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func stateFileFuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let data = Data(bytes: bytes, count: count)
@@ -43,6 +59,7 @@ public func stateFileFuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let again = try StateFileFormat.decodeSnapshot(StateFileFormat.encodeSnapshot(document), file: "fuzz.json")
         check(again == document, "snapshot changed on a write and read back")
         for job in document.jobs.values { rebuild(job) }
+        for job in document.dag.jobs.values { rebuild(job) }
     } catch {
         check(error.description.contains("fuzz.json"), "snapshot error without the file: \(error)")
     }
@@ -64,6 +81,7 @@ public func stateFileFuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             }
         }
         for job in document.jobs.values { rebuild(job) }
+        for job in document.dag.jobs.values { rebuild(job) }
     } catch {
         check(error.description.contains("fuzz.journal"), "journal error without the file: \(error)")
     }

@@ -37,10 +37,11 @@ extension PersistedDAGJob {
         guard let name else { throw reader.error("DAG job \(id) is missing \"name\"") }
         guard let function else { throw reader.error("DAG job \(id) is missing \"function\"") }
         do {
-            job.options = try DependencyJobOptions(stored: options)
+            _ = try DependencyJobOptions(stored: options)
         } catch {
             throw reader.error("DAG job \(id) has invalid options: \(error)")
         }
+        job.options = options == [:] ? .null : options
         job.id = JobID(rawValue: id)
         job.name = name
         job.function = function
@@ -60,10 +61,9 @@ extension PersistedDAGJob {
                 writer.key("trigger")
                 writer.value(trigger)
             }
-            let storedOptions = options.stored
-            if storedOptions != [:] {
+            if options != .null, options != [:] {
                 writer.key("options")
-                writer.value(storedOptions)
+                writer.value(options)
             }
             if !upstream.isEmpty {
                 writer.key("upstream")
@@ -270,6 +270,10 @@ extension DependencyJobOptions {
         return .object(object)
     }
 
+    /// Stored durations at or above this many seconds (about 31.7 million years) are refused:
+    /// `Duration` cannot hold much longer ones.
+    static let longestDuration: Double = 1e15
+
     /// Reads the stored form, checking every value as the initializers do.
     init(stored value: JSONValue) throws(PersistedValueError) {
         self.init()
@@ -307,7 +311,9 @@ extension DependencyJobOptions {
             }
         }
         if let seconds = try number("timeout") {
-            guard seconds > 0 else { throw PersistedValueError("\"timeout\" must be positive, not \(seconds)") }
+            guard seconds > 0, seconds < Self.longestDuration else {
+                throw PersistedValueError("\"timeout\" must be positive and below \(Self.longestDuration) s, not \(seconds)")
+            }
             timeout = .seconds(seconds)
         }
         if let flag = object["dependsOnPast"] {
@@ -319,6 +325,9 @@ extension DependencyJobOptions {
             priority = Int(value)
         }
         if let policy = object["misfire"] {
+            if case .object(let members) = policy, case .number(let window)? = members["window"], !(abs(window) < Self.longestDuration) {
+                throw PersistedValueError("invalid misfire policy: \"window\" must be below \(Self.longestDuration) s, not \(window)")
+            }
             do {
                 misfire = try SchedulerValueCoding.options(["misfire": policy]).misfire
             } catch {

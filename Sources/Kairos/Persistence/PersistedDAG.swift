@@ -167,8 +167,9 @@ package struct PersistedDAGJob: Sendable, Hashable {
     package var arguments: JSONValue
     /// A root's trigger (anchored) as a `TriggerDescription` JSON; `nil` for a dependent.
     package var trigger: JSONValue?
-    /// Trigger rule, retry, timeout, `dependsOnPast`, priority, and a root's misfire policy.
-    package var options: DependencyJobOptions
+    /// Trigger rule, retry, timeout, `dependsOnPast`, priority, and a root's misfire policy, in
+    /// their stored form (checked when read; kept as read, so that it writes back byte for byte).
+    package var options: JSONValue
     /// Upstream jobs, in the order the edges were added.
     package var upstream: [JobID]
     /// A root's first due date when it was scheduled.
@@ -186,11 +187,21 @@ package struct PersistedDAGJob: Sendable, Hashable {
         self.function = function
         self.arguments = arguments
         self.trigger = trigger
-        self.options = options
+        let stored = options.stored
+        self.options = stored == [:] ? .null : stored
         self.upstream = upstream
         self.first = first
         self.last = last
         self.history = history
+    }
+}
+
+extension PersistedDAGJob {
+    /// The job's options.
+    ///
+    /// - Throws: ``PersistedValueError`` saying what is wrong with the stored form.
+    func dependencyOptions() throws(PersistedValueError) -> DependencyJobOptions {
+        try DependencyJobOptions(stored: options)
     }
 }
 

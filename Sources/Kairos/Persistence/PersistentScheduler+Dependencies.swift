@@ -12,8 +12,8 @@ extension PersistentScheduler {
         var name: String
         var function: String
         var arguments: JSONValue
-        /// Why a restored root's stored trigger could not be rebuilt (it then never fires).
-        var invalidTrigger: String?
+        /// Why a restored job's stored trigger or options could not be rebuilt (it then never runs).
+        var invalidReason: String?
     }
 
     // MARK: - Building the graph
@@ -153,7 +153,7 @@ extension PersistentScheduler {
     /// trigger could not be rebuilt. Called under the state's lock.
     static func unrestoredDependencyJobs(in state: State) -> [UnrestoredJob] {
         state.dagJobs.compactMap { id, entry in
-            if let reason = entry.invalidTrigger {
+            if let reason = entry.invalidReason {
                 return UnrestoredJob(id: id, name: entry.name, function: entry.function, reason: .invalid(reason))
             }
             guard state.functions[entry.function] == nil else { return nil }
@@ -182,7 +182,7 @@ extension PersistentScheduler {
         { id in
             state.withLock { state in
                 guard let entry = state.dagJobs[id] else { return true }
-                return entry.invalidTrigger == nil && state.functions[entry.function] != nil
+                return entry.invalidReason == nil && state.functions[entry.function] != nil
             }
         }
     }
@@ -284,13 +284,19 @@ extension PersistentScheduler {
                 do {
                     trigger = try builder.trigger(for: SchedulerValueCoding.trigger(stored))
                 } catch {
-                    entry.invalidTrigger = "\(error)"
+                    entry.invalidReason = "\(error)"
                     trigger = ManualTrigger()
                 }
             }
+            var options = DependencyJobOptions()
+            do {
+                options = try job.dependencyOptions()
+            } catch {
+                entry.invalidReason = entry.invalidReason ?? "invalid options: \(error)"
+            }
             entries[id] = entry
-            if entry.invalidTrigger == nil { triggers[id] = trigger }
-            nodes.append(DependencyGraph.RestoredNode(id: id, name: job.name, options: job.options, trigger: trigger,
+            if entry.invalidReason == nil { triggers[id] = trigger }
+            nodes.append(DependencyGraph.RestoredNode(id: id, name: job.name, options: options, trigger: trigger,
                                                       lastFired: job.last.map { Self.fireDate(near: $0, of: trigger.map { [$0] } ?? []) },
                                                       upstream: job.upstream, history: job.history))
         }
@@ -321,7 +327,7 @@ extension PersistentScheduler {
             // The stored graph was checked when the state was read; the scheduler refuses only a
             // taken job ID, which the state's checks rule out too.
             state.withLock { state in
-                for id in entries.keys { state.dagJobs[id]?.invalidTrigger = "the graph could not be restored: \(error)" }
+                for id in entries.keys { state.dagJobs[id]?.invalidReason = "the graph could not be restored: \(error)" }
             }
         }
     }

@@ -131,7 +131,7 @@ enum StateFileFormat {
 
     // MARK: Journal
 
-    static func journalHeaderLine(version: Int) -> Data {
+    static func journalHeaderLine(version: Int = journalVersion) -> Data {
         var writer = JSONWriter()
         writer.object { writer in
             writer.member("format", journalFormatName)
