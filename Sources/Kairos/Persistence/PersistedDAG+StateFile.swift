@@ -270,9 +270,9 @@ extension DependencyJobOptions {
         return .object(object)
     }
 
-    /// Stored durations at or above this many seconds (about 31.7 million years) are refused:
-    /// `Duration` cannot hold much longer ones.
-    static let longestDuration: Double = 1e15
+    /// Stored durations at or above this many seconds are refused (see
+    /// ``SchedulerValueCoding/maximumDurationSeconds``).
+    static let longestDuration = SchedulerValueCoding.maximumDurationSeconds
 
     /// Reads the stored form, checking every value as the initializers do.
     init(stored value: JSONValue) throws(PersistedValueError) {

@@ -114,10 +114,10 @@ enum SchedulerValueCoding {
             guard let mode = MisfirePolicy.Mode(rawValue: modeName) else {
                 throw Failure(description: "unknown misfire mode \"\(modeName)\"")
             }
-            let window = try optionalNumber(policy["window"], "misfire.window")
-            options.misfire = MisfirePolicy(catchUpWindow: window.map { .seconds($0) }, mode: mode)
+            let window = try optionalDuration(policy["window"], "misfire.window")
+            options.misfire = MisfirePolicy(catchUpWindow: window, mode: mode)
         }
-        if let timeout = try optionalNumber(object["timeout"], "timeout") { options.timeout = .seconds(timeout) }
+        options.timeout = try optionalDuration(object["timeout"], "timeout")
         if case .bool(true)? = object["runOnStart"] { options.runOnStart = true }
         return options
     }
@@ -134,6 +134,18 @@ enum SchedulerValueCoding {
     private static func optionalNumber(_ value: JSONValue?, _ name: String) throws(Failure) -> Double? {
         guard let value, value != .null else { return nil }
         return try number(value, name)
+    }
+
+    /// The longest duration a state file may hold, in seconds (about 31.7 million years):
+    /// larger numbers cannot all be made into a `Duration`.
+    static let maximumDurationSeconds = 1e15
+
+    private static func optionalDuration(_ value: JSONValue?, _ name: String) throws(Failure) -> Duration? {
+        guard let seconds = try optionalNumber(value, name) else { return nil }
+        guard abs(seconds) <= maximumDurationSeconds else {
+            throw Failure(description: "\"\(name)\" must be at most 10^15 seconds (got \(seconds))")
+        }
+        return .seconds(seconds)
     }
 
     private static func int(_ value: JSONValue?, _ name: String) throws(Failure) -> Int {

@@ -64,8 +64,8 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
         case .manual:
             return ManualTrigger()
         case let .jittered(base, maxJitter):
-            guard maxJitter >= 0, maxJitter.isFinite else {
-                throw TriggerError(parameter: "maxJitter", reason: "must be a non-negative, finite duration (got \(maxJitter) s)")
+            guard maxJitter >= 0, maxJitter <= 1e15 else {
+                throw TriggerError(parameter: "maxJitter", reason: "must be from 0 to 10^15 seconds (got \(maxJitter) s)")
             }
             return try JitteredTrigger(try base.makeTrigger(), maxJitter: .seconds(maxJitter))
         }
