@@ -145,9 +145,9 @@ extension PersistentScheduler {
                 }
                 knownFunction = job.function
             }
-            let trigger: any Trigger, options: JobOptions
+            let trigger: SharedTrigger, options: JobOptions
             do {
-                trigger = try builder.trigger(for: SchedulerValueCoding.trigger(job.trigger))
+                trigger = try builder.sharedTrigger(for: job.trigger, in: scheduler)
                 options = try builder.options(for: job.options)
             } catch {
                 refused.append((job, .invalid("\(error)")))
@@ -191,9 +191,22 @@ extension PersistentScheduler {
 /// once: jobs restored together often share them, and a zone lookup costs more than the rest of
 /// a job's restore.
 struct TriggerBuilder {
+    /// The most distinct stored triggers kept for sharing between jobs.
+    static let sharedTriggerLimit = 4096
+
     private var zones: [String: TimeZone] = [:]
     private var expressions: [String: CronExpression] = [:]
+    private var shared: [JSONValue: SharedTrigger] = [:]
     private var lastOptions: (json: JSONValue, options: JobOptions)?
+
+    /// The trigger stored as `json`, in the form `scheduler`'s jobs share: jobs with the same
+    /// stored trigger get one.
+    mutating func sharedTrigger(for json: JSONValue, in scheduler: Scheduler) throws -> SharedTrigger {
+        if let found = shared[json] { return found }
+        let trigger = scheduler.sharedTrigger(try self.trigger(for: SchedulerValueCoding.trigger(json)))
+        if shared.count < Self.sharedTriggerLimit { shared[json] = trigger }
+        return trigger
+    }
 
     /// The options stored as `json`, with `startPaused` off (a restored job's pause is its
     /// stored status); consecutive jobs with the same options are converted once.

@@ -48,3 +48,39 @@ struct JSONReaderWriterTests {
         }
     }
 }
+
+@Suite("State JSON reader: repeated values")
+struct JSONInterningTests {
+    /// Reads the array `text` element by element, interning objects and arrays (at most `limit`).
+    static func readInterned(_ text: String, limit: Int) throws(JSONReadError) -> [JSONValue] {
+        try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in
+            reader.internRepeatedValues(limit: limit)
+            var values: [JSONValue] = []
+            try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in values.append(try reader.readInternedValue()) }
+            return values
+        }
+    }
+
+    @Test(arguments: [0, 1, 2, 100])
+    func internedReadGivesWhatAPlainReadGives(limit: Int) throws {
+        // Repeats, near-repeats (one byte differs), brackets and escaped quotes inside strings,
+        // nesting, scalars between containers.
+        let text = #"""
+            [{"kind":"cron","expression":"0 * * * *"},{"kind":"cron","expression":"0 * * * *"},
+             {"kind":"cron","expression":"1 * * * *"},{"s":"}{\"]["},{"s":"}{\"]["},{"s":"}{\"][ "},
+             [1,[2,{"a":[]}]],[1,[2,{"a":[]}]],7,"x",null,{},{},[],
+             {"kind":"cron","expression":"0 * * * *"},{"s":"\\"},{"s":"\\"}]
+            """#
+        let plain = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in try reader.readValue() }
+        let interned = try Self.readInterned(text, limit: limit)
+        #expect(JSONValue.array(interned) == plain)
+        #expect(interned.count == 17)
+    }
+
+    @Test(arguments: [
+        #"[{"a":1},{"a":1]"#, #"[{"a":1},{"a":1}"#, #"[{"a":1},{"a":1},{"a":1}x]"#, #"[{"a":"x"},{"a":"x}]"#,
+    ])
+    func aDamagedRepeatOfAValidObjectIsStillRefused(text: String) {
+        #expect(throws: JSONReadError.self) { _ = try Self.readInterned(text, limit: 10) }
+    }
+}
