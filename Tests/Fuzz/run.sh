@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Builds the cron parser fuzz target with libFuzzer + AddressSanitizer and runs it.
-#   Tests/Fuzz/run.sh [RUNS]      (default 3000000 inputs; extra libFuzzer flags may follow)
+# Builds a fuzz target with libFuzzer + AddressSanitizer and runs it.
+#   Tests/Fuzz/run.sh [cron|state] [RUNS]    (default: cron, 3000000 inputs; extra libFuzzer flags may follow)
+#     cron   the cron parser and engine (CronParserFuzz.swift)
+#     state  the state-file snapshot and journal readers, stored triggers and options, and the
+#            crontab parser of `kairos run` (StateFileFuzz.swift)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=../..
+TARGET=cron
+if [[ ${1:-} == cron || ${1:-} == state ]]; then TARGET=$1; shift; fi
 RUNS=${1:-3000000}
 shift || true
-mkdir -p .build corpus
-cp -n seeds/* corpus/ 2>/dev/null || true
+case $TARGET in
+  cron)  SOURCE=CronParserFuzz.swift; FLAGS=(-max_len=64 -dict=cron.dict) ;;
+  state) SOURCE=StateFileFuzz.swift; FLAGS=(-max_len=2048) ;;
+esac
+mkdir -p .build "corpus/$TARGET"
+cp -n "seeds/$TARGET"/* "corpus/$TARGET/" 2>/dev/null || true
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz -package-name Kairos \
-    $(find "$ROOT/Sources/Kairos" -name '*.swift') CronParserFuzz.swift -o .build/cron-fuzz
-./.build/cron-fuzz -runs="$RUNS" -max_len=64 -dict=cron.dict "$@" corpus
+    $(find "$ROOT/Sources/Kairos" -name '*.swift') "$SOURCE" -o ".build/$TARGET-fuzz"
+"./.build/$TARGET-fuzz" -runs="$RUNS" "${FLAGS[@]}" "$@" "corpus/$TARGET"
