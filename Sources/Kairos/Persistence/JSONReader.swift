@@ -19,7 +19,7 @@ struct JSONReadError: Error, CustomStringConvertible {
 struct JSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position = 0
-    /// Objects and arrays already read by ``readInternedValue()``, by their exact bytes; `nil`
+    /// Objects and arrays already read by ``readInternedValue(group:)``, by their exact bytes; `nil`
     /// until ``internRepeatedValues(limit:)``.
     private var interned: InternTable?
 
@@ -303,7 +303,7 @@ struct JSONReader {
 
     // MARK: Interning
 
-    /// Makes ``readInternedValue()`` return one shared value for byte-identical objects and
+    /// Makes ``readInternedValue(group:)`` return one shared value for byte-identical objects and
     /// arrays, remembering up to `limit` distinct ones (later ones are read, not remembered).
     ///
     /// Documents of many jobs repeat the same triggers, options and often arguments: sharing
@@ -316,26 +316,36 @@ struct JSONReader {
     /// bytes equal those of one read before is not parsed again: the earlier value is returned.
     ///
     /// Identical bytes that were valid before are valid again, so the result is exactly what
-    /// ``readValue(depth:)`` would return.
-    mutating func readInternedValue() throws(JSONReadError) -> JSONValue {
+    /// ``readValue(depth:)`` would return. Values are counted by `group` (0 to 3: one per member
+    /// of a repeated record, such as a job's trigger or its arguments): a group whose values
+    /// rarely repeat (under a quarter of its first 4,096) is read without interning from then
+    /// on, as looking up a value costs about as much as parsing it.
+    mutating func readInternedValue(group: Int = 0) throws(JSONReadError) -> JSONValue {
         skipWhitespace()
-        guard var table = interned, let first = current, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+        guard var table = interned, table.groups[group].enabled, let first = current,
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
             return try readValue()
         }
+        interned = nil  // keeps the table's storage uniquely referenced while it changes
+        defer { interned = table }
         let start = position
+        table.groups[group].lookups += 1
         if let end = endOfContainer(from: start) {
             let key = InternTable.Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
             if let value = table.values[key] {
+                table.groups[group].hits += 1
                 position = end
                 return value
             }
         }
+        if table.groups[group].lookups == InternTable.Group.trialLookups,
+           table.groups[group].hits * 4 < InternTable.Group.trialLookups {
+            table.groups[group].enabled = false
+        }
         let value = try readValue()
         if table.values.count < table.limit {
-            interned = nil  // keeps the table's storage uniquely referenced while it grows
             table.values[InternTable.Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<position]))] = value
         }
-        interned = table
         return value
     }
 
@@ -384,7 +394,17 @@ struct JSONReader {
             }
         }
 
+        /// How often one group's values were found already read.
+        struct Group {
+            /// Lookups after which a group that rarely repeats stops being interned.
+            static let trialLookups = 4096
+            var lookups = 0
+            var hits = 0
+            var enabled = true
+        }
+
         var values: [Key: JSONValue] = [:]
+        var groups = [Group](repeating: Group(), count: 4)
         let limit: Int
     }
 

@@ -77,6 +77,29 @@ struct JSONInterningTests {
         #expect(interned.count == 17)
     }
 
+    /// A group whose values do not repeat stops being interned after its trial; another group,
+    /// and the values read after, are unaffected.
+    @Test func groupsThatRarelyRepeatReadTheSameAsOthers() throws {
+        let objects = (0..<5_000).map { #"[{"n":\#($0)},{"kind":"cron"}]"# } + (0..<50).map { #"[{"n":\#($0 % 3)},{"kind":"cron"}]"# }
+        let text = "[" + objects.joined(separator: ",") + "]"
+        let interned = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in
+            reader.internRepeatedValues(limit: 100)
+            var values: [JSONValue] = []
+            try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                    values.append(try reader.readInternedValue(group: values.count % 2))
+                }
+            }
+            return values
+        }
+        let plain = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in try reader.readValue() }
+        guard case .array(let pairs) = plain else { throw TestFailure("not an array") }
+        #expect(interned == pairs.flatMap { pair -> [JSONValue] in
+            guard case .array(let members) = pair else { return [] }
+            return members
+        })
+    }
+
     @Test(arguments: [
         #"[{"a":1},{"a":1]"#, #"[{"a":1},{"a":1}"#, #"[{"a":1},{"a":1},{"a":1}x]"#, #"[{"a":"x"},{"a":"x}]"#,
     ])
