@@ -19,6 +19,9 @@ struct JSONReadError: Error, CustomStringConvertible {
 struct JSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position = 0
+    /// Objects and arrays already read by ``readInternedValue(group:)``, by their exact bytes; `nil`
+    /// until ``internRepeatedValues(limit:)``.
+    private var interned: InternTable?
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -296,6 +299,113 @@ struct JSONReader {
             return .number(try readDouble())
         default: throw error("expected a value")
         }
+    }
+
+    // MARK: Interning
+
+    /// Makes ``readInternedValue(group:)`` return one shared value for byte-identical objects and
+    /// arrays, remembering up to `limit` distinct ones (later ones are read, not remembered).
+    ///
+    /// Documents of many jobs repeat the same triggers, options and often arguments: sharing
+    /// them saves building, and keeping, one dictionary per copy.
+    mutating func internRepeatedValues(limit: Int) {
+        interned = InternTable(limit: limit)
+    }
+
+    /// Reads any value like ``readValue(depth:)``; with interning on, an object or array whose
+    /// bytes equal those of one read before is not parsed again: the earlier value is returned.
+    ///
+    /// Identical bytes that were valid before are valid again, so the result is exactly what
+    /// ``readValue(depth:)`` would return. Values are counted by `group` (0 to 3: one per member
+    /// of a repeated record, such as a job's trigger or its arguments): a group whose values
+    /// rarely repeat (under a quarter of its first 4,096) is read without interning from then
+    /// on, as looking up a value costs about as much as parsing it.
+    mutating func readInternedValue(group: Int = 0) throws(JSONReadError) -> JSONValue {
+        skipWhitespace()
+        guard var table = interned, table.groups[group].enabled, let first = current,
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+            return try readValue()
+        }
+        interned = nil  // keeps the table's storage uniquely referenced while it changes
+        defer { interned = table }
+        let start = position
+        table.groups[group].lookups += 1
+        if let end = endOfContainer(from: start) {
+            let key = InternTable.Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            if let value = table.values[key] {
+                table.groups[group].hits += 1
+                position = end
+                return value
+            }
+        }
+        if table.groups[group].lookups == InternTable.Group.trialLookups,
+           table.groups[group].hits * 4 < InternTable.Group.trialLookups {
+            table.groups[group].enabled = false
+        }
+        let value = try readValue()
+        if table.values.count < table.limit {
+            table.values[InternTable.Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<position]))] = value
+        }
+        return value
+    }
+
+    /// The end of the object or array starting at `start` (one past its closing bracket), found
+    /// by matching brackets outside strings; `nil` if the data ends first. It does not validate:
+    /// only a match in the intern table, whose keys were all validated, is trusted.
+    private func endOfContainer(from start: Int) -> Int? {
+        var depth = 0
+        var index = start
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if inString {
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return index }
+            default: break
+            }
+        }
+        return nil
+    }
+
+    /// Values by the bytes they were read from; the keys point into the document being read.
+    private struct InternTable {
+        struct Key: Hashable {
+            let bytes: UnsafeBufferPointer<UInt8>
+
+            static func == (lhs: Key, rhs: Key) -> Bool {
+                lhs.bytes.count == rhs.bytes.count
+                    && (lhs.bytes.count == 0 || memcmp(lhs.bytes.baseAddress!, rhs.bytes.baseAddress!, lhs.bytes.count) == 0)
+            }
+
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            }
+        }
+
+        /// How often one group's values were found already read.
+        struct Group {
+            /// Lookups after which a group that rarely repeats stops being interned.
+            static let trialLookups = 4096
+            var lookups = 0
+            var hits = 0
+            var enabled = true
+        }
+
+        var values: [Key: JSONValue] = [:]
+        var groups = [Group](repeating: Group(), count: 4)
+        let limit: Int
     }
 
     /// Reads a date stored as seconds since 1970.

@@ -24,16 +24,27 @@ package struct POSIXFileSystem: StateFileSystem {
             throw FileSystemError(operation: "open", path: path, code: errno)
         }
         defer { _ = Self.closeDescriptor(descriptor) }
-        var result = Data()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // Read into a buffer of the file's size (plus one byte, to see the end in the same pass),
+        // growing it only if the file grew meanwhile: a 30 MB snapshot is then neither copied
+        // nor reallocated on the way in.
+        var status = stat()
+        let size = fstat(descriptor, &status) == 0 ? max(0, Int(status.st_size)) : 0
+        var result = Data(count: size + 1)
+        var length = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if length == result.count { result.count += max(1 << 20, result.count / 2) }
+            let count = result.withUnsafeMutableBytes { buffer in
+                read(descriptor, buffer.baseAddress! + length, buffer.count - length)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError(operation: "read", path: path, code: errno)
             }
-            if count == 0 { return result }
-            result.append(contentsOf: buffer[0..<count])
+            if count == 0 {
+                result.count = length
+                return result
+            }
+            length += count
         }
     }
 

@@ -57,10 +57,9 @@ public final class PersistentScheduler: Sendable {
         var function: String
         var arguments: JSONValue
         var inFlight: [InFlightRun]
-        /// The version of the newest snapshot persisted; older snapshots are ignored.
+        /// The version of the newest snapshot persisted (`nil`: none since the job was scheduled
+        /// or restored); older snapshots are ignored. The record last persisted is the document's.
         var version: UInt64?
-        /// The scheduler-derived part of the record last persisted.
-        var record: PersistedJob?
         /// Set while the job is being restored: its `scheduled` change is already on disk.
         var restoring = false
         /// The job was cancelled and removed from the state.
@@ -257,7 +256,8 @@ public final class PersistentScheduler: Sendable {
         let (ids, isFirstStart) = state.withLock { state -> ([JobID], Bool) in
             guard !state.started else { return ([], false) }
             state.started = true
-            return (document.jobs.keys.filter { state.entries[$0] == nil }.sorted(), true)
+            let ids = state.entries.isEmpty ? Array(document.jobs.keys) : document.jobs.keys.filter { state.entries[$0] == nil }
+            return (ids.sorted(), true)
         }
         // Nothing runs before `scheduler.start()`: restore without observing, then observe again
         // before the interrupted runs are rerun.

@@ -45,12 +45,19 @@ enum StateFileFormat {
         return data
     }
 
+    /// The most distinct objects (triggers, options, arguments) shared while reading a snapshot;
+    /// beyond it, further distinct values are read without being remembered.
+    static let snapshotInternLimit = 4096
+
     static func decodeSnapshot(_ data: Data, file: String) throws(PersistenceError) -> StateDocument {
         var format: String?
         var version: Int?
         var document = StateDocument()
         var sequence: UInt64?, nextJobID: UInt64?
-        var jobs: [PersistedJob] = []
+        // Jobs go straight into the document; the first duplicate and the IDs in file order are
+        // kept to report the same problem a full read would find first.
+        var jobIDs: [UInt64] = []
+        var duplicate: (id: JobID, index: Int)?
         var runs: [PersistedPipelineRun] = []
         var dagJobs: [PersistedDAGJob] = [], dagRuns: [PersistedDAGRun] = []
         func headerProblem() -> PersistenceError? {
@@ -67,6 +74,7 @@ enum StateFileFormat {
         }
         do throws(JSONReadError) {
             try JSONReader.read(data) { (reader: inout JSONReader) throws(JSONReadError) in
+                reader.internRepeatedValues(limit: snapshotInternLimit)
                 try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
                     switch key {
                     case "format": format = try reader.readString()
@@ -76,9 +84,15 @@ enum StateFileFormat {
                     case "jobs":
                         // A document of another format or version is not read any further.
                         if headerProblem() != nil { throw reader.error("unreadable header") }
-                        jobs.reserveCapacity(data.count / 200)
+                        // A job takes 250–300 bytes of JSON.
+                        document.jobs.reserveCapacity(document.jobs.count + data.count / 250)
+                        jobIDs.reserveCapacity(data.count / 250)
                         try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
-                            jobs.append(try PersistedJob(reading: &reader))
+                            let job = try PersistedJob(reading: &reader)
+                            jobIDs.append(job.id.rawValue)
+                            if document.jobs.updateValue(job, forKey: job.id) != nil, duplicate == nil {
+                                duplicate = (job.id, jobIDs.count - 1)
+                            }
                         }
                     case "pipelineRuns":
                         if headerProblem() != nil { throw reader.error("unreadable header") }
@@ -103,14 +117,13 @@ enum StateFileFormat {
         guard let nextJobID else { throw .corruptSnapshot(file: file, reason: "no \"nextJobID\"") }
         document.sequence = sequence
         document.nextJobID = nextJobID
-        document.jobs.reserveCapacity(jobs.count)
-        for job in jobs {
-            if document.jobs.updateValue(job, forKey: job.id) != nil {
-                throw .corruptSnapshot(file: file, reason: "job \(job.id) appears twice")
-            }
-            if job.id.rawValue >= document.nextJobID {
-                throw .corruptSnapshot(file: file, reason: "job \(job.id) is not below nextJobID \(document.nextJobID)")
-            }
+        // As if checked job by job in file order: the first duplicate or too-high ID wins.
+        let firstTooHigh = jobIDs.firstIndex { $0 >= nextJobID }
+        if let duplicate, firstTooHigh.map({ duplicate.index <= $0 }) ?? true {
+            throw .corruptSnapshot(file: file, reason: "job \(duplicate.id) appears twice")
+        }
+        if let firstTooHigh {
+            throw .corruptSnapshot(file: file, reason: "job \(JobID(rawValue: jobIDs[firstTooHigh])) is not below nextJobID \(document.nextJobID)")
         }
         for run in runs {
             if document.pipelineRuns.updateValue(run, forKey: run.id) != nil {

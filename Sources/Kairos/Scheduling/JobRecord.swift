@@ -7,10 +7,13 @@ enum TriggerStorage {
     case boxed(TriggerBox)
 
     /// Stores a trigger; an unanchored interval trigger is anchored at `now`. A one-shot trigger
-    /// is recognised by its static type, with no dynamic cast.
+    /// and a ``SharedTrigger`` (stored as it is) are recognised by their static type, with no
+    /// dynamic cast.
     init<T: Trigger>(_ trigger: T, anchoredAt now: Double) {
         if T.self == OnceTrigger.self {
             self = .once(unsafeBitCast(trigger, to: OnceTrigger.self).date.timeIntervalSinceReferenceDate)
+        } else if T.self == SharedTrigger.self {
+            self = unsafeBitCast(trigger, to: SharedTrigger.self).storage
         } else if let once = trigger as? OnceTrigger {
             self = .once(once.date.timeIntervalSinceReferenceDate)
         } else {

@@ -48,3 +48,62 @@ struct JSONReaderWriterTests {
         }
     }
 }
+
+@Suite("State JSON reader: repeated values")
+struct JSONInterningTests {
+    /// Reads the array `text` element by element, interning objects and arrays (at most `limit`).
+    static func readInterned(_ text: String, limit: Int) throws(JSONReadError) -> [JSONValue] {
+        try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in
+            reader.internRepeatedValues(limit: limit)
+            var values: [JSONValue] = []
+            try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in values.append(try reader.readInternedValue()) }
+            return values
+        }
+    }
+
+    @Test(arguments: [0, 1, 2, 100])
+    func internedReadGivesWhatAPlainReadGives(limit: Int) throws {
+        // Repeats, near-repeats (one byte differs), brackets and escaped quotes inside strings,
+        // nesting, scalars between containers.
+        let text = #"""
+            [{"kind":"cron","expression":"0 * * * *"},{"kind":"cron","expression":"0 * * * *"},
+             {"kind":"cron","expression":"1 * * * *"},{"s":"}{\"]["},{"s":"}{\"]["},{"s":"}{\"][ "},
+             [1,[2,{"a":[]}]],[1,[2,{"a":[]}]],7,"x",null,{},{},[],
+             {"kind":"cron","expression":"0 * * * *"},{"s":"\\"},{"s":"\\"}]
+            """#
+        let plain = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in try reader.readValue() }
+        let interned = try Self.readInterned(text, limit: limit)
+        #expect(JSONValue.array(interned) == plain)
+        #expect(interned.count == 17)
+    }
+
+    /// A group whose values do not repeat stops being interned after its trial; another group,
+    /// and the values read after, are unaffected.
+    @Test func groupsThatRarelyRepeatReadTheSameAsOthers() throws {
+        let objects = (0..<5_000).map { #"[{"n":\#($0)},{"kind":"cron"}]"# } + (0..<50).map { #"[{"n":\#($0 % 3)},{"kind":"cron"}]"# }
+        let text = "[" + objects.joined(separator: ",") + "]"
+        let interned = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in
+            reader.internRepeatedValues(limit: 100)
+            var values: [JSONValue] = []
+            try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
+                    values.append(try reader.readInternedValue(group: values.count % 2))
+                }
+            }
+            return values
+        }
+        let plain = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in try reader.readValue() }
+        guard case .array(let pairs) = plain else { throw TestFailure("not an array") }
+        #expect(interned == pairs.flatMap { pair -> [JSONValue] in
+            guard case .array(let members) = pair else { return [] }
+            return members
+        })
+    }
+
+    @Test(arguments: [
+        #"[{"a":1},{"a":1]"#, #"[{"a":1},{"a":1}"#, #"[{"a":1},{"a":1},{"a":1}x]"#, #"[{"a":"x"},{"a":"x}]"#,
+    ])
+    func aDamagedRepeatOfAValidObjectIsStillRefused(text: String) {
+        #expect(throws: JSONReadError.self) { _ = try Self.readInterned(text, limit: 10) }
+    }
+}
