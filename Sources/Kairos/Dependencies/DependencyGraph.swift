@@ -125,10 +125,18 @@ struct DependencyGraph {
     private mutating func mark(_ node: Int32, slot: Double, _ phase: Phase, attempts: Int32? = nil) {
         waves[slot]!.runs[Int(node)].phase = phase
         if let attempts { waves[slot]!.runs[Int(node)].attempts = attempts }
-        if changeLog != nil {
-            changeLog!.append(.run(dueDate: Date(timeIntervalSinceReferenceDate: slot), job: nodes[Int(node)].id, phase: phase,
-                                   attempts: Int(waves[slot]!.runs[Int(node)].attempts)))
-        }
+        if changeLog != nil { logRun(node, slot: slot, phase, attempts: waves[slot]!.runs[Int(node)].attempts) }
+    }
+
+    /// ``mark(_:slot:_:attempts:)`` for a DAG run the caller has taken out of `waves`.
+    private mutating func mark(_ node: Int32, in wave: inout Wave, _ phase: Phase) {
+        wave.runs[Int(node)].phase = phase
+        if changeLog != nil { logRun(node, slot: wave.slot, phase, attempts: wave.runs[Int(node)].attempts) }
+    }
+
+    private mutating func logRun(_ node: Int32, slot: Double, _ phase: Phase, attempts: Int32) {
+        changeLog!.append(.run(dueDate: Date(timeIntervalSinceReferenceDate: slot), job: nodes[Int(node)].id, phase: phase,
+                               attempts: Int(attempts)))
     }
 
     // MARK: Building
@@ -272,30 +280,33 @@ struct DependencyGraph {
     /// Adds `newcomers` and every job downstream of them not yet in the DAG run, and counts the
     /// edges between the run's jobs exactly once.
     private mutating func join(_ newcomers: [Int32], slot: Double) {
+        // The DAG run is taken out of `waves` for the walk: one lookup instead of one per edge.
+        var wave = waves.removeValue(forKey: slot)!
+        defer { waves[slot] = wave }
         var joined: [Int32] = []
         var isNew = Set<Int32>()
         var stack: [Int32] = []
-        for node in newcomers where waves[slot]!.runs[Int(node)].phase == .absent {
-            mark(node, slot: slot, nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger)
+        for node in newcomers where wave.runs[Int(node)].phase == .absent {
+            mark(node, in: &wave, nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger)
             stack.append(node)
         }
         while let node = stack.popLast() {
             joined.append(node)
             isNew.insert(node)
-            for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .absent {
-                mark(child, slot: slot, .waitingForUpstream)
+            for child in nodes[Int(node)].downstream where wave.runs[Int(child)].phase == .absent {
+                mark(child, in: &wave, .waitingForUpstream)
                 stack.append(child)
             }
         }
-        waves[slot]!.unfinished += joined.count
+        wave.unfinished += joined.count
         for node in joined {
             for parent in nodes[Int(node)].upstream {
-                let phase = waves[slot]!.runs[Int(parent)].phase
-                if phase != .absent { tally(phase, into: &waves[slot]!.runs[Int(node)]) }
+                let phase = wave.runs[Int(parent)].phase
+                if phase != .absent { tally(phase, into: &wave.runs[Int(node)]) }
             }
             for child in nodes[Int(node)].downstream where !isNew.contains(child)
-                && waves[slot]!.runs[Int(child)].phase == .waitingForUpstream {
-                waves[slot]!.runs[Int(child)].pending += 1
+                && wave.runs[Int(child)].phase == .waitingForUpstream {
+                wave.runs[Int(child)].pending += 1
             }
         }
     }
