@@ -17,6 +17,6 @@ case $TARGET in
 esac
 mkdir -p .build "corpus/$TARGET"
 cp -n "seeds/$TARGET"/* "corpus/$TARGET/" 2>/dev/null || true
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz -package-name Kairos \
+swiftc -O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz -package-name Kairos \
     $(find "$ROOT/Sources/Kairos" -name '*.swift') "$SOURCE" -o ".build/$TARGET-fuzz"
 "./.build/$TARGET-fuzz" -runs="$RUNS" "${FLAGS[@]}" "$@" "corpus/$TARGET"
