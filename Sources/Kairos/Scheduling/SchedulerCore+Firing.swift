@@ -5,6 +5,10 @@ extension SchedulerCore {
     /// it the remaining missed dates are skipped without being counted.
     static let catchUpEnumerationLimit = 1_000_000
 
+    /// How many runs one pass must fire for the scheduler thread to pause before the next (see
+    /// ``Scheduler/Configuration/burstBatchingDelay``).
+    static let burstThreshold = 16
+
     // MARK: - The scheduler thread
 
     func startThreadLocked() {
@@ -53,11 +57,26 @@ extension SchedulerCore {
         if let position = dueList[dueHead...].firstIndex(of: slot) { dueList.remove(at: position) }
     }
 
-    /// Wakes the scheduler thread if it waits past `date`.
+    /// Wakes the scheduler thread if it waits past `date`. A job queued already due (`date` is
+    /// minus infinity) does not end a burst pause: it is what the pause lets accumulate.
     func wakeThreadLocked(for date: Double) {
+        if burstPaused, date > -.infinity, date < burstPauseUntil { endBurstPauseLocked() }
         guard let waiting = waitingUntil, date < waiting else { return }
         waitingUntil = nil
         condition.signal()
+    }
+
+    /// Wakes the scheduler thread whatever it waits for, after a change of state.
+    func signalThreadLocked() {
+        endBurstPauseLocked()
+        waitingUntil = nil
+        condition.signal()
+    }
+
+    private func endBurstPauseLocked() {
+        guard burstPaused else { return }
+        burstPaused = false
+        burstPauseEnd.signal()
     }
 
     private func threadMain() {
@@ -71,9 +90,15 @@ extension SchedulerCore {
             if !threadEffects.isEmpty {
                 var effects = threadEffects
                 threadEffects = Effects()
+                let pause = effects.runs.count >= Self.burstThreshold ? burstPauseLocked(now: now) : 0
+                let pauseEnd: DispatchTime = pause < 86_400 ? .now() + pause : .distantFuture
+                burstPaused = pause > 0
+                burstPauseUntil = clock is SystemClock ? now + pause : .infinity
                 condition.unlock()
                 perform(&effects)
+                if pause > 0 { _ = burstPauseEnd.wait(timeout: pauseEnd) }
                 condition.lock()
+                if pause > 0 { finishBurstPauseLocked() }
                 threadEffects = effects
                 continue
             }
@@ -85,6 +110,30 @@ extension SchedulerCore {
         }
         threadAlive = false
         condition.unlock()
+    }
+
+    /// How long to pause after a pass that fired a burst: the configured delay, cut short (with
+    /// the system clock, whose seconds are real ones) where the earliest due date or run timeout
+    /// comes first.
+    private func burstPauseLocked(now: Double) -> Double {
+        var pause = burstBatchingDelay
+        if pause > 0, clock is SystemClock {
+            if let head = queue.min?.date { pause = min(pause, head - now) }
+            if let first = timeouts.first { pause = min(pause, first.deadline - now) }
+        }
+        return max(0, pause)
+    }
+
+    /// Ends the burst pause the scheduler thread has just woken from. If something ended it
+    /// early, its signal may still be pending (the wait timed out first): it is consumed here, so
+    /// that the next pause is not cut short. The signaller holds the lock, so the signal has been
+    /// sent by the time the thread holds it again.
+    private func finishBurstPauseLocked() {
+        if burstPaused {
+            burstPaused = false
+        } else {
+            _ = burstPauseEnd.wait(timeout: .now())
+        }
     }
 
     /// Pops every job due at `now` and fires it.

@@ -255,8 +255,7 @@ extension SchedulerCore {
                 }
             }
             startThreadLocked()
-            waitingUntil = nil
-            condition.signal()
+            signalThreadLocked()
         }
     }
 
@@ -264,16 +263,14 @@ extension SchedulerCore {
         withLock { _ in
             guard lifecycle == .running else { return }
             lifecycle = .stopped
-            waitingUntil = nil
-            condition.signal()
+            signalThreadLocked()
         }
     }
 
     func setPaused(_ value: Bool) {
         withLock { _ in
             paused = value
-            waitingUntil = nil
-            condition.signal()
+            signalThreadLocked()
         }
     }
 
@@ -289,8 +286,7 @@ extension SchedulerCore {
         var subscriptions: [EventHub.Subscription] = []
         withLock { _ in
             lifecycle = .stopped
-            waitingUntil = nil
-            condition.signal()
+            signalThreadLocked()
             for index in records.indices {
                 if let subscription = records[index].extras?.subscription { subscriptions.append(subscription) }
             }

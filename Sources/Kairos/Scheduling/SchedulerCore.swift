@@ -77,12 +77,23 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// allocates nothing once the pool is warm.
     @exclusivity(unchecked) var runPool: [JobRun] = []
     static let runPoolLimit = 1024
+    /// The scheduler thread is in its burst pause (see ``burstBatchingDelay``), interruptible
+    /// through `burstPauseEnd`.
+    @exclusivity(unchecked) var burstPaused = false
+    /// When the burst pause ends on the scheduler's clock (infinity if its clock is not the
+    /// system clock): only a due date before it needs to end the pause early.
+    @exclusivity(unchecked) var burstPauseUntil = Double.infinity
+    let burstPauseEnd = DispatchSemaphore(value: 0)
+    /// ``Scheduler/Configuration/burstBatchingDelay`` in seconds.
+    let burstBatchingDelay: Double
 
     init(configuration: Scheduler.Configuration) {
         self.configuration = configuration
         self.clock = configuration.clock
         self.hub = configuration.eventHub
         self.threshold = configuration.misfireThreshold
+        let delay = configuration.burstBatchingDelay
+        self.burstBatchingDelay = max(0, Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
         self.executor = JobExecutor(limit: configuration.maxConcurrentJobs, clock: configuration.clock)
         optionsTable.append(JobOptions())
         executor.attach(self)
