@@ -33,10 +33,10 @@ extension Scheduler {
         /// rescheduled or resumed with a date that has come): a burst then costs one wake-up per
         /// batch rather than one per few jobs, which on a small machine decides the throughput.
         /// Such a job can fire up to this much later than it otherwise would. Nothing else waits
-        /// for the pause: with ``SystemClock`` it ends before the earliest due date or run timeout,
-        /// and a new earliest due date, a new timeout, `stop`, `pause` and `resume` end it at once.
-        /// (With another clock, a due date reached by advancing it during the pause fires when
-        /// the pause ends.) Default 1 ms; `.zero` turns it off; negative counts as zero.
+        /// for the pause: it ends before the earliest due date or run timeout, and a new earliest
+        /// due date, a new timeout, `stop`, `pause` and `resume` end it at once. Only with
+        /// ``SystemClock``: with a virtual clock (``ManualClock``) the scheduler never pauses.
+        /// Default 1 ms; `.zero` turns it off; negative counts as zero.
         public var burstBatchingDelay: Duration
 
         /// Creates a configuration; see each property.

@@ -93,7 +93,7 @@ extension SchedulerCore {
                 let pause = effects.runs.count >= Self.burstThreshold ? burstPauseLocked(now: now) : 0
                 let pauseEnd: DispatchTime = pause < 86_400 ? .now() + pause : .distantFuture
                 burstPaused = pause > 0
-                burstPauseUntil = clock is SystemClock ? now + pause : .infinity
+                burstPauseUntil = now + pause
                 condition.unlock()
                 perform(&effects)
                 if pause > 0 { _ = burstPauseEnd.wait(timeout: pauseEnd) }
@@ -112,15 +112,14 @@ extension SchedulerCore {
         condition.unlock()
     }
 
-    /// How long to pause after a pass that fired a burst: the configured delay, cut short (with
-    /// the system clock, whose seconds are real ones) where the earliest due date or run timeout
-    /// comes first.
+    /// How long to pause after a pass that fired a burst: the configured delay, cut short where
+    /// the earliest due date or run timeout comes first. Only with the system clock, whose seconds
+    /// are real ones: a pause in real time would hold up a virtual clock's time.
     private func burstPauseLocked(now: Double) -> Double {
+        guard burstBatchingDelay > 0, clock is SystemClock else { return 0 }
         var pause = burstBatchingDelay
-        if pause > 0, clock is SystemClock {
-            if let head = queue.min?.date { pause = min(pause, head - now) }
-            if let first = timeouts.first { pause = min(pause, first.deadline - now) }
-        }
+        if let head = queue.min?.date { pause = min(pause, head - now) }
+        if let first = timeouts.first { pause = min(pause, first.deadline - now) }
         return max(0, pause)
     }
 

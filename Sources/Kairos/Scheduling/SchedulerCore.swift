@@ -80,8 +80,8 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// The scheduler thread is in its burst pause (see ``burstBatchingDelay``), interruptible
     /// through `burstPauseEnd`.
     @exclusivity(unchecked) var burstPaused = false
-    /// When the burst pause ends on the scheduler's clock (infinity if its clock is not the
-    /// system clock): only a due date before it needs to end the pause early.
+    /// When the burst pause ends on the scheduler's clock: only a due date before it needs to end
+    /// the pause early.
     @exclusivity(unchecked) var burstPauseUntil = Double.infinity
     let burstPauseEnd = DispatchSemaphore(value: 0)
     /// ``Scheduler/Configuration/burstBatchingDelay`` in seconds.
