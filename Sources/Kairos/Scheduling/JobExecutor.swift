@@ -15,7 +15,10 @@ protocol RunSink: AnyObject, Sendable {
 ///
 /// Submitting never blocks: it enqueues and wakes a worker. When the backlog is long compared
 /// with the number of workers, a worker takes several synchronous runs at once and reports them
-/// in one batch, which keeps the scheduler's lock out of the per-run path.
+/// in one batch, which keeps the scheduler's lock out of the per-run path. How many it takes
+/// follows how fast its runs have been: about what fits in ``batchBudget``, so quick bodies go
+/// by the thousand and slow ones one at a time; a batch that overruns the budget gives its
+/// unstarted runs back to the queue for any worker to take.
 ///
 /// `@unchecked Sendable`: every mutable property is guarded by `condition`; `sink` is written
 /// under it too and read by workers holding it or after a lock/unlock pair.
@@ -33,11 +36,17 @@ final class JobExecutor: @unchecked Sendable {
     @exclusivity(unchecked) private var sink: (any RunSink)?
 
     /// The most synchronous runs a worker takes in one go.
-    private static let maxBatch = 64
+    private static let maxBatch = 1024
+    /// How long a worker's batch should take, in seconds (see the type's description).
+    private static let batchBudget = 0.000_2
+    /// The clock's readings are real seconds, so they can time batches (a virtual clock's
+    /// cannot; batches are then timed with the monotonic clock).
+    private let clockIsReal: Bool
 
     init(limit: Int, clock: any SchedulerClock) {
         self.limit = limit
         self.clock = clock
+        self.clockIsReal = clock is SystemClock
     }
 
     func attach(_ sink: any RunSink) {
@@ -103,6 +112,8 @@ final class JobExecutor: @unchecked Sendable {
         var batch: [JobRun] = []
         var results: [CompletedRun] = []
         var launch: [JobRun] = []
+        // Runs to take at once: about what this worker executed within the budget last time.
+        var take = 1
         condition.lock()
         work: while true {
             while !(executing < limit && ready.first.map({ !$0.body.isAsync }) == true) {
@@ -117,7 +128,7 @@ final class JobExecutor: @unchecked Sendable {
             // With a backlog (more waiting than twice the workers), take a worker's share of it
             // in one go: fewer lock round trips and clock readings per run.
             let share = ready.count >= 2 * threads ? ready.count / threads : 0
-            while batch.count < Self.maxBatch, batch.count <= share, let next = ready.first, !next.body.isAsync {
+            while batch.count < take, batch.count <= share, let next = ready.first, !next.body.isAsync {
                 batch.append(ready.popFirst()!)
             }
             dispatchLocked(into: &launch)
@@ -127,15 +138,22 @@ final class JobExecutor: @unchecked Sendable {
             launch.removeAll(keepingCapacity: true)
             // One clock reading per run: a run starts when the one before it in the batch ended.
             var start = clock.now.timeIntervalSinceReferenceDate
+            let batchStart = clockIsReal ? start : Self.monotonicSeconds()
+            var elapsed = 0.0
             for run in batch {
                 let completed = execute(run, sink: sink, start: start)
                 results.append(completed)
                 start = completed.end
+                elapsed = (clockIsReal ? start : Self.monotonicSeconds()) - batchStart
+                if elapsed > Self.batchBudget { break }
             }
-            batch.removeAll(keepingCapacity: true)
+            let executed = results.count
+            take = elapsed > 0 ? max(1, Int(min(Double(Self.maxBatch), Double(executed) * Self.batchBudget / elapsed))) : Self.maxBatch
             sink?.runsFinished(&results)
             results.removeAll(keepingCapacity: true)
             condition.lock()
+            for run in batch[executed...] { ready.push(run) }
+            batch.removeAll(keepingCapacity: true)
             executing -= 1
             takeAsyncHeadsLocked(into: &launch)
             if !launch.isEmpty {
@@ -148,6 +166,10 @@ final class JobExecutor: @unchecked Sendable {
         threads -= 1
         if threads == 0 && executing == 0 { sink = nil }
         condition.unlock()
+    }
+
+    private static func monotonicSeconds() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
     }
 
     private func execute(_ run: JobRun, sink: (any RunSink)?, start: Double) -> CompletedRun {
