@@ -4,9 +4,12 @@ import Foundation
 protocol RunSink: AnyObject, Sendable {
     /// A run is about to execute (at `start`, on the scheduler's clock).
     func runStarting(_ run: JobRun, at start: Double)
-    /// Runs finished; called in batches by worker threads, singly by async tasks. The sink may
-    /// recycle runs that only `completed` still references.
-    func runsFinished(_ completed: inout [CompletedRun])
+    /// Runs finished; called in batches by worker threads, singly by async tasks.
+    ///
+    /// `recycling` carries finished runs from one call to the next, so that recycling costs no
+    /// time under the sink's lock: the sink takes the runs it holds into its pool, and puts back
+    /// in it the runs of `completed` that nothing else references, cleared, after its lock.
+    func runsFinished(_ completed: inout [CompletedRun], recycling: inout [JobRun])
 }
 
 /// The bounded, OperationQueue-style executor: a ready queue ordered by start date then
@@ -112,6 +115,7 @@ final class JobExecutor: @unchecked Sendable {
         var batch: [JobRun] = []
         var results: [CompletedRun] = []
         var launch: [JobRun] = []
+        var recycling: [JobRun] = []
         // Runs to take at once: about what this worker executed within the budget last time.
         var take = 1
         condition.lock()
@@ -149,7 +153,7 @@ final class JobExecutor: @unchecked Sendable {
             }
             let executed = results.count
             take = elapsed > 0 ? max(1, Int(min(Double(Self.maxBatch), Double(executed) * Self.batchBudget / elapsed))) : Self.maxBatch
-            sink?.runsFinished(&results)
+            sink?.runsFinished(&results, recycling: &recycling)
             results.removeAll(keepingCapacity: true)
             condition.lock()
             for run in batch[executed...] { ready.push(run) }
@@ -204,7 +208,8 @@ final class JobExecutor: @unchecked Sendable {
                 if run.isTimedOut { outcome = .timedOut }
             }
             var completed = [CompletedRun(run: run, outcome: outcome, start: start, end: end)]
-            sink?.runsFinished(&completed)
+            var recycling: [JobRun] = []
+            sink?.runsFinished(&completed, recycling: &recycling)
             asyncRunEnded()
         }
         condition.lock()

@@ -23,11 +23,14 @@ extension SchedulerCore {
     /// Queues the job in `slot` to fire at `fireDate`: in the due list if that has come already
     /// (the clock is read only for dates near the latest reading), else in the heap, waking the
     /// scheduler thread if the job became the head and the thread waits for a later date.
-    func enqueueLocked(_ slot: UInt32, at fireDate: Double) {
+    ///
+    /// `reading` is a clock reading the caller took before the lock, or NaN.
+    func enqueueLocked(_ slot: UInt32, at fireDate: Double, reading: Double = .nan) {
         let index = Int(slot)
         if records[index].flags.contains(.inDueList) { removeFromDueListLocked(slot) }
+        if reading > recentNow { noteReadingLocked(reading) }
         if fireDate <= recentNow + 1 {
-            recentNow = max(recentNow, now)
+            if fireDate > recentNow { noteReadingLocked(now) }
             if fireDate <= recentNow {
                 queue.remove(slot: slot)
                 records[index].flags.insert(.inDueList)
@@ -137,7 +140,7 @@ extension SchedulerCore {
 
     /// Pops every job due at `now` and fires it.
     func fireDueLocked(now: Double, effects: inout Effects) {
-        recentNow = max(recentNow, now)
+        noteReadingLocked(now)
         while true {
             if dueHead < dueList.count {
                 let slot = dueList[dueHead]
@@ -169,13 +172,25 @@ extension SchedulerCore {
         queueNextLocked(slot: slot, next: next, effects: &effects)
     }
 
-    /// Queues the job at its next due date, or marks its trigger exhausted.
-    func queueNextLocked(slot: UInt32, next: Double?, effects: inout Effects) {
+    /// Remembers a clock reading if it is the latest.
+    func noteReadingLocked(_ reading: Double) {
+        guard reading > recentNow else { return }
+        recentNow = reading
+        recentNowBits.store(reading.bitPattern, ordering: .relaxed)
+    }
+
+    /// The latest clock reading the scheduler has seen, readable without the lock (it may be a
+    /// moment stale, which only costs a clock reading).
+    var latestReading: Double { Double(bitPattern: recentNowBits.load(ordering: .relaxed)) }
+
+    /// Queues the job at its next due date, or marks its trigger exhausted. `reading`: as for
+    /// ``enqueueLocked(_:at:reading:)``.
+    func queueNextLocked(slot: UInt32, next: Double?, reading: Double = .nan, effects: inout Effects) {
         let index = Int(slot)
         if let next, !records[index].flags.contains(.exhausted), records[index].state == .pending || records[index].state == .paused {
             records[index].nextDue = next
             if records[index].state == .pending {
-                enqueueLocked(slot, at: next + jitterLocked(slot: slot, due: next))
+                enqueueLocked(slot, at: next + jitterLocked(slot: slot, due: next), reading: reading)
             }
         } else {
             records[index].nextDue = .nan
@@ -399,22 +414,24 @@ extension SchedulerCore {
         }
     }
 
-    func runsFinished(_ completed: inout [CompletedRun]) {
+    func runsFinished(_ completed: inout [CompletedRun], recycling: inout [JobRun]) {
         var effects = Effects()
         condition.lock()
-        for run in completed { finishRunLocked(run, effects: &effects) }
-        for index in completed.indices where runPool.count < Self.runPoolLimit {
-            if isKnownUniquelyReferenced(&completed[index].run) {
-                completed[index].run.clearForPool()
-                runPool.append(completed[index].run)
-            }
+        if !recycling.isEmpty, runPool.count < Self.runPoolLimit {
+            runPool.append(contentsOf: recycling.prefix(Self.runPoolLimit - runPool.count))
         }
+        recycling.removeAll(keepingCapacity: true)
+        for index in completed.indices { finishRunLocked(completed[index], effects: &effects) }
         wakeProgressWaitersLocked(&effects)
         condition.unlock()
         perform(&effects)
+        for index in completed.indices where isKnownUniquelyReferenced(&completed[index].run) {
+            completed[index].run.clearForPool()
+            recycling.append(completed[index].run)
+        }
     }
 
-    private func finishRunLocked(_ completed: CompletedRun, effects: inout Effects) {
+    private func finishRunLocked(_ completed: borrowing CompletedRun, effects: inout Effects) {
         let run = completed.run
         let slot = run.slot
         let index = Int(slot)

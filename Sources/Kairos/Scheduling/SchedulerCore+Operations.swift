@@ -7,49 +7,56 @@ extension SchedulerCore {
                               restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
         var options = options
         try Self.validate(&options, configuration: configuration)
-        return try withLock { (effects: inout Effects) throws(SchedulerError) -> JobID in
-            if let explicitID, slotLocked(of: explicitID) != nil { throw .duplicateJobID(explicitID) }
-            // A one-shot job needs no clock reading unless it also runs on start.
-            let needsNow = T.self != OnceTrigger.self || options.runOnStart
-            let now = needsNow ? self.now : .nan
-            let (slot, id) = allocateSlotLocked(explicit: explicitID)
-            let storage = TriggerStorage(trigger, anchoredAt: now)
-            var record = JobRecord.free(generation: records[Int(slot)].generation)
-            record.id = id
-            record.name = name
-            record.trigger = storage
-            record.body = body
-            record.optionsIndex = internOptionsLocked(options)
-            record.state = options.startPaused ? .paused : .pending
-            if explicitID != nil { record.flags.insert(.explicitID) }
-            var first: Double?
-            if let restoring {
-                record.runs = restoring.counters.runs
-                record.lastDue = restoring.lastDueDate?.timeIntervalSinceReferenceDate ?? .nan
-                if restoring.counters != JobCounters(runs: restoring.counters.runs) {
-                    let extras = record.extrasCreatingIfNeeded()
-                    extras.counters = restoring.counters
-                }
-                if restoring.isPaused { record.state = .paused }
-                if let finished = restoring.finishedStatus, finished.isFinished {
-                    record.state = finished == .cancelled ? .cancelled : finished == .failed ? .failed : .completed
-                    record.flags.insert(.exhausted)
-                }
-                if let next = restoring.nextDueDate {
-                    first = next.timeIntervalSinceReferenceDate
-                } else if let last = restoring.lastDueDate {
-                    first = storage.nextDue(after: last.timeIntervalSinceReferenceDate)
-                } else {
-                    first = Self.firstDue(storage, now: now)
-                }
-                if let maxRuns = options.maxRuns, record.fired >= maxRuns { record.flags.insert(.exhausted) }
+        // The record is built before taking the lock; only what touches shared state is done under
+        // it. A one-shot job needs a clock reading only if it runs on start or may be due already.
+        var now = Double.nan
+        if T.self != OnceTrigger.self || options.runOnStart
+            || unsafeBitCast(trigger, to: OnceTrigger.self).date.timeIntervalSinceReferenceDate <= latestReading + 1 {
+            now = self.now
+        }
+        let storage = TriggerStorage(trigger, anchoredAt: now)
+        var record = JobRecord.free(generation: 0)
+        record.name = name
+        record.trigger = storage
+        record.body = body
+        record.state = options.startPaused ? .paused : .pending
+        if explicitID != nil { record.flags.insert(.explicitID) }
+        var first: Double?
+        if let restoring {
+            record.runs = restoring.counters.runs
+            record.lastDue = restoring.lastDueDate?.timeIntervalSinceReferenceDate ?? .nan
+            if restoring.counters != JobCounters(runs: restoring.counters.runs) {
+                let extras = record.extrasCreatingIfNeeded()
+                extras.counters = restoring.counters
+            }
+            if restoring.isPaused { record.state = .paused }
+            if let finished = restoring.finishedStatus, finished.isFinished {
+                record.state = finished == .cancelled ? .cancelled : finished == .failed ? .failed : .completed
+                record.flags.insert(.exhausted)
+            }
+            if let next = restoring.nextDueDate {
+                first = next.timeIntervalSinceReferenceDate
+            } else if let last = restoring.lastDueDate {
+                first = storage.nextDue(after: last.timeIntervalSinceReferenceDate)
             } else {
                 first = Self.firstDue(storage, now: now)
             }
-            records[Int(slot)] = record
+            if let maxRuns = options.maxRuns, record.fired >= maxRuns { record.flags.insert(.exhausted) }
+        } else {
+            first = Self.firstDue(storage, now: now)
+        }
+        let state = record.state
+        return try withLock { (effects: inout Effects) throws(SchedulerError) -> JobID in
+            if let explicitID, slotLocked(of: explicitID) != nil { throw .duplicateJobID(explicitID) }
+            let (slot, id) = allocateSlotLocked(explicit: explicitID)
+            record.id = id
+            record.generation = records[Int(slot)].generation
+            record.optionsIndex = internOptionsLocked(options)
+            // A swap, not a copy: the free record left in `record` is destroyed after the lock.
+            swap(&records[Int(slot)], &record)
             jobCount += 1
-            if record.state == .paused { pausedCount += 1 }
-            if let key = storage.eventKey, !record.state.isFinished {
+            if state == .paused { pausedCount += 1 }
+            if let key = storage.eventKey, !state.isFinished {
                 let waiter = EventWaiter(kind: .job, id: id.description, name: name)
                 let subscription = hub.subscribe(key, waiter: waiter, once: false) { [weak self] payload in
                     self?.eventPosted(slot: slot, id: id, payload: payload)
@@ -57,14 +64,14 @@ extension SchedulerCore {
                 records[Int(slot)].extrasCreatingIfNeeded().subscription = subscription
             }
             noteLocked(.scheduled, slot: slot, effects: &effects)
-            if record.state.isFinished {
+            if state.isFinished {
                 retainFinishedLocked(slot, effects: &effects)
                 return id
             }
-            if options.runOnStart, lifecycle == .running, !paused, record.state == .pending {
+            if options.runOnStart, lifecycle == .running, !paused, state == .pending {
                 fireOrOverlapLocked(slot: slot, due: now, payload: nil, effects: &effects)
             }
-            queueNextLocked(slot: slot, next: first, effects: &effects)
+            queueNextLocked(slot: slot, next: first, reading: now, effects: &effects)
             return id
         }
     }

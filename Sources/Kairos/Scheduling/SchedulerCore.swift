@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The engine behind ``Scheduler``: job table, queue, scheduler thread, executor hand-off.
 ///
@@ -19,10 +20,13 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         var cancels: [(JobRun, JobRun.Cancellation)] = []
         var waiters: [CheckedContinuation<Void, Never>] = []
         var unsubscribes: [EventHub.Subscription] = []
+        /// Records of freed slots, destroyed after the lock (releasing a body can free its
+        /// captures, which need not happen under the lock).
+        var retired: [JobRecord] = []
 
         var isEmpty: Bool {
             runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && cancels.isEmpty
-                && waiters.isEmpty && unsubscribes.isEmpty
+                && waiters.isEmpty && unsubscribes.isEmpty && retired.isEmpty
         }
     }
 
@@ -51,6 +55,8 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var dueHead = 0
     /// The latest clock reading, to skip reading the clock for jobs queued far in the future.
     @exclusivity(unchecked) var recentNow = -Double.infinity
+    /// `recentNow`'s bit pattern, for reading without the lock.
+    let recentNowBits = Atomic<UInt64>((-Double.infinity).bitPattern)
     @exclusivity(unchecked) var timeouts = BinaryHeap<TimeoutEntry> { $0.deadline < $1.deadline }
     @exclusivity(unchecked) var optionsTable: [JobOptions] = []
     @exclusivity(unchecked) var optionsIndex: [JobOptions: UInt32] = [:]
@@ -129,6 +135,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         effects.completions.removeAll(keepingCapacity: true)
         for waiter in effects.waiters { waiter.resume() }
         effects.waiters.removeAll(keepingCapacity: true)
+        effects.retired.removeAll(keepingCapacity: true)
     }
 
     private func currentObserver() -> (@Sendable (JobStateChange) -> Void)? {
@@ -255,7 +262,9 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
         if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
-        records[index] = .free(generation: records[index].generation &+ 1)
+        var free = JobRecord.free(generation: records[index].generation &+ 1)
+        swap(&records[index], &free)
+        effects.retired.append(free)
         freeSlots.append(slot)
         jobCount -= 1
     }
