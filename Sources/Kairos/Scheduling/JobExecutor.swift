@@ -116,6 +116,7 @@ final class JobExecutor: @unchecked Sendable {
         var results: [CompletedRun] = []
         var launch: [JobRun] = []
         var recycling: [JobRun] = []
+        var unstarted: [JobRun] = []
         // Runs to take at once: about what this worker executed within the budget last time.
         var take = 1
         condition.lock()
@@ -153,11 +154,13 @@ final class JobExecutor: @unchecked Sendable {
             }
             let executed = results.count
             take = elapsed > 0 ? max(1, Int(min(Double(Self.maxBatch), Double(executed) * Self.batchBudget / elapsed))) : Self.maxBatch
+            unstarted.append(contentsOf: batch[executed...])
+            // Emptied before reporting, so that the sink finds the finished runs unreferenced.
+            batch.removeAll(keepingCapacity: true)
             sink?.runsFinished(&results, recycling: &recycling)
             results.removeAll(keepingCapacity: true)
             condition.lock()
-            for run in batch[executed...] { ready.push(run) }
-            batch.removeAll(keepingCapacity: true)
+            pushLocked(&unstarted)
             executing -= 1
             takeAsyncHeadsLocked(into: &launch)
             if !launch.isEmpty {
@@ -170,6 +173,11 @@ final class JobExecutor: @unchecked Sendable {
         threads -= 1
         if threads == 0 && executing == 0 { sink = nil }
         condition.unlock()
+    }
+
+    private func pushLocked(_ runs: inout [JobRun]) {
+        for run in runs { ready.push(run) }
+        runs.removeAll(keepingCapacity: true)
     }
 
     private static func monotonicSeconds() -> Double {

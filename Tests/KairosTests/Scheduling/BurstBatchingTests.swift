@@ -14,16 +14,20 @@ import Testing
     }
 
     /// A started scheduler (pause of an hour, nothing else queued) whose first pass fired a burst
-    /// of 16 jobs, which have run: its scheduler thread is in the pause.
-    private func schedulerInBurstPause() async throws -> (Scheduler, RunRecorder) {
+    /// of 16 jobs due at `due`, which have run: its scheduler thread is in the pause. A job due at
+    /// `due` is then queued already due whatever the delays of a loaded machine (the scheduler has
+    /// read its clock after `due`); one due at `Date()` might instead count as a new earliest date,
+    /// which ends the pause, if the test resumes more than a second after that reading.
+    private func schedulerInBurstPause() async throws -> (Scheduler, RunRecorder, due: Date) {
         let scheduler = makeScheduler(delay: Self.hour)
         let recorder = RunRecorder()
+        let due = Date()
         for _ in 0..<SchedulerCore.burstThreshold {
-            try scheduler.schedule(trigger: OnceTrigger(at: Date())) { context in recorder.record(context) }
+            try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         }
         scheduler.start()
         await recorder.waitFor(SchedulerCore.burstThreshold)
-        return (scheduler, recorder)
+        return (scheduler, recorder, due)
     }
 
     @Test(arguments: [Duration.zero, .milliseconds(1), .milliseconds(5)])
@@ -42,8 +46,8 @@ import Testing
     }
 
     @Test func aJobQueuedAlreadyDueWaitsForThePauseAndANewEarliestDateEndsIt() async throws {
-        let (scheduler, recorder) = try await schedulerInBurstPause()
-        let waiting = try scheduler.schedule(trigger: OnceTrigger(at: Date())) { context in recorder.record(context) }
+        let (scheduler, recorder, due) = try await schedulerInBurstPause()
+        let waiting = try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         try await Task.sleep(for: .milliseconds(5))
         #expect(scheduler.job(waiting)?.counters.runs == 0)
         #expect(scheduler.job(waiting)?.lastDueDate == nil)
@@ -54,16 +58,16 @@ import Testing
     }
 
     @Test func stopEndsThePauseAtOnce() async throws {
-        let (scheduler, _) = try await schedulerInBurstPause()
-        let waiting = try scheduler.schedule(trigger: OnceTrigger(at: Date())) { _ in }
+        let (scheduler, _, due) = try await schedulerInBurstPause()
+        let waiting = try scheduler.schedule(trigger: OnceTrigger(at: due)) { _ in }
         #expect(await scheduler.stop(timeout: .seconds(30)))
         #expect(scheduler.job(waiting)?.counters.runs == 0)
         #expect(!scheduler.isRunning)
     }
 
     @Test func pausingAndResumingTheSchedulerEndsThePause() async throws {
-        let (scheduler, recorder) = try await schedulerInBurstPause()
-        try scheduler.schedule(trigger: OnceTrigger(at: Date())) { context in recorder.record(context) }
+        let (scheduler, recorder, due) = try await schedulerInBurstPause()
+        try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         scheduler.resume()
         await recorder.waitFor(SchedulerCore.burstThreshold + 1)

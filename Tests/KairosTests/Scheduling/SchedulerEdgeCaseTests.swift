@@ -139,4 +139,16 @@ import Testing
         #expect(recorder.count == 1)
         #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } <= 1)
     }
+
+    @Test func finishedSynchronousRunsGoBackToThePool() async throws {
+        let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1)
+        // A worker hands the runs of one report to the pool with its next report.
+        for _ in 0..<2 {
+            for _ in 0..<100 {
+                try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }
+            }
+            await scheduler.waitUntilIdle()
+        }
+        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } > 0)
+    }
 }
