@@ -20,13 +20,10 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         var cancels: [(JobRun, JobRun.Cancellation)] = []
         var waiters: [CheckedContinuation<Void, Never>] = []
         var unsubscribes: [EventHub.Subscription] = []
-        /// Records of freed slots, destroyed after the lock (releasing a body can free its
-        /// captures, which need not happen under the lock).
-        var retired: [JobRecord] = []
 
         var isEmpty: Bool {
             runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && cancels.isEmpty
-                && waiters.isEmpty && unsubscribes.isEmpty && retired.isEmpty
+                && waiters.isEmpty && unsubscribes.isEmpty
         }
     }
 
@@ -135,7 +132,6 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         effects.completions.removeAll(keepingCapacity: true)
         for waiter in effects.waiters { waiter.resume() }
         effects.waiters.removeAll(keepingCapacity: true)
-        effects.retired.removeAll(keepingCapacity: true)
     }
 
     private func currentObserver() -> (@Sendable (JobStateChange) -> Void)? {
@@ -262,9 +258,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
         if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
-        var free = JobRecord.free(generation: records[index].generation &+ 1)
-        swap(&records[index], &free)
-        effects.retired.append(free)
+        records[index] = .free(generation: records[index].generation &+ 1)
         freeSlots.append(slot)
         jobCount -= 1
     }
