@@ -63,6 +63,23 @@ struct JSONWriter {
         date(value)
     }
 
+    /// Writes `"key": value` for a JSON value.
+    mutating func member(_ name: String, _ value: JSONValue) {
+        key(name)
+        self.value(value)
+    }
+
+    /// Writes `"key": [...]`: the values of `dictionary` in the order of their keys, each written
+    /// by `write` (state files list jobs and runs in a stable order).
+    mutating func member<Key: Comparable, Value>(
+        _ name: String, sortedValuesOf dictionary: [Key: Value], _ write: (Value, inout JSONWriter) -> Void
+    ) {
+        key(name)
+        array { writer in
+            for key in dictionary.keys.sorted() { write(dictionary[key]!, &writer) }
+        }
+    }
+
     mutating func string(_ value: String) {
         beforeValue()
         bytes.append(UInt8(ascii: "\""))

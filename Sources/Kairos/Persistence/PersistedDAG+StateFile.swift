@@ -53,18 +53,9 @@ extension PersistedDAGJob {
             writer.member("id", id.rawValue)
             writer.member("name", name)
             writer.member("function", function)
-            if arguments != .null {
-                writer.key("arguments")
-                writer.value(arguments)
-            }
-            if let trigger {
-                writer.key("trigger")
-                writer.value(trigger)
-            }
-            if options != .null, options != [:] {
-                writer.key("options")
-                writer.value(options)
-            }
+            if arguments != .null { writer.member("arguments", arguments) }
+            if let trigger { writer.member("trigger", trigger) }
+            if options != .null, options != [:] { writer.member("options", options) }
             if !upstream.isEmpty {
                 writer.key("upstream")
                 writer.array { writer in
@@ -135,10 +126,7 @@ extension PersistedDAGRun {
     func write(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("due", due)
-            writer.key("jobs")
-            writer.array { writer in
-                for id in jobs.keys.sorted() { jobs[id]!.write(to: &writer) }
-            }
+            writer.member("jobs", sortedValuesOf: jobs) { $0.write(to: &$1) }
         }
     }
 }
@@ -340,14 +328,8 @@ extension DependencyJobOptions {
 /// The snapshot's DAG members: `"dagJobs":[…],"dagRuns":[…]`, written only when not empty.
 extension StateFileFormat {
     static func writeDAG(_ dag: PersistedDAG, to writer: inout JSONWriter) {
-        writer.key("dagJobs")
-        writer.array { writer in
-            for id in dag.jobs.keys.sorted() { dag.jobs[id]!.write(to: &writer) }
-        }
-        writer.key("dagRuns")
-        writer.array { writer in
-            for due in dag.runs.keys.sorted() { dag.runs[due]!.write(to: &writer) }
-        }
+        writer.member("dagJobs", sortedValuesOf: dag.jobs) { $0.write(to: &$1) }
+        writer.member("dagRuns", sortedValuesOf: dag.runs) { $0.write(to: &$1) }
     }
 
     static func readDAG(

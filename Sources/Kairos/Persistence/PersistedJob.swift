@@ -91,16 +91,9 @@ package struct PersistedJob: Sendable, Hashable {
             writer.member("id", id.rawValue)
             writer.member("name", name)
             writer.member("function", function)
-            if arguments != .null {
-                writer.key("arguments")
-                writer.value(arguments)
-            }
-            writer.key("trigger")
-            writer.value(trigger)
-            if options != .null {
-                writer.key("options")
-                writer.value(options)
-            }
+            if arguments != .null { writer.member("arguments", arguments) }
+            writer.member("trigger", trigger)
+            if options != .null { writer.member("options", options) }
             writer.member("status", status)
             if counters != JobCounters() {
                 writer.key("counters")
@@ -152,10 +145,7 @@ package struct InFlightRun: Sendable, Hashable {
         writer.object { writer in
             writer.member("due", dueDate)
             writer.member("attempt", attempt)
-            if let payload {
-                writer.key("payload")
-                writer.value(payload)
-            }
+            if let payload { writer.member("payload", payload) }
         }
     }
 }
@@ -196,8 +186,7 @@ package struct PersistedPipelineRun: Sendable, Hashable {
         writer.object { writer in
             writer.member("id", id)
             writer.member("pipeline", pipeline)
-            writer.key("checkpoint")
-            writer.value(checkpoint)
+            writer.member("checkpoint", checkpoint)
         }
     }
 }

@@ -30,14 +30,8 @@ enum StateFileFormat {
             writer.member("version", document.writtenVersion)
             writer.member("sequence", document.sequence)
             writer.member("nextJobID", document.nextJobID)
-            writer.key("jobs")
-            writer.array { writer in
-                for id in document.jobs.keys.sorted() { document.jobs[id]!.write(to: &writer) }
-            }
-            writer.key("pipelineRuns")
-            writer.array { writer in
-                for id in document.pipelineRuns.keys.sorted() { document.pipelineRuns[id]!.write(to: &writer) }
-            }
+            writer.member("jobs", sortedValuesOf: document.jobs) { $0.write(to: &$1) }
+            writer.member("pipelineRuns", sortedValuesOf: document.pipelineRuns) { $0.write(to: &$1) }
             if !document.dag.isEmpty { writeDAG(document.dag, to: &writer) }
         }
         var data = Data(writer.bytes)
