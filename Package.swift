@@ -16,7 +16,7 @@ let package = Package(
         .executableTarget(
             name: "KairosCommand",
             dependencies: ["Kairos"],
-            path: "Sources/kairos",
+            path: "Sources/KairosCommand",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // A child process for the persistence crash test: it changes a state file and is killed
