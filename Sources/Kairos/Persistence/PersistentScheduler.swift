@@ -94,9 +94,14 @@ public final class PersistentScheduler: Sendable {
     ///
     /// Nothing runs until ``start()``: register the job functions first.
     ///
+    /// A journal whose last record was cut off by a crash opens without it; see
+    /// ``droppedJournalRecord``.
+    ///
     /// - Throws: ``PersistentSchedulerError/persistence(_:)`` with
-    ///   ``PersistenceError/locked(file:)`` if another process has the state open, or the error
-    ///   that says how the files are damaged (they are then left untouched).
+    ///   ``PersistenceError/invalidPath(file:reason:)`` for a path that cannot name a state file
+    ///   (nothing is created), ``PersistenceError/locked(file:)`` if another process has the
+    ///   state open, or the error that says how the files are damaged (they are then left
+    ///   untouched).
     public convenience init(stateFile: String, configuration: Configuration = Configuration()) throws(PersistentSchedulerError) {
         try self.init(stateFile: stateFile, configuration: configuration, fileSystem: POSIXFileSystem())
     }
@@ -245,6 +250,13 @@ public final class PersistentScheduler: Sendable {
 
     /// Why the state stopped accepting changes, if it did.
     public var failure: PersistenceError? { store.failure }
+
+    /// The torn last journal record that opening the state dropped, if it found one: the
+    /// previous process was stopped (a crash, a power loss) in the middle of a write.
+    ///
+    /// The record had not been acknowledged, so no change that a call returned from is lost;
+    /// log it so that an operator can tell. `nil` when the journal ended cleanly.
+    public var droppedJournalRecord: DroppedJournalRecord? { store.droppedJournalRecord }
 
     // MARK: - Lifecycle
 
