@@ -13,7 +13,7 @@ enum StateFileFormat {
     static let journalFormatName = "kairos-journal"
     /// The newest journal version this build reads; it writes the version of the document's
     /// content (``StateDocument/writtenVersion``).
-    static let journalVersion = 2
+    static let journalVersion = 3
 
     /// One line of the journal after the header.
     struct Record {
@@ -132,6 +132,9 @@ enum StateFileFormat {
         }
         if let job = dagJobs.first(where: { document.jobs[$0.id] != nil }) {
             throw .corruptSnapshot(file: file, reason: "job \(job.id) is both a job and a DAG job")
+        }
+        if let shared = document.indexKeys() {
+            throw .corruptSnapshot(file: file, reason: "jobs \(shared.jobs.0) and \(shared.jobs.1) have the same key \"\(shared.key)\"")
         }
         return document
     }
