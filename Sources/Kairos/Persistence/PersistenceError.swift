@@ -19,6 +19,10 @@ public enum PersistenceError: Error, Sendable, Hashable, CustomStringConvertible
     /// Another process (or another open in this one) holds the state's lock file.
     case locked(file: String)
 
+    /// The path cannot name a state file: it is empty, ends with `/`, is a directory, or its
+    /// directory does not exist. Nothing was created.
+    case invalidPath(file: String, reason: String)
+
     /// A file-system call failed while opening or reading the state.
     case fileSystem(file: String, reason: String)
 
@@ -43,6 +47,8 @@ public enum PersistenceError: Error, Sendable, Hashable, CustomStringConvertible
             "\(file): written by a newer Kairos (format version \(found); this build reads up to \(supported)); the file was left untouched"
         case .locked(let file):
             "\(file): the state is in use by another process (its lock is held)"
+        case .invalidPath(let file, let reason):
+            "\"\(file)\": not a usable state file path: \(reason); nothing was created"
         case .fileSystem(let file, let reason):
             "\(file): \(reason)"
         case .stopped(let file, let reason):

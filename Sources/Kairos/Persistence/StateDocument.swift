@@ -7,7 +7,7 @@ package struct StateDocument: Sendable, Hashable {
     /// The format name written in every snapshot.
     package static let formatName = "kairos-state"
     /// The newest snapshot format version this build reads and the one it writes.
-    package static let formatVersion = 2
+    package static let formatVersion = 3
 
     /// The sequence number of the last change applied (0 for a new state).
     package var sequence: UInt64 = 0
@@ -19,12 +19,29 @@ package struct StateDocument: Sendable, Hashable {
     package var pipelineRuns: [String: PersistedPipelineRun] = [:]
     /// The dependency graph and its DAG runs in progress.
     package var dag = PersistedDAG()
+    /// The job holding each key (``PersistedJob/key``); kept by ``apply(_:)-(StateChange)``.
+    package private(set) var jobKeys: [String: JobID] = [:]
 
-    /// The format version this document is written in: 2 once it holds dependency data (which
-    /// a version-1 reader would drop), else 1.
-    package var writtenVersion: Int { dag.isEmpty ? 1 : 2 }
+    /// The format version this document is written in: 3 once a job has a key, else 2 once it
+    /// holds dependency data, else 1 — each time the oldest version whose readers keep all of it
+    /// (an older reader skips members it does not know and would drop them when it compacts).
+    package var writtenVersion: Int { !jobKeys.isEmpty ? 3 : dag.isEmpty ? 1 : 2 }
 
     package init() {}
+
+    /// Rebuilds ``jobKeys`` from ``jobs`` (after reading a snapshot).
+    ///
+    /// - Returns: a key held by two jobs, if any, with their IDs.
+    mutating func indexKeys() -> (key: String, jobs: (JobID, JobID))? {
+        jobKeys = [:]
+        for job in jobs.values {
+            guard let key = job.key else { continue }
+            if let owner = jobKeys.updateValue(job.id, forKey: key) {
+                return (key, (min(owner, job.id), max(owner, job.id)))
+            }
+        }
+        return nil
+    }
 
     /// Applies one change.
     ///
@@ -33,12 +50,20 @@ package struct StateDocument: Sendable, Hashable {
     package mutating func apply(_ change: StateChange) throws(PersistenceError) {
         switch change {
         case .putJob(let job):
-            jobs[job.id] = job
+            if let key = job.key, let owner = jobKeys[key], owner != job.id {
+                throw .invalidChange(reason: "job \(job.id) has the key \"\(key)\" of job \(owner)")
+            }
+            let previousKey = jobs.updateValue(job, forKey: job.id)?.key
+            if previousKey != job.key {
+                if let previousKey { jobKeys[previousKey] = nil }
+                if let key = job.key { jobKeys[key] = job.id }
+            }
             nextJobID = max(nextJobID, job.id.rawValue &+ 1)
         case .removeJob(let id):
-            guard jobs.removeValue(forKey: id) != nil else {
+            guard let removed = jobs.removeValue(forKey: id) else {
                 throw .invalidChange(reason: "no job \(id) to remove")
             }
+            if let key = removed.key { jobKeys[key] = nil }
         case .putPipelineRun(let run):
             pipelineRuns[run.id] = run
         case .removePipelineRun(let id):
@@ -62,12 +87,20 @@ package struct StateDocument: Sendable, Hashable {
     package mutating func apply(_ changes: [StateChange]) throws(PersistenceError) {
         if changes.count > 1 {
             var added = Set<JobID>(), removed = Set<JobID>()
+            var keys: [String: JobID] = [:]
             var addedRuns = Set<String>(), removedRuns = Set<String>()
             for change in changes {
                 switch change {
                 case .putJob(let job):
                     added.insert(job.id)
                     removed.remove(job.id)
+                    if let key = job.key {
+                        let owner = keys[key] ?? jobKeys[key].flatMap { removed.contains($0) ? nil : $0 }
+                        if let owner, owner != job.id {
+                            throw .invalidChange(reason: "job \(job.id) has the key \"\(key)\" of job \(owner)")
+                        }
+                        keys[key] = job.id
+                    }
                 case .removeJob(let id):
                     guard !removed.contains(id), added.contains(id) || jobs[id] != nil else {
                         throw .invalidChange(reason: "no job \(id) to remove")

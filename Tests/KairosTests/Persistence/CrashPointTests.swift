@@ -42,6 +42,17 @@ struct CrashPointTests {
         script.append([.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 52), name: "late", function: "load", upstream: [root.id]))),
                        .dag(.addEdge(job: dependent.id, upstream: JobID(rawValue: 52)))])
         script.append([.dag(.removeJob(dependent.id))])
+        // Keyed jobs, as `schedule(key:…)` writes them: the first key upgrades the files to format
+        // version 3; a replacement removes the key's job, then adds its successor.
+        func keyed(_ number: UInt64, runs: Int = 0) -> PersistedJob {
+            var job = StateFixtures.job(number, runs: runs)
+            job.key = "nightly report"
+            return job
+        }
+        script.append([.putJob(keyed(60))])
+        script.append([.putJob(keyed(60, runs: 1))])
+        script.append([.removeJob(JobID(rawValue: 60))])
+        script.append([.putJob(keyed(61, runs: 1))])
         return script
     }()
 
@@ -89,6 +100,7 @@ struct CrashPointTests {
         #expect(restarted.document == Self.expected.last)
         #expect(fileSystem.operationCount > 60)
         #expect(!restarted.document.dag.isEmpty, "the script ends with DAG data")
+        #expect(restarted.document.jobKeys == ["nightly report": JobID(rawValue: 61)], "and a keyed job")
         #expect(fileSystem.files[Self.path] != nil, "a snapshot was written")
     }
 
