@@ -248,7 +248,7 @@ final class CrontabRunner: Sendable {
     private func reload() {
         let crontab: Crontab
         do {
-            let text = try String(contentsOfFile: settings.crontabPath, encoding: .utf8)
+            let text = try Crontab.read(atPath: settings.crontabPath)
             crontab = try Crontab.parse(text, timeZone: settings.timeZone)
         } catch {
             log.error("kairos", "SIGHUP: the crontab was not reloaded: \(error)")

@@ -66,11 +66,12 @@ package enum RunCommand {
             }
             stopTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        context.warnAboutTimeZone("kairos run")
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try Crontab.read(atPath: path)
         } catch {
-            context.errorOutput.write("kairos run: cannot read \(path): \(error.localizedDescription)\n")
+            context.errorOutput.write("kairos run: \(error)\n")
             return 1
         }
         let crontab: Crontab
