@@ -159,14 +159,14 @@ private struct OutputRelay {
                 relay(&streams[index], buffer: &buffer, drain: false)
             }
             if exitPipe >= 0, descriptors[2].revents != 0 {
-                _ = close(exitPipe)
-                exitPipe = -1
-                for index in streams.indices {
-                    relay(&streams[index], buffer: &buffer, drain: true)
-                    flushPending(&streams[index])
-                }
-                shellDone()
+                endOfShell(&exitPipe, streams: &streams, buffer: &buffer, shellDone: shellDone)
             }
+        }
+        // Only if `poll` itself failed: the run still ends when the shell does.
+        if exitPipe >= 0 {
+            var byte: UInt8 = 0
+            while read(exitPipe, &byte, 1) < 0, errno == EINTR {}
+            endOfShell(&exitPipe, streams: &streams, buffer: &buffer, shellDone: shellDone)
         }
         for index in streams.indices where streams[index].descriptor >= 0 {
             flushPending(&streams[index])
@@ -174,10 +174,25 @@ private struct OutputRelay {
         }
     }
 
+    /// The shell has exited: logs what it left in the pipes, then ends the run.
+    private func endOfShell(_ exitPipe: inout Int32, streams: inout [Stream], buffer: inout [UInt8], shellDone: () -> Void) {
+        _ = close(exitPipe)
+        exitPipe = -1
+        for index in streams.indices {
+            relay(&streams[index], buffer: &buffer, drain: true)
+            flushPending(&streams[index])
+        }
+        shellDone()
+    }
+
     /// Reads what the (non-blocking) pipe holds: one read, or with `drain` until it is empty.
     /// Logs each complete line; at end-of-file, logs the rest and closes the pipe.
+    ///
+    /// A drain stops after ``drainLimit`` bytes: what the shell wrote fits in the pipe's buffer,
+    /// and a background process that writes without pause must not keep the run from ending.
     private func relay(_ stream: inout Stream, buffer: inout [UInt8], drain: Bool) {
-        while stream.descriptor >= 0 {
+        var budget = drain ? Self.drainLimit : 1
+        while stream.descriptor >= 0, budget > 0 {
             let count = buffer.withUnsafeMutableBytes { read(stream.descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -189,14 +204,18 @@ private struct OutputRelay {
                 stream.descriptor = -1
                 return
             }
+            budget -= drain ? count : 1
             stream.pending.append(contentsOf: buffer[0..<count])
             while let newline = stream.pending.firstIndex(of: 0x0A) {
                 log.output(label, String(decoding: stream.pending[..<newline], as: UTF8.self), fromStandardError: stream.isError)
                 stream.pending.removeSubrange(...newline)
             }
-            if !drain { return }
         }
     }
+
+    /// The most a pipe's buffer holds unless raised by the administrator (Linux's
+    /// `pipe-max-size`; 64 KiB by default on Linux and Darwin).
+    private static let drainLimit = 1 << 20
 
     private func flushPending(_ stream: inout Stream) {
         guard !stream.pending.isEmpty else { return }
