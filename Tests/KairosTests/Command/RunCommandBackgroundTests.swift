@@ -17,14 +17,13 @@ struct RunCommandBackgroundTests {
             * * * * * * sleep 600
             """
         let run = try KairosRun(kairos: kairos, arguments: ["--stop-timeout", "0"], crontab: crontab, in: directory)
-        var backgroundPIDs: [pid_t] = []
-        defer { for pid in backgroundPIDs { kill(pid, SIGKILL) } }
+        // Runs after `run.kill()`: every background child that kairos logged, once it spawns no more.
+        defer { for pid in Self.spawnedPIDs(in: run.log) { kill(pid, SIGKILL) } }
         defer { run.kill() }
 
         // Two runs of line 2, each ended by its shell's exit while its `sleep 600` goes on: the
         // second fire is not skipped as an overlap.
         var log = await run.waitFor("[line 2] exit status 0 after", count: 2)
-        backgroundPIDs = Self.spawnedPIDs(in: log)
         #expect(Self.count("[line 2] exit status 0 after", in: log) == 2, "\(log)")
         #expect(!log.contains("[line 2] skipped"), "\(log)")
         let firstSpawned = try #require(log.range(of: "[line 2] spawned bg "), "\(log)")
@@ -44,7 +43,7 @@ struct RunCommandBackgroundTests {
         #expect(log.contains("[line 4] skipped 1 fire due "), "\(log)")
 
         log = await run.stop()
-        backgroundPIDs = Self.spawnedPIDs(in: log)
+        let backgroundPIDs = Self.spawnedPIDs(in: log)
         // Foundation's `Process` sees its child's exit when a socket it passed to the child
         // closes: kairos must not hand it on to the commands, whose background children live on.
         #expect(!run.process.isRunning, "kairos exited, and its parent saw it: \(log)")
