@@ -87,6 +87,30 @@ struct RunCommandBackgroundTests {
         #expect(expected.output[2].substring.map(String.init) == ISO8601Timestamp.string(for: firstMissed, in: .gmt))
     }
 
+    @Test func aStateHeldByAnotherKairosIsInUseByAnotherProcess() async throws {
+        let kairos = try #require(builtExecutable("kairos"))
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.json"
+        let first = try KairosRun(kairos: kairos, arguments: ["--state", path], crontab: "0 0 1 1 * true\n", in: directory)
+        defer { first.kill() }
+        _ = await first.waitFor("[kairos] running")
+        #expect(throws: PersistenceError.locked(file: path)) { try StateStore(path: path) }
+
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: kairos)
+        second.arguments = ["run", "--state", path, directory + "/crontab"]
+        let errors = Pipe()
+        second.standardError = errors
+        second.standardOutput = FileHandle.nullDevice
+        try second.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 1)
+        #expect(message.contains("\(path): the state is in use by another process"), "\(message)")
+        _ = await first.stop()
+    }
+
     static func count(_ text: String, in log: String) -> Int {
         log.components(separatedBy: text).count - 1
     }
