@@ -52,6 +52,8 @@ package final class StateStore: Sendable {
         var upgradePending = false
     }
 
+    /// Identifies this store's lock in ``OpenStateRegistry``.
+    private let lockKey: String
     /// The snapshot's path.
     package let path: String
     /// The journal's path.
@@ -93,9 +95,12 @@ package final class StateStore: Sendable {
         do {
             lock = try fileSystem.lock(lockPath)
         } catch {
-            if error.code == EWOULDBLOCK || error.code == EAGAIN { throw .locked(file: path) }
+            if error.code == EWOULDBLOCK || error.code == EAGAIN {
+                throw OpenStateRegistry.isHeldHere(lockPath) ? .openInThisProcess(file: path) : .locked(file: path)
+            }
             throw .fileSystem(file: lockPath, reason: error.description)
         }
+        lockKey = OpenStateRegistry.acquired(lockPath)
         do {
             let loaded = try Self.load(path: path, journalPath: journalPath, fileSystem: fileSystem)
             let journal = try Self.prepareJournal(
@@ -108,13 +113,17 @@ package final class StateStore: Sendable {
                 upgradePending: loaded.document.writtenVersion > journal.version)
         } catch {
             fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
             throw error
         }
     }
 
     deinit {
         if let journal = state.journal { fileSystem.close(journal) }
-        if let lock = state.lock { fileSystem.unlock(lock) }
+        if let lock = state.lock {
+            fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
+        }
     }
 
     /// A copy of the current state, including changes being committed by other threads.
@@ -206,7 +215,10 @@ package final class StateStore: Sendable {
         state.lock = nil
         condition.unlock()
         if let journal { fileSystem.close(journal) }
-        if let lock { fileSystem.unlock(lock) }
+        if let lock {
+            fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
+        }
     }
 
     // MARK: Writing

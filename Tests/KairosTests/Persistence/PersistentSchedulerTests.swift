@@ -350,7 +350,7 @@ struct PersistentSchedulerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/jobs.json"
         let first = try PersistentScheduler(stateFile: path)
-        #expect(throws: PersistentSchedulerError.persistence(.locked(file: path))) {
+        #expect(throws: PersistentSchedulerError.persistence(.openInThisProcess(file: path))) {
             try PersistentScheduler(stateFile: path)
         }
         first.close()
