@@ -19,7 +19,7 @@ extension Scheduler {
         public var defaultMisfire: MisfirePolicy
         /// How late (in seconds) a running scheduler may reach a due date and still count it as on
         /// time; later, it is *missed* and the misfire policy applies. Default 1 s. A date that
-        /// fell due while the scheduler or the job was paused, or the scheduler stopped, is
+        /// fell due before ``Scheduler/start()`` or while the scheduler or the job was paused is
         /// missed whatever this says (see ``MisfirePolicy``).
         public var misfireThreshold: TimeInterval
         /// How many finished (completed, failed or cancelled) jobs stay queryable with

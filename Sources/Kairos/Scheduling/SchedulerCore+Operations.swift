@@ -256,7 +256,7 @@ extension SchedulerCore {
         withLock { effects in
             guard lifecycle != .running else { return }
             let now = self.now
-            if lifecycle == .stopped { heldUntil = now }
+            heldUntil = now
             lifecycle = .running
             for index in records.indices where records[index].state == .pending {
                 let options = optionsTable[Int(records[index].optionsIndex)]

@@ -60,9 +60,9 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var lastOptions: (options: JobOptions, index: UInt32)?
     @exclusivity(unchecked) var lifecycle = Lifecycle.idle
     @exclusivity(unchecked) var paused = false
-    /// The clock reading at the latest `resume()` of the paused scheduler or `start()` of a
-    /// stopped one (−∞ before any): a date due before it fell due while nothing could fire, so it
-    /// is missed however little late the scheduler reaches it.
+    /// The clock reading at the latest `start()`, or `resume()` of the paused scheduler (−∞
+    /// before any): a date due before it fell due while nothing could fire, so it is missed
+    /// however little late the scheduler reaches it.
     @exclusivity(unchecked) var heldUntil = -Double.infinity
     @exclusivity(unchecked) var threadAlive = false
     /// The deadline the scheduler thread waits for (infinity: no deadline), or `nil` when it is

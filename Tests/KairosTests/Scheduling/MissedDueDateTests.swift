@@ -95,6 +95,26 @@ import Testing
         #expect(job.counters.overlapSkipped == 0)
     }
 
+    /// Before its first start the scheduler was not running either: a job restored after a
+    /// restart (as `PersistentScheduler` restores it) whose date passed half a second before the
+    /// start is missed, not run half a second late.
+    @Test func aDateDueBeforeTheFirstStartIsMissedHoweverLittleLate() async throws {
+        let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
+        let start = clock.now
+        let recorder = RunRecorder()
+        let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start)
+        let id = try scheduler.schedule(id: JobID(rawValue: 1 << 40), name: "restored", trigger: trigger,
+                                        restoring: RestoredJobState(lastDueDate: start)) { (context: JobContext) -> any Sendable in
+            recorder.record(context)
+        }
+        clock.advance(by: 10.5)
+        scheduler.start()
+        await scheduler.waitUntilIdle()
+        await clock.step(by: 9.5)
+        #expect(recorder.dues == [start.addingTimeInterval(20)])
+        #expect(scheduler.job(id)?.counters.missed == 1)
+    }
+
     @Test func aDateDueAfterTheResumeIsNotMissed() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
         let recorder = RunRecorder()
