@@ -77,9 +77,9 @@ public final class ManualClock: SchedulerClock {
                 if let wake = participant.nextWakeDate(), wake < next { next = wake }
             }
             if let deadline = state.withLock({ $0.sleepers.values.map(\.deadline).min() }), deadline < next { next = deadline }
-            // Something became due meanwhile (a job scheduled from outside): let it finish first.
-            if next <= current { continue }
-            set(to: next)
+            // Something is due already (a job scheduled meanwhile, a timeout the scheduler thread
+            // has yet to expire): let it be handled first.
+            if next > current { set(to: next) }
             await Task.yield()
         }
     }

@@ -204,8 +204,9 @@ extension SchedulerCore {
 
     // MARK: - Misfires
 
-    /// Handles missed due dates (see ``isMissedLocked(_:now:)``): drops those older than the
-    /// catch-up window, runs those inside it per the misfire mode, queues the next future one.
+    /// Handles missed due dates (reached more than the threshold late, or due before `heldUntil`):
+    /// drops those older than the catch-up window, runs those inside it per the misfire mode,
+    /// queues the next future one.
     /// Counting them takes no enumeration for interval and cron triggers (``MissedDueDates``).
     func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
