@@ -79,7 +79,7 @@ public final class ManualClock: SchedulerClock {
             if let deadline = state.withLock({ $0.sleepers.values.map(\.deadline).min() }), deadline < next { next = deadline }
             // Something is due already (a job scheduled meanwhile, a timeout the scheduler thread
             // has yet to expire): let it be handled first.
-            if next > current { set(to: next) }
+            advance(to: next)
             await Task.yield()
         }
     }
@@ -100,19 +100,25 @@ public final class ManualClock: SchedulerClock {
     /// time, without waiting for it; ``step(by:)`` is the form that lets every date in between fire.
     public func advance(by interval: TimeInterval) {
         precondition(interval >= 0, "ManualClock cannot go backwards; use set(to:)")
-        let target = state.withLock { $0.now.addingTimeInterval(interval) }
-        set(to: target)
+        move { $0.addingTimeInterval(interval) }
     }
 
     /// Moves the clock forward to `date` at once (no-op if `date` is not later) and wakes waiters.
     public func advance(to date: Date) {
-        let current = now
-        if date > current { set(to: date) }
+        move { date > $0 ? date : nil }
     }
 
     /// Sets the clock to `date`, forwards or backwards, as a wall-clock change would.
     public func set(to date: Date) {
+        move { _ in date }
+    }
+
+    /// Sets the time to `target(now)` (`nil`: leaves it) and wakes whatever waits for it. The new
+    /// time is computed under the same lock that sets it, so that moves from several threads add
+    /// up and an `advance` never takes the clock back past a concurrent one.
+    private func move(_ target: (Date) -> Date?) {
         let (conditions, due): ([NSCondition], [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+            guard let date = target(state.now) else { return ([], []) }
             state.now = date
             var due: [CheckedContinuation<Void, any Error>] = []
             for (id, sleeper) in state.sleepers where sleeper.deadline <= date {
