@@ -290,6 +290,7 @@ struct PersistentSchedulerTests {
 
     static let unrebuildable: [(trigger: JSONValue, options: JSONValue, reason: String)] = [
         (["kind": "cron", "expression": "0 9 * * *", "timeZone": "Mars/Olympus_Mons"], [:], "Mars/Olympus_Mons"),
+        (["kind": "cron", "expression": "0 9 * * *", "timeZone": "UTC", "start": 1_800_000_000, "end": 1_700_000_000], [:], "until"),
         (["kind": "jittered", "maxJitter": 1e300, "base": ["kind": "manual"]], [:], "maxJitter"),
         (["kind": "interval", "seconds": -5], [:], "every"),
         (["kind": "manual"], ["timeout": 1e300], "timeout"),
