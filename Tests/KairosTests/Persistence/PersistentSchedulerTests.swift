@@ -39,8 +39,9 @@ final class PersistentHarness: Sendable {
     /// Waits until the state holds what `condition` checks and it is durable. Changes made by the
     /// scheduler itself (a run's end, a misfire) are recorded by the observer just after the
     /// scheduler's step, so they may reach the disk a moment after the scheduler looks idle.
-    func waitUntilPersisted(_ condition: @escaping (StateDocument) -> Bool) async throws {
-        await PersistentPipelineTests.eventually { condition(self.scheduler.store.document) }
+    func waitUntilPersisted(sourceLocation: SourceLocation = #_sourceLocation,
+                            _ condition: @escaping (StateDocument) -> Bool) async throws {
+        await eventually("the state to be persisted", sourceLocation: sourceLocation) { condition(self.scheduler.store.document) }
         try scheduler.store.waitUntilDurable()
     }
 }
