@@ -156,6 +156,8 @@ struct PersistentSchedulerTests {
         first.clock.advance(to: Self.t0.addingTimeInterval(60))
         await first.recorder.waitFor(1)
         await first.settle()
+        // The run is recorded after it ends, asynchronously: the crash comes once it is durable.
+        try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(630), start: false)
         second.scheduler.start()
