@@ -135,7 +135,10 @@ public final class DependencyScheduler: Sendable {
         of index: Int32, name: String, trigger: any Trigger, chosenID: JobID?, misfire: MisfirePolicy?, restoring: RestoredJobState?
     ) throws(DependencyError) -> JobID {
         do {
-            let options = JobOptions(misfire: misfire)
+            // A fire that comes due before the trigger's previous one was handled (its run may
+            // wait for an executor slot) is queued, not dropped as the default overlap policy
+            // would: each due date starts its DAG run, in order.
+            let options = JobOptions(overlap: .bufferAll(limit: 10_000), misfire: misfire)
             if let chosenID {
                 return try scheduler.schedule(id: chosenID, name: "\(name) (trigger)", trigger: trigger, options: options,
                                               restoring: restoring) { [weak self] (context: JobContext) -> any Sendable in

@@ -242,7 +242,7 @@ struct TriggerBuilder {
                 }
                 expressions[text] = expression
             }
-            return CronTrigger(expression, timeZone: zone, startingAt: start, until: end)
+            return try CronTrigger(expression, timeZone: zone, startingAt: start, until: end)
         default:
             return try description.makeTrigger()
         }
