@@ -306,19 +306,53 @@ struct DependencyJobKeyTests {
         await harness.scheduler.stop(timeout: .zero)
     }
 
-    @Test func aSnapshotWithTwoJobsUnderOneKeyIsRefused() throws {
+    static let manual = SchedulerValueCoding.json(TriggerDescription(ManualTrigger())!)
+
+    /// Jobs and DAG jobs share one key namespace, in changes and in snapshots.
+    @Test func aKeyHeldByTwoJobsOrDAGJobsIsRefusedAsDamage() throws {
+        let root = PersistedDAGJob(id: JobID(rawValue: 1), name: "a", key: "k", function: "f", trigger: Self.manual)
+        let other = PersistedDAGJob(id: JobID(rawValue: 2), name: "b", key: "k", function: "f", trigger: Self.manual)
+        let plain = PersistedJob(id: JobID(rawValue: 3), name: "c", key: "k", function: "f", trigger: Self.manual)
         var document = StateDocument()
-        try document.apply(.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 1), name: "a", key: "k", function: "f",
-                                                        trigger: SchedulerValueCoding.json(TriggerDescription(ManualTrigger())!)))))
-        #expect(throws: PersistenceError.invalidChange(reason: "job 2 has the key \"k\" of job 1")) {
-            try document.apply(.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 2), name: "b", key: "k", function: "f",
-                                                            trigger: SchedulerValueCoding.json(TriggerDescription(ManualTrigger())!)))))
-        }
+        try document.apply(.dag(.putJob(root)))
+        #expect(throws: PersistenceError.invalidChange(reason: "job 2 has the key \"k\" of job 1")) { try document.apply(.dag(.putJob(other))) }
+        #expect(throws: PersistenceError.invalidChange(reason: "job 3 has the key \"k\" of job 1")) { try document.apply(.putJob(plain)) }
         #expect(throws: PersistenceError.invalidChange(reason: "job 3 has the key \"k\" of job 1")) {
-            try document.apply(.putJob(PersistedJob(id: JobID(rawValue: 3), name: "c", key: "k", function: "f",
-                                                    trigger: SchedulerValueCoding.json(TriggerDescription(ManualTrigger())!))))
+            try document.apply([.reserveJobIDs(9), .putJob(plain)])
         }
-        try document.apply(.dag(.removeJob(JobID(rawValue: 1))))
-        #expect(document.jobKeys.isEmpty)
+        // A key freed earlier in a record can be taken later in it.
+        try document.apply([.dag(.removeJob(root.id)), .dag(.putJob(other))])
+        #expect(document.jobKeys == ["k": other.id])
+        try document.apply([.dag(.removeJob(other.id)), .putJob(plain)])
+        #expect(document.jobKeys == ["k": plain.id])
+
+        // In a snapshot written by hand: a job and a DAG job with one key, and an empty DAG key.
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.json"
+        let store = try StateStore(path: path)
+        try store.commit([.putJob(plain)])
+        try store.compact()
+        store.close()
+        let snapshot = try String(contentsOfFile: path, encoding: .utf8)
+        func withDAGJob(_ job: PersistedDAGJob) -> String {
+            var writer = JSONWriter()
+            job.write(to: &writer)
+            return snapshot.replacingOccurrences(of: "\"pipelineRuns\":", with: "\"dagJobs\":[" + String(decoding: writer.bytes, as: UTF8.self) + "],\"pipelineRuns\":")
+        }
+        let shared = withDAGJob(root)
+        #expect(shared != snapshot)
+        try shared.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: PersistenceError.corruptSnapshot(file: path, reason: "jobs 1 and 3 have the same key \"k\"")) { try StateStore(path: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == shared, "left byte-identical")
+        var unnamed = root
+        unnamed.key = ""
+        try withDAGJob(unnamed).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: PersistenceError.self) { try StateStore(path: path) }
+        unnamed.key = "other"
+        try withDAGJob(unnamed).write(toFile: path, atomically: true, encoding: .utf8)
+        let reopened = try StateStore(path: path)
+        #expect(reopened.document.jobKeys == ["k": plain.id, "other": root.id], "a DAG job's key reads back")
+        reopened.close()
     }
 }
