@@ -37,7 +37,7 @@ extension PersistentScheduler {
     /// - Complexity: O(log n) plus one or two journal appends and fsyncs; none for an unchanged
     ///   declaration. Calls for keys are serialized.
     /// - Throws: ``PersistentSchedulerError/invalidJobKey(_:reason:)`` for an empty key or one
-    ///   longer than ``maximumKeyLength``, and the errors of
+    ///   longer than ``maximumKeyLength``, or the key of a DAG job, and the errors of
     ///   ``schedule(name:function:arguments:trigger:options:)``; nothing is changed then.
     @discardableResult
     public func schedule(key: String, name: String = "", function: String, arguments: JSONValue = nil,
@@ -51,6 +51,9 @@ extension PersistentScheduler {
         keyLock.lock()
         defer { keyLock.unlock() }
         let document = store.document
+        if let id = document.jobKeys[key], document.dag.jobs[id] != nil {
+            throw .invalidJobKey(key, reason: "it is the key of DAG job \(id); declare it with scheduleDependencyJob(key:…)")
+        }
         guard let id = document.jobKeys[key], let stored = document.jobs[id] else {
             return try scheduleKeyed(key: key, name: name, function: function, arguments: arguments,
                                      trigger: trigger, options: options, replacing: nil)
@@ -74,7 +77,7 @@ extension PersistentScheduler {
                                  trigger: trigger, options: options, replacing: (stored, sameTrigger))
     }
 
-    /// The ID of the job stored under `key`, restored or not; `nil` if no job has the key.
+    /// The ID of the job or DAG job stored under `key`, restored or not; `nil` if no job has the key.
     ///
     /// - Complexity: O(1).
     public func jobID(forKey key: String) -> JobID? { store.document.jobKeys[key] }

@@ -8,10 +8,10 @@ import Testing
 @Suite("Declared schedules across real restarts", .serialized, .timeLimit(.minutes(1)))
 struct DeclaredSchedulesRestartTests {
     /// Runs the child once and returns its output lines.
-    static func runChild(_ child: String, stateFile: String, extra: [String] = []) async throws -> [String] {
+    static func runChild(_ child: String, mode: String = "--declare", stateFile: String, extra: [String] = []) async throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: child)
-        process.arguments = ["--declare", stateFile] + extra
+        process.arguments = [mode, stateFile] + extra
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -42,5 +42,27 @@ struct DeclaredSchedulesRestartTests {
         defer { store.close() }
         #expect(store.document.jobs.count == 3)
         #expect(Set(store.document.jobKeys.keys) == ["weekly-report", "hourly-sync", "on-demand"])
+    }
+
+    /// The same for a durable DAG declared by key (`--declare-dag`): the first process declares
+    /// extract → clean → load and runs one DAG run; each restart finds the same jobs, IDs, edges
+    /// and run history, and adds nothing.
+    @Test func declaringTheSameDAGAtEveryStartKeepsOneDAGJobPerKeyWithItsEdgesAndRuns() async throws {
+        let child = try #require(builtExecutable("KairosCrashChild"), "the KairosCrashChild executable is built by swift test")
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let stateFile = directory + "/dag.json"
+
+        let first = try await Self.runChild(child, mode: "--declare-dag", stateFile: stateFile, extra: ["--fire"])
+        #expect(first.last == "COUNT 3", "\(first)")
+        #expect(first.filter { $0.hasPrefix("D ") && $0.contains("succeeded@") }.count == 3, "the DAG run ran every job: \(first)")
+        for restart in 1...2 {
+            let again = try await Self.runChild(child, mode: "--declare-dag", stateFile: stateFile)
+            #expect(again == first, "restart \(restart): the DAG jobs, their IDs, edges and runs are unchanged")
+        }
+        let store = try StateStore(path: stateFile)
+        defer { store.close() }
+        #expect(store.document.dag.jobs.count == 3)
+        #expect(Set(store.document.jobKeys.keys) == ["etl.extract", "etl.clean", "etl.load"])
     }
 }
