@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// A pipeline started on a trigger's dates, never overlapping itself: the handle returned by
 /// ``JobPipeline/schedule(_:input:maxRuns:)``.

@@ -22,7 +22,7 @@ public struct TriggerError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension Duration {
     /// The duration in seconds, as `TimeInterval`.
-    var timeInterval: TimeInterval {
+    package var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
     }

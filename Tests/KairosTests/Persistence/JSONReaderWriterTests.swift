@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
 @Suite("State JSON reader and writer")
 struct JSONReaderWriterTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 /// Registered functions for the DAG tests: each records its calls, and can fail or wait on a
 /// gate.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 /// Restoring many jobs at once: triggers and options shared between jobs, one body for every
 /// restored job, and the order the restored queue fires them in.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
 @Suite struct PipelineCheckpointTests {
     private func roundTrip(_ checkpoint: PipelineCheckpoint) throws -> PipelineCheckpoint {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
 @Suite struct JobQueueTests {
     @Test func popsByDateThenHigherPriorityThenInsertionOrder() {

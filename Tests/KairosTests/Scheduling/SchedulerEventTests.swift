@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 @Suite struct SchedulerEventTests {
     @Test func eventStreamReportsTheLifeOfAJob() async throws {

@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 /// 100,000 jobs, stepped through 40 seconds of virtual time while random jobs are cancelled,
 /// paused and resumed, or rescheduled. Every job must fire exactly the due dates its trigger and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
 @Suite struct JSONValueTests {
     struct Report: Codable, Equatable {
