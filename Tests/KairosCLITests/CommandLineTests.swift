@@ -3,7 +3,7 @@ import Testing
 @testable import KairosCLI
 @testable import Kairos
 
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
     @Test func toolHelpListsEverySubcommandWithItsSummary() {
         for arguments in [["--help"], ["-h"], ["help"]] {
             let result = runKairos(arguments)

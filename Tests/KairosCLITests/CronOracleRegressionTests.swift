@@ -6,7 +6,7 @@ import Testing
 /// Cases where the differential test (`Tests/Scripts/cron_oracle.py`) found cronsim wrong and
 /// cronie's rules — checked by hand and by the script's brute-force search — give these times.
 /// Pinned through `kairos next` so that the command and the engine both keep them.
-@Suite struct CronOracleRegressionTests {
+@Suite(.timeLimit(.minutes(1))) struct CronOracleRegressionTests {
     @Test(arguments: [
         // Lord Howe falls back 30 minutes (02:00+11:00 -> 01:30+10:30): an hour-`*` job fires in
         // both copies of 01:57 (cronsim misses the second).

@@ -4,7 +4,7 @@ import Testing
 @testable import Kairos
 import KairosTestSupport
 
-@Suite("Crontab parsing")
+@Suite("Crontab parsing", .timeLimit(.minutes(1)))
 struct CrontabTests {
     static let utc = TimeZone(identifier: "UTC")!
 

@@ -4,7 +4,7 @@ import Testing
 @testable import Kairos
 import KairosTestSupport
 
-@Suite struct ISO8601TimestampTests {
+@Suite(.timeLimit(.minutes(1))) struct ISO8601TimestampTests {
     @Test(arguments: [
         (0.0, "UTC", "1970-01-01T00:00:00+00:00"),
         (1_772_953_200, "America/New_York", "2026-03-08T03:00:00-04:00"),

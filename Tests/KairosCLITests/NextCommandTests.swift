@@ -4,7 +4,7 @@ import Testing
 @testable import Kairos
 import KairosTestSupport
 
-@Suite struct NextCommandTests {
+@Suite(.timeLimit(.minutes(1))) struct NextCommandTests {
     @Test func readmeCommandPrintsFiveWeekdayMornings() {
         let result = runKairos(["next", "0 9 * * mon-fri", "--count", "5", "--time-zone", "America/New_York"])
         #expect(result == CommandResult(status: 0, output: """

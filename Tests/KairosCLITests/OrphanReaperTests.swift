@@ -7,7 +7,7 @@ import KairosTestSupport
 /// `kairos run` reaping the orphans of its commands, as a real process on Linux: as a child
 /// subreaper (`--reap-orphans`) and, where the tests run as root, as PID 1 of a PID namespace.
 /// Real waits are bounded conditions (a few seconds at most under load), never fixed sleeps.
-@Suite("kairos run reaps orphaned processes", .serialized)
+@Suite("kairos run reaps orphaned processes", .serialized, .timeLimit(.minutes(1)))
 struct OrphanReaperTests {
     /// Line 2 leaves a process running in the background (until `release` exists) and exits 3;
     /// lines 3–5 leave short-lived orphans behind and exit with their own statuses.

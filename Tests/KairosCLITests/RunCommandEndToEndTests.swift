@@ -6,7 +6,7 @@ import KairosTestSupport
 
 /// `kairos run` as a real process on a real crontab: the one place in the suite with real waits
 /// (about two seconds).
-@Suite("kairos run end to end", .serialized)
+@Suite("kairos run end to end", .serialized, .timeLimit(.minutes(1)))
 struct RunCommandEndToEndTests {
     @Test func runsCommandsOnScheduleAndStopsGracefullyOnSIGTERM() async throws {
         let kairos = try #require(builtExecutable("kairos"), "swift test builds the kairos executable")

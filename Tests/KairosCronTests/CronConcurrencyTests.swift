@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KairosCron
 
-@Suite struct CronConcurrencyTests {
+@Suite(.timeLimit(.minutes(1))) struct CronConcurrencyTests {
     /// Many threads computing fire times in zones (and years) not yet cached agree with a
     /// single-threaded computation.
     @Test func concurrentCallsShareTheZoneCacheSafely() async throws {

@@ -10,7 +10,7 @@ import Testing
 /// 01:00→02:00, 10-25 02:00→01:00; Lord Howe (30 minutes) 10-04 02:00→02:30, 04-05 02:00→01:30;
 /// Santiago (at midnight) 09-06 00:00→01:00, 04-05 00:00→04-04 23:00; Chatham (+12:45/+13:45)
 /// 09-27 02:45→03:45.
-@Suite struct CronDaylightSavingTests {
+@Suite(.timeLimit(.minutes(1))) struct CronDaylightSavingTests {
     @Test(arguments: [
         // New York, spring forward: 02:00-02:59 does not exist on 03-08.
         ("America/New_York", "30 2 * * *", "2026-03-07T12:00:00-05:00", ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"]),

@@ -3,7 +3,7 @@ import Testing
 @testable import KairosCron
 import KairosTestSupport
 
-@Suite struct CronExplanationTests {
+@Suite(.timeLimit(.minutes(1))) struct CronExplanationTests {
     @Test(arguments: [
         ("0 9 * * mon-fri", "At 09:00, Monday through Friday"),
         ("*/15 9-17 L * *", "Every 15 minutes, between 09:00 and 17:59, on the last day of the month"),

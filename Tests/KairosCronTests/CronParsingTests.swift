@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KairosCron
 
-@Suite struct CronParsingTests {
+@Suite(.timeLimit(.minutes(1))) struct CronParsingTests {
     /// Every syntax form, with the normalized text it must produce.
     @Test(arguments: [
         ("* * * * *", "* * * * *"),

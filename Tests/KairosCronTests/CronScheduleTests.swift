@@ -3,7 +3,7 @@ import Testing
 @testable import KairosCron
 
 /// Fire times in UTC (no DST): syntax forms, the day rule, leap years, month ends, extensions.
-@Suite struct CronScheduleTests {
+@Suite(.timeLimit(.minutes(1))) struct CronScheduleTests {
     @Test(arguments: [
         // Plain fields. 2026-01-01 is a Thursday.
         ("* * * * *", "2026-01-01T00:00:00Z", ["2026-01-01T00:01:00Z", "2026-01-01T00:02:00Z", "2026-01-01T00:03:00Z"]),

@@ -7,7 +7,7 @@ import KairosTestSupport
 /// and completes jobs on a real state file and is killed with SIGKILL at a random moment, over
 /// and over on the same file. After each kill the state must load and hold every change the
 /// child had acknowledged (logged after the call returned).
-@Suite("Crash test with SIGKILL", .serialized)
+@Suite("Crash test with SIGKILL", .serialized, .timeLimit(.minutes(10)))
 struct PersistenceCrashTests {
     /// What the acknowledged changes say of one job.
     enum Expected: Equatable {

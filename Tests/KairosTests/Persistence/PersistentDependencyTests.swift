@@ -50,7 +50,7 @@ extension PersistentHarness {
     }
 }
 
-@Suite("PersistentScheduler dependency graphs")
+@Suite("PersistentScheduler dependency graphs", .timeLimit(.minutes(1)))
 struct PersistentDependencyTests {
     static let t0 = utcDate("2026-01-01T00:00:00Z")
     static func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }

@@ -6,7 +6,7 @@ import KairosPlatform
 
 /// Each case: a job due every 10 s whose first run blocks until released; the clock passes three
 /// more due dates while it runs.
-@Suite struct OverlapPolicyTests {
+@Suite(.timeLimit(.minutes(1))) struct OverlapPolicyTests {
     struct Outcome {
         var dues: [TimeInterval]
         var counters: JobCounters

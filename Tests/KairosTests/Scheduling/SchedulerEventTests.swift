@@ -5,7 +5,7 @@ import Testing
 import KairosTestSupport
 import KairosPlatform
 
-@Suite struct SchedulerEventTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerEventTests {
     @Test func eventStreamReportsTheLifeOfAJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let stream = scheduler.events
@@ -57,7 +57,7 @@ import KairosPlatform
     }
 }
 
-@Suite struct SchedulerPersistenceHookTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerPersistenceHookTests {
     @Test func observerSeesEveryStateChangeInVersionOrder() async throws {
         let (scheduler, clock) = makeScheduler()
         let changes = LockedState<[JobStateChange]>([])

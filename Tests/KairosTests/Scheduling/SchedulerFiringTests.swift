@@ -5,7 +5,7 @@ import Testing
 import KairosTestSupport
 import KairosPlatform
 
-@Suite struct SchedulerFiringTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerFiringTests {
     @Test func intervalJobFiresAtEachAnchoredDateEvenWhenTheClockOvershoots() async throws {
         let (scheduler, clock) = makeScheduler()
         let start = clock.now

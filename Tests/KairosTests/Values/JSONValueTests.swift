@@ -3,7 +3,7 @@ import Testing
 @testable import Kairos
 import KairosTestSupport
 
-@Suite struct JSONValueTests {
+@Suite(.timeLimit(.minutes(1))) struct JSONValueTests {
     struct Report: Codable, Equatable {
         var name: String
         var count: Int
