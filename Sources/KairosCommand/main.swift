@@ -1,4 +1,4 @@
 import Foundation
-import Kairos
+import KairosCLI
 
 exit(KairosCommandLine.run(Array(CommandLine.arguments.dropFirst()), context: .system()))

@@ -17,6 +17,16 @@ case $TARGET in
 esac
 mkdir -p .build "corpus/$TARGET"
 cp -n "seeds/$TARGET"/* "corpus/$TARGET/" 2>/dev/null || true
+# The library's modules are compiled as one module with the fuzz target (coverage instrumentation
+# everywhere, one link): a copy of their sources without the imports between them.
+SOURCES=.build/sources
+rm -rf "$SOURCES" && mkdir -p "$SOURCES"
+for module in KairosPlatform KairosCron Kairos KairosCLI; do
+  for file in "$ROOT/Sources/$module"/*.swift "$ROOT/Sources/$module"/*/*.swift; do
+    [[ -f $file ]] || continue
+    sed -E '/^(@_exported )?import (KairosPlatform|KairosCron|Kairos|KairosCLI)$/d' "$file" > "$SOURCES/$module-$(basename "$file")"
+  done
+done
 swiftc -O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name KairosFuzz -package-name Kairos \
-    $(find "$ROOT/Sources/Kairos" -name '*.swift') "$SOURCE" -o ".build/$TARGET-fuzz"
+    "$SOURCES"/*.swift "$SOURCE" -o ".build/$TARGET-fuzz"
 "./.build/$TARGET-fuzz" -runs="$RUNS" "${FLAGS[@]}" "$@" "corpus/$TARGET"

@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// A clock that only moves when told to: the clock of every Kairos test.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// The real wall clock.
 ///

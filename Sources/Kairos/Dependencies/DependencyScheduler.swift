@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// Jobs that run when the jobs they depend on have finished: a DAG of jobs on top of a
 /// ``Scheduler``.

@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// Durable dependency graphs: DAG jobs that run registered functions, with their edges, their
 /// past runs and the DAG runs in progress stored in the state (SPEC §7.8).

@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 import Synchronization
 
 /// A scheduler whose jobs survive restarts and crashes: every change is on disk before the call

@@ -1,3 +1,4 @@
+import KairosPlatform
 
 /// Suspends a task until one event with a given key is posted to an ``EventHub``.
 enum EventWait {

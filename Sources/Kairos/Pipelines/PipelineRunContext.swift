@@ -1,4 +1,5 @@
 import Foundation
+import KairosPlatform
 
 /// The shared, mutable state of one run: where it is, what it produced, and where its events go.
 ///

@@ -1,3 +1,4 @@
+import KairosPlatform
 
 /// The active runs of a pipeline (and of the pipelines derived from it by its builder calls).
 ///

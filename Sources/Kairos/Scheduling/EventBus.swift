@@ -1,3 +1,4 @@
+import KairosPlatform
 import Synchronization
 
 /// Delivers scheduler events to handlers and `AsyncStream`s.

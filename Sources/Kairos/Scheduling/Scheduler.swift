@@ -332,6 +332,14 @@ public final class Scheduler: Sendable {
     /// keeps the scheduler from being idle.
     public func waitUntilIdle() async { await core.waitUntilIdle() }
 
+    /// Suspends until the job is finished (completed, failed or cancelled, or forgotten) and none
+    /// of its runs is going.
+    package func waitUntilFinished(_ id: JobID) async {
+        while !Task.isCancelled {
+            if await core.waitForProgress(unless: { core.isFinishedLocked(id) }) { return }
+        }
+    }
+
     var clock: any SchedulerClock { core.clock }
 }
 

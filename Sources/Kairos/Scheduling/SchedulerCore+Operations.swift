@@ -349,6 +349,13 @@ extension SchedulerCore {
     }
 
     /// Whether no run is going and nothing is due at the clock's current time.
+    /// Whether the job is finished (or unknown) and none of its runs is going.
+    func isFinishedLocked(_ id: JobID) -> Bool {
+        guard let slot = slotLocked(of: id) else { return true }
+        let snapshot = snapshotLocked(slot)
+        return snapshot.status.isFinished && snapshot.activeRuns == 0
+    }
+
     func isIdleLocked() -> Bool {
         guard activeRuns == 0 else { return false }
         guard lifecycle == .running, !paused else { return true }

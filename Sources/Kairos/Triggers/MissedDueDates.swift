@@ -9,7 +9,7 @@ import Foundation
 struct MissedDueDates {
     private enum Source {
         case interval(IntervalTrigger)
-        case cron(CronTrigger, ZoneOffsets)
+        case cron(CronTrigger)
         case other(TriggerStorage)
     }
 
@@ -30,11 +30,10 @@ struct MissedDueDates {
             last = interval.lastIndex(atOrBefore: Date(timeIntervalSinceReferenceDate: end))
                 .map { interval.date(ofIndex: $0).timeIntervalSinceReferenceDate }.map { max($0, first) } ?? first
         } else if case .boxed(let box) = trigger, let cron = box.base as? CronTrigger {
-            let zone = ZoneOffsets.of(cron.timeZone)
-            source = .cron(cron, zone)
+            source = .cron(cron)
             let bound = min(end, cron.end?.timeIntervalSinceReferenceDate ?? end)
-            last = cron.expression.previousInstant(atOrBefore: Self.instant(bound), in: zone)
-                .map { max(Self.date(ofInstant: $0), first) } ?? first
+            last = cron.expression.previousDate(before: Self.wholeSecondAfter(bound), in: cron.timeZone)
+                .map { max($0.timeIntervalSinceReferenceDate, first) } ?? first
         } else {
             source = .other(trigger)
             var last = first
@@ -52,8 +51,9 @@ struct MissedDueDates {
         switch source {
         case .interval(let interval):
             return Int(index(of: last, in: interval) - index(of: first, in: interval)) + 1
-        case .cron(let cron, let zone):
-            return 1 + cron.expression.fireCount(from: Self.instant(first) + 1, through: Self.instant(last), in: zone)
+        case .cron(let cron):
+            return 1 + cron.expression.fireDateCount(after: Date(timeIntervalSinceReferenceDate: first),
+                                                     through: Date(timeIntervalSinceReferenceDate: last), in: cron.timeZone)
         case .other(let trigger):
             var count = 1
             var current = first
@@ -70,7 +70,7 @@ struct MissedDueDates {
         switch source {
         case .interval(let interval):
             interval.nextFireDate(after: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
-        case .cron(let cron, _):
+        case .cron(let cron):
             cron.nextFireDate(after: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
         case .other(let trigger):
             trigger.nextDue(after: date)
@@ -80,10 +80,10 @@ struct MissedDueDates {
     /// The first due date at or after `date`.
     func first(atOrAfter date: Double) -> Double? {
         guard case .cron = source else { return next(after: date.nextDown) }
-        // In whole seconds: `date.nextDown` may round back to `date` on the way to cron's seconds
-        // since 1970.
-        guard let before = CronExpression.instant(Date(timeIntervalSinceReferenceDate: date), roundingUp: true) else { return nil }
-        return next(after: Self.date(ofInstant: before))
+        // Cron fires on whole seconds: the first at or after `date` is the first after the last
+        // whole second before it (`date.nextDown` may round back to `date` in seconds since 1970).
+        let secondsSince1970 = date + Date.timeIntervalBetween1970AndReferenceDate
+        return next(after: (secondsSince1970.rounded(.up) - 1) - Date.timeIntervalBetween1970AndReferenceDate)
     }
 
     /// The last due date before `date` and not before `first`.
@@ -92,10 +92,9 @@ struct MissedDueDates {
         switch source {
         case .interval(let interval):
             return max(first, interval.date(ofIndex: index(of: date, in: interval) - 1).timeIntervalSinceReferenceDate)
-        case .cron(let cron, let zone):
-            let previous = CronExpression.instant(Date(timeIntervalSinceReferenceDate: date), roundingUp: true)
-                .flatMap { cron.expression.previousInstant(atOrBefore: $0, in: zone) }
-            return max(first, previous.map(Self.date(ofInstant:)) ?? first)
+        case .cron(let cron):
+            let previous = cron.expression.previousDate(before: Date(timeIntervalSinceReferenceDate: date), in: cron.timeZone)
+            return max(first, previous?.timeIntervalSinceReferenceDate ?? first)
         case .other(let trigger):
             var current = first
             while let next = trigger.nextDue(after: current), next < date { current = next }
@@ -109,12 +108,8 @@ struct MissedDueDates {
         ((date - interval.start!.timeIntervalSinceReferenceDate) / interval.interval).rounded()
     }
 
-    /// The whole second (since 1970, as cron counts) containing `date`.
-    private static func instant(_ date: Double) -> Int64 {
-        Int64((date + Date.timeIntervalBetween1970AndReferenceDate).rounded(.down))
-    }
-
-    private static func date(ofInstant instant: Int64) -> Double {
-        Double(instant) - Date.timeIntervalBetween1970AndReferenceDate
+    /// The start of the whole second (since 1970, as cron counts) after the one containing `date`.
+    private static func wholeSecondAfter(_ date: Double) -> Date {
+        Date(timeIntervalSince1970: (date + Date.timeIntervalBetween1970AndReferenceDate).rounded(.down) + 1)
     }
 }

@@ -31,7 +31,7 @@ extension TriggerError {
 
 extension Duration {
     /// The duration in seconds, as `TimeInterval`.
-    var timeInterval: TimeInterval {
+    package var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
     }

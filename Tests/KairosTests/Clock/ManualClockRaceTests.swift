@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
 /// Clock moves racing the scheduler thread: no wake-up may be lost and no due date lost or
 /// doubled, however the moves and the thread's passes interleave.

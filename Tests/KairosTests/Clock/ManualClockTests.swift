@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct ManualClockTests {
+@Suite(.timeLimit(.minutes(1))) struct ManualClockTests {
     @Test func advanceMovesNow() {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
         clock.advance(by: 90)

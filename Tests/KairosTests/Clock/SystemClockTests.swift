@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct SystemClockTests {
+@Suite(.timeLimit(.minutes(1))) struct SystemClockTests {
     @Test func sleepReturnsOnlyOnceTheWallClockReachedTheDeadline() async throws {
         let clock = SystemClock()
         let deadline = clock.now.addingTimeInterval(0.005)

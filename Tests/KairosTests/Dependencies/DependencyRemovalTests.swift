@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct DependencyRemovalTests {
+@Suite(.timeLimit(.minutes(1))) struct DependencyRemovalTests {
     @Test func aJobOthersDependOnCannotBeRemoved() throws {
         let (dag, _) = makeDAG()
         let root = try dag.schedule(name: "root", trigger: ManualTrigger()) { _ in }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct DependencySchedulerTests {
+@Suite(.timeLimit(.minutes(1))) struct DependencySchedulerTests {
     @Test func diamondRunsInTopologicalOrderWithItsBranchesInParallel() async throws {
         let (dag, clock) = makeDAG()
         let timeline = Timeline()

@@ -1,5 +1,7 @@
 import Foundation
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 let dagEpoch = Date(timeIntervalSince1970: 1_767_225_600)
 

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct RecurringDependencyTests {
+@Suite(.timeLimit(.minutes(1))) struct RecurringDependencyTests {
     @Test func eachDAGRunIsTheRootsDueDateAndDependentsSeeIt() async throws {
         let (dag, clock) = makeDAG()
         let dues = Recorder<(String, Date)>()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct EventHubTests {
+@Suite(.timeLimit(.minutes(1))) struct EventHubTests {
     private let job = EventWaiter(kind: .job, id: "1", name: "j")
     private let run = EventWaiter(kind: .pipelineRun, id: "r1", name: "p")
 

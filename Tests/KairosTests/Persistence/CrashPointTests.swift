@@ -6,7 +6,7 @@ import Testing
 /// call, with a crash or an I/O error injected at that call; the state a restarted process then
 /// loads must hold every acknowledged mutation and nothing half-applied, whatever of the
 /// unsynced writes the kernel had flushed.
-@Suite("Crash points")
+@Suite("Crash points", .timeLimit(.minutes(1)))
 struct CrashPointTests {
     static let path = "/state/kairos.json"
     /// Small enough that the script compacts several times.

@@ -4,7 +4,7 @@ import Testing
 
 /// A state Kairos cannot read is refused with an error naming the file and the damage, and its
 /// files are left byte-for-byte as they were.
-@Suite("Damaged state files")
+@Suite("Damaged state files", .timeLimit(.minutes(1)))
 struct DamagedStateTests {
     enum Damage: String, CaseIterable, CustomTestStringConvertible {
         case snapshotNotJSON, snapshotTruncated, snapshotEmpty, snapshotOtherFormat, snapshotNewerVersion

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite("State JSON reader and writer")
+@Suite("State JSON reader and writer", .timeLimit(.minutes(1)))
 struct JSONReaderWriterTests {
     static let values: [JSONValue] = [
         nil, true, false, 0, -5, 0.1, -2.5e-8, 1e300, 9_007_199_254_740_991, 1_767_225_600.25,
@@ -49,7 +50,7 @@ struct JSONReaderWriterTests {
     }
 }
 
-@Suite("State JSON reader: repeated values")
+@Suite("State JSON reader: repeated values", .timeLimit(.minutes(1)))
 struct JSONInterningTests {
     /// Reads the array `text` element by element, interning objects and arrays (at most `limit`).
     static func readInterned(_ text: String, limit: Int) throws(JSONReadError) -> [JSONValue] {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite("POSIX file system")
+@Suite("POSIX file system", .timeLimit(.minutes(1)))
 struct POSIXFileSystemTests {
     @Test(arguments: [0, 1, 4095, 1 << 20, (1 << 20) + 7, 3_000_001])
     func aFileReadsBackByteForByte(size: Int) throws {

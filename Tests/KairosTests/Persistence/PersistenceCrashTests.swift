@@ -1,22 +1,13 @@
 import Foundation
 import Testing
 @testable import Kairos
-
-/// Finds an executable built beside the test binary (`swift test` builds them: they are
-/// dependencies of the test target).
-func builtExecutable(_ name: String) -> String? {
-    var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path]
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(packageRoot.appendingPathComponent(".build/debug/\(name)").path)
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
+import KairosTestSupport
 
 /// Real crashes: a child process (`Tests/KairosCrashChild`) schedules, cancels, pauses, resumes
 /// and completes jobs on a real state file and is killed with SIGKILL at a random moment, over
 /// and over on the same file. After each kill the state must load and hold every change the
 /// child had acknowledged (logged after the call returned).
-@Suite("Crash test with SIGKILL", .serialized)
+@Suite("Crash test with SIGKILL", .serialized, .timeLimit(.minutes(10)))
 struct PersistenceCrashTests {
     /// What the acknowledged changes say of one job.
     enum Expected: Equatable {

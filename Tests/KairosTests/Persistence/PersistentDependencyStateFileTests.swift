@@ -5,7 +5,7 @@ import Testing
 /// The stored form of dependency graphs: damaged graphs are refused and left untouched, and
 /// version-1 states (written before DAG data existed) still load and are upgraded on the first
 /// DAG change.
-@Suite("Dependency graphs in the state file")
+@Suite("Dependency graphs in the state file", .timeLimit(.minutes(1)))
 struct PersistentDependencyStateFileTests {
     static let due = Date(timeIntervalSince1970: 1_767_225_660)
 

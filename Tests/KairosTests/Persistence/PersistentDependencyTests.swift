@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 /// Registered functions for the DAG tests: each records its calls, and can fail or wait on a
 /// gate.
@@ -77,7 +79,7 @@ extension PersistentHarness {
     }
 }
 
-@Suite("PersistentScheduler dependency graphs")
+@Suite("PersistentScheduler dependency graphs", .timeLimit(.minutes(1)))
 struct PersistentDependencyTests {
     static let t0 = utcDate("2026-01-01T00:00:00Z")
     static func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }

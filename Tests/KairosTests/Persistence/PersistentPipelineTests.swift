@@ -10,7 +10,7 @@ final class CallCounter: Sendable {
     var value: Int { count.withLock { $0 } }
 }
 
-@Suite("PersistentScheduler pipeline runs")
+@Suite("PersistentScheduler pipeline runs", .timeLimit(.minutes(1)))
 struct PersistentPipelineTests {
     static func pipeline(clock: ManualClock, doubled: CallCounter) -> JobPipeline<Int, Int> {
         JobPipeline(name: "etl", input: Int.self, clock: clock)

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 /// Restoring many jobs at once: triggers and options shared between jobs, one body for every
 /// restored job, and the order the restored queue fires them in.
-@Suite("PersistentScheduler restore")
+@Suite("PersistentScheduler restore", .timeLimit(.minutes(1)))
 struct PersistentRestoreTests {
     static let t0 = utcDate("2026-01-01T00:00:00Z")
 

@@ -46,7 +46,7 @@ final class PersistentHarness: Sendable {
     }
 }
 
-@Suite("PersistentScheduler")
+@Suite("PersistentScheduler", .timeLimit(.minutes(1)))
 struct PersistentSchedulerTests {
     static let t0 = utcDate("2026-01-01T00:00:00Z")
 

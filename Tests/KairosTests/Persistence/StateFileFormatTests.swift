@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite("State file format: snapshot")
+@Suite("State file format: snapshot", .timeLimit(.minutes(1)))
 struct StateFileFormatTests {
     static func snapshot(jobIDs: [Int], nextJobID: Int) -> Data {
         let jobs = jobIDs.map { #"{"id":\#($0),"name":"j","function":"f","trigger":{"kind":"manual"},"status":"pending"}"# }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kairos
+import KairosTestSupport
 
 /// Jobs, runs and directories shared by the persistence tests.
 enum StateFixtures {
@@ -31,11 +32,7 @@ enum StateFixtures {
     }
 
     /// A fresh directory under the temporary directory, removed by the caller.
-    static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "kairos-state-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryDirectory() -> String { makeTemporaryDirectory(prefix: "kairos-state") }
 
     /// The names and bytes of every file in `directory`.
     static func contents(of directory: String) -> [String: Data] {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite("State store")
+@Suite("State store", .timeLimit(.minutes(1)))
 struct StateStoreTests {
     @Test func committedChangesSurviveReopening() throws {
         let directory = StateFixtures.temporaryDirectory()

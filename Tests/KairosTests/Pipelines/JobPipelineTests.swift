@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct JobPipelineTests {
+@Suite(.timeLimit(.minutes(1))) struct JobPipelineTests {
     @Test func resultsFlowFromStageToStage() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "numbers", input: [Int].self, clock: clock)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct PipelineCheckpointTests {
+@Suite(.timeLimit(.minutes(1))) struct PipelineCheckpointTests {
     private func roundTrip(_ checkpoint: PipelineCheckpoint) throws -> PipelineCheckpoint {
         try JSONDecoder().decode(PipelineCheckpoint.self, from: JSONEncoder().encode(checkpoint))
     }

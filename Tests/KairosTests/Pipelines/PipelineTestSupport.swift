@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 /// A thread-safe list that job bodies append to.
 final class Recorder<Element: Sendable>: Sendable {

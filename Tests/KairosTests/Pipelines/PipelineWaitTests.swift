@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct PipelineWaitTests {
+@Suite(.timeLimit(.minutes(1))) struct PipelineWaitTests {
     @Test func waitUntilDateResumesExactlyThenAndIsListed() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let deadline = pipelineEpoch.addingTimeInterval(3600)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct RetryPolicyTests {
+@Suite(.timeLimit(.minutes(1))) struct RetryPolicyTests {
     @Test(arguments: [
         (2, 0.0, 3.0), (3, 0.0, 6.0), (4, 0.0, 12.0), (5, 0.0, 20.0), (6, 0.0, 20.0),
         (3, 0.5, 4.5), (3, 0.999, 3.003),

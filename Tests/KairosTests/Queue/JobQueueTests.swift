@@ -1,7 +1,8 @@
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct JobQueueTests {
+@Suite(.timeLimit(.minutes(1))) struct JobQueueTests {
     @Test func popsByDateThenHigherPriorityThenInsertionOrder() {
         var queue = JobQueue()
         queue.insert(slot: 0, date: 5, priority: 0)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct RunQueueTests {
+@Suite(.timeLimit(.minutes(1))) struct RunQueueTests {
     private func run(_ start: Double, priority: Int32 = 0, sequence: UInt64) -> JobRun {
         JobRun(jobID: JobID(rawValue: sequence), slot: 0, name: "", dueDate: Date(timeIntervalSinceReferenceDate: start),
                startAfter: start, priority: priority, sequence: sequence, attempt: 1, payload: nil, body: .empty,

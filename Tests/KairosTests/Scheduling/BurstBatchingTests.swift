@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 /// The scheduler thread's pause after a burst (`Configuration.burstBatchingDelay`): jobs queued
 /// already due wait for it, nothing else does, and it loses or repeats no run. The pause is real

@@ -4,7 +4,7 @@ import Testing
 
 /// A job due every 10 s from +10 s; the scheduler starts at +55 s, so 10, 20, 30, 40 and 50 were
 /// missed.
-@Suite struct MisfirePolicyTests {
+@Suite(.timeLimit(.minutes(1))) struct MisfirePolicyTests {
     /// The same schedule through the generic (enumerating) catch-up path.
     struct OpaqueInterval: Trigger {
         let base: IntervalTrigger

@@ -2,10 +2,11 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 /// Each case: a job due every 10 s whose first run blocks until released; the clock passes three
 /// more due dates while it runs.
-@Suite struct OverlapPolicyTests {
+@Suite(.timeLimit(.minutes(1))) struct OverlapPolicyTests {
     struct Outcome {
         var dues: [TimeInterval]
         var counters: JobCounters

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import Kairos
 
-@Suite struct SchedulerControlTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerControlTests {
     @Test func pausedJobDoesNotFireAndResumeCatchesUpPerMisfirePolicy() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kairos
 
-@Suite struct SchedulerEdgeCaseTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerEdgeCaseTests {
     @Test func aForwardJumpOfTheWallClockFiresWhatBecameDueAtOnce() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()

@@ -2,8 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
-@Suite struct SchedulerEventTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerEventTests {
     @Test func eventStreamReportsTheLifeOfAJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let stream = scheduler.events
@@ -55,7 +57,7 @@ import Testing
     }
 }
 
-@Suite struct SchedulerPersistenceHookTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerPersistenceHookTests {
     @Test func observerSeesEveryStateChangeInVersionOrder() async throws {
         let (scheduler, clock) = makeScheduler()
         let changes = LockedState<[JobStateChange]>([])

@@ -2,8 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
-@Suite struct SchedulerFiringTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerFiringTests {
     @Test func intervalJobFiresAtEachAnchoredDateEvenWhenTheClockOvershoots() async throws {
         let (scheduler, clock) = makeScheduler()
         let start = clock.now

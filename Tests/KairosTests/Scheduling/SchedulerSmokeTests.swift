@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import Kairos
 
-@Suite struct SchedulerSmokeTests {
+@Suite(.timeLimit(.minutes(1))) struct SchedulerSmokeTests {
     @Test func onceJobRunsWhenClockReachesItsDate() async throws {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
         let scheduler = Scheduler(configuration: .init(clock: clock))

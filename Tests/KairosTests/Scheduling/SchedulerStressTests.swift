@@ -2,11 +2,13 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosTestSupport
+import KairosPlatform
 
 /// 100,000 jobs, stepped through 40 seconds of virtual time while random jobs are cancelled,
 /// paused and resumed, or rescheduled. Every job must fire exactly the due dates its trigger and
 /// the operations on it imply: none twice, none lost, none extra.
-@Suite struct SchedulerStressTests {
+@Suite(.timeLimit(.minutes(10))) struct SchedulerStressTests {
     enum Fate {
         case plain
         case cancel(at: Int)

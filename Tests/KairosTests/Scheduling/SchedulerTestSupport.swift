@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 @testable import Kairos
+import KairosPlatform
 
 func utcDate(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 

@@ -14,7 +14,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     return dates
 }
 
-@Suite struct OnceTriggerTests {
+@Suite(.timeLimit(.minutes(1))) struct OnceTriggerTests {
     @Test func firesOnlyBeforeItsDate() {
         let trigger = OnceTrigger(at: utc("2026-01-01T00:00:00Z"))
         #expect(trigger.nextFireDate(after: utc("2025-12-31T23:59:59Z")) == utc("2026-01-01T00:00:00Z"))
@@ -22,7 +22,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     }
 }
 
-@Suite struct IntervalTriggerTests {
+@Suite(.timeLimit(.minutes(1))) struct IntervalTriggerTests {
     @Test func fireKIsAnchoredAtStartPlusKIntervals() throws {
         let start = utc("2026-01-01T00:00:00Z")
         let trigger = try IntervalTrigger(every: .seconds(90), startingAt: start)
@@ -76,7 +76,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     }
 }
 
-@Suite struct CronTriggerTests {
+@Suite(.timeLimit(.minutes(1))) struct CronTriggerTests {
     static let newYork = TimeZone(identifier: "America/New_York")!
 
     @Test func skippedTimeFiresAtTheTransition() throws {
@@ -134,7 +134,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     }
 }
 
-@Suite struct JitteredTriggerTests {
+@Suite(.timeLimit(.minutes(1))) struct JitteredTriggerTests {
     @Test func delayIsDeterministicBoundedAndDiffersBetweenJobs() throws {
         let trigger = try IntervalTrigger(every: .seconds(60), startingAt: utc("2026-01-01T00:00:00Z")).jittered(upTo: .seconds(10))
         let due = utc("2026-01-01T00:01:00Z")
@@ -151,7 +151,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     }
 }
 
-@Suite struct TriggerDescriptionTests {
+@Suite(.timeLimit(.minutes(1))) struct TriggerDescriptionTests {
     struct Custom: Trigger {
         func nextFireDate(after: Date) -> Date? { nil }
     }

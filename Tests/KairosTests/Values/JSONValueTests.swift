@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosTestSupport
 
-@Suite struct JSONValueTests {
+@Suite(.timeLimit(.minutes(1))) struct JSONValueTests {
     struct Report: Codable, Equatable {
         var name: String
         var count: Int
