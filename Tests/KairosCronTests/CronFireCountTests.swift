@@ -7,9 +7,9 @@ import Testing
     /// The cron count agrees with enumerating the dates, across DST transitions (skipped and
     /// repeated hours, Lord Howe's half hour), for expressions that follow elapsed time and
     /// fixed-time ones that follow the wall clock.
-    @Test(arguments: ["*/5 * * * * *", "*/7 5-40 * * * *", "0 * * * *", "30 2 * * *", "0 0,30 1-3 * * *", "15 10 1-7 * 0", "0 0 L * *"],
+    @Test(arguments: ["*/20 * * * * *", "*/13 5-40 1-3,12 * * *", "0 * * * *", "30 2 * * *", "0 0,30 1-3 * * *", "15 10 1-7 * 0", "0 0 L * *"],
           ["America/New_York", "Europe/Paris", "Australia/Lord_Howe", "UTC"])
-    func cronCountsAgreeWithEnumeration(_ text: String, zone: String) throws {
+    func cronCountsAgreeWithEnumeration(_ text: String, zone: String) async throws {
         let expression = try CronExpression(text)
         let offsets = ZoneOffsets.of(TimeZone(identifier: zone)!)
         // Three days around each 2026 transition of the three zones, from and to mid-day.
@@ -23,6 +23,8 @@ import Testing
             while let current = cursor, current <= last {
                 enumerated += 1
                 cursor = expression.nextInstant(after: current, in: offsets)
+                // Long enumerations leave the cooperative threads to the other tests now and then.
+                if enumerated % 4096 == 0 { await Task.yield() }
             }
             #expect(expression.fireCount(from: first, through: last, in: offsets) == enumerated, "\(text) in \(zone) from \(from)")
         }
