@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Kairos
+import KairosPlatform
 import KairosTestSupport
 
 /// Clock moves racing the scheduler thread: no wake-up may be lost and no due date lost or
