@@ -67,10 +67,12 @@ public final class DependencyScheduler: Sendable {
     /// Adds a job.
     ///
     /// - Parameters:
+    ///   - name: the job's name, in snapshots, events and cycle errors.
     ///   - trigger: when a root job (one with no `dependsOn`) fires; must be `nil` for a job with
     ///     upstream jobs, which runs when they finish.
-    ///   - dependsOn: the upstream jobs, which must exist. A new job has no downstream jobs, so
+    ///   - upstream: the jobs it depends on, which must exist. A new job has no downstream jobs, so
     ///     adding it never closes a cycle.
+    ///   - options: trigger rule, retries, timeout, `dependsOnPast`, priority, misfire policy.
     ///   - body: the job; an `async` body sees Swift task cancellation on timeout.
     /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/missingTrigger(name:)``,
     ///   ``DependencyError/triggerOnDependent(job:)``, ``DependencyError/scheduler(_:)``.

@@ -33,8 +33,11 @@ public final class EventHub: Sendable {
     /// Registers `handler` to run for events posted with `key`.
     ///
     /// - Parameters:
+    ///   - key: the event's name.
+    ///   - waiter: who waits, as ``waiters(for:)`` and a post's result list it.
     ///   - once: remove the registration after its first event (a waiting pipeline step);
     ///     otherwise it stays until ``unsubscribe(_:)`` (an event-triggered job).
+    ///   - handler: called with the event's payload, on the posting thread, outside the hub's lock.
     public func subscribe(
         _ key: String,
         waiter: EventWaiter,

@@ -35,7 +35,7 @@ extension PersistentScheduler {
     ///   - function: the name of a registered function.
     ///   - arguments: passed to the function on every run; stored in the state file.
     ///   - trigger: a root's trigger (built-in triggers only); `nil` for a dependent.
-    ///   - dependsOn: upstream DAG jobs of this scheduler.
+    ///   - upstream: the upstream DAG jobs of this scheduler.
     ///   - options: trigger rule, retry, timeout, `dependsOnPast`, priority, and for a root the
     ///     misfire policy of its trigger; all are persisted.
     /// - Throws: ``PersistentSchedulerError/functionNotRegistered(_:)``,

@@ -4,7 +4,10 @@ extension JobPipeline {
     /// Adds a stage of jobs that run in parallel, each receiving this pipeline's output; the new
     /// output is the array of their results, in the order of `jobs`.
     ///
-    /// - Parameter failurePolicy: overrides the pipeline's ``failurePolicy`` for this stage.
+    /// - Parameters:
+    ///   - name: the stage's name, in events and checkpoints.
+    ///   - failurePolicy: overrides the pipeline's ``failurePolicy`` for this stage.
+    ///   - jobs: the stage's jobs, run in parallel.
     public func stage<Next: Codable & Sendable>(
         _ name: String,
         failurePolicy: PipelineFailurePolicy? = nil,

@@ -22,11 +22,11 @@ import Foundation
 /// let published: Bool = try await run.value
 /// ```
 ///
-/// - ``stage(_:failurePolicy:jobs:)``: a fixed set of jobs, each receiving the whole previous
+/// - ``stage(_:failurePolicy:jobs:)->JobPipeline<Input,[Next]>``: a fixed set of jobs, each receiving the whole previous
 ///   output; the stage's output is the array of their results, in job order.
 /// - ``forEach(_:failurePolicy:retry:timeout:body:)``: one job per element of the previous output
 ///   (an array); output in element order.
-/// - ``step(_:retry:timeout:body:)``: a single job; its result (not wrapped in an array) is the
+/// - ``step(_:retry:timeout:body:)->JobPipeline<Input,Next>``: a single job; its result (not wrapped in an array) is the
 ///   output.
 /// - ``wait(until:)``, ``wait(_:until:)``, ``wait(for:)``: wait steps on the pipeline's clock; the
 ///   value passes through.
@@ -59,6 +59,8 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     /// Creates a pipeline with no stages whose runs take an `Input`.
     ///
     /// - Parameters:
+    ///   - name: the pipeline's name, in events, checkpoints and run listings.
+    ///   - input: the type of the runs' input.
     ///   - clock: the clock for waits, backoffs and timeouts (`ManualClock` in tests).
     ///   - events: the event hub for wait-for-event steps; pass the scheduler's to let
     ///     `Scheduler.post(event:payload:)` resume runs.

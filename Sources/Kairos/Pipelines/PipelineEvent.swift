@@ -16,7 +16,7 @@ public struct PipelineEvent: Sendable, Hashable {
         case jobStarted(stage: Int, job: String, attempt: Int)
         /// A job attempt succeeded.
         case jobSucceeded(stage: Int, job: String, attempt: Int)
-        /// A job attempt failed (``timedOut`` tells a timeout apart); a retry may follow.
+        /// A job attempt failed (`timedOut` tells a timeout apart); a retry may follow.
         case jobFailed(stage: Int, job: String, attempt: Int, reason: String, timedOut: Bool)
         /// A failed job will start attempt `nextAttempt` after `delay` seconds of the clock.
         case jobRetrying(stage: Int, job: String, nextAttempt: Int, delay: TimeInterval)

@@ -6,7 +6,7 @@ import Foundation
 /// let trigger = CronTrigger(try CronExpression("0 9 * * mon-fri"), timeZone: TimeZone(identifier: "Europe/Paris")!)
 /// ```
 ///
-/// Dates follow ``CronExpression/nextDate(after:in:)``, including its daylight-saving rules (a
+/// Dates follow `CronExpression.nextDate(after:in:)`, including its daylight-saving rules (a
 /// fixed-time expression whose time is skipped fires at the transition; one whose time is
 /// repeated fires once). `start` and `end` bound the dates, both inclusive.
 ///
@@ -55,7 +55,7 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     /// Parses `text` and creates a cron trigger that fires on every date of the expression; see
     /// ``init(_:timeZone:)``.
     ///
-    /// - Throws: ``CronParseError`` naming the field, token and position that are wrong.
+    /// - Throws: `CronParseError` naming the field, token and position that are wrong.
     public init(_ text: String, timeZone: TimeZone = .current) throws(CronParseError) {
         self.init(try CronExpression(text), timeZone: timeZone)
     }
@@ -63,7 +63,7 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     /// Parses `text` and creates a cron trigger whose dates are bounded; see
     /// ``init(_:timeZone:startingAt:until:)``.
     ///
-    /// - Throws: ``CronParseError`` naming the field, token and position that are wrong, or
+    /// - Throws: `CronParseError` naming the field, token and position that are wrong, or
     ///   ``TriggerError`` for `until` before `startingAt`.
     public init(_ text: String, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) throws {
         try self.init(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
