@@ -109,7 +109,9 @@ public final class Scheduler: Sendable {
     // MARK: - Changing jobs
 
     /// Cancels a job: it never fires again, and its running runs are cancelled (task cancellation
-    /// for `async` bodies, ``JobContext/isCancelled`` for all). Buffered fires are discarded.
+    /// for `async` bodies, ``JobContext/isCancelled`` for all). Its runs still waiting for an
+    /// executor slot are withdrawn: they never start and count as no run. Buffered fires are
+    /// discarded.
     ///
     /// - Returns: `true` if the job was cancelled now; `false` if it is unknown or finished.
     /// - Complexity: O(log n).

@@ -30,6 +30,28 @@ import Testing
         #expect(scheduler.job(b)?.runCount == 1)
     }
 
+    @Test func asManyJobsAsSlotsEachAwaitingAnotherJobsRunNowFinish() async throws {
+        let slots = 2
+        let (scheduler, _) = makeScheduler(maxConcurrentJobs: slots)
+        let bothStarted = Gate()
+        let started = LockedState(0)
+        var callers: [JobID] = []
+        for index in 0..<slots {
+            let callee = try scheduler.schedule(name: "callee \(index)", trigger: ManualTrigger()) { _ in index }
+            callers.append(try scheduler.schedule(name: "caller \(index)", trigger: ManualTrigger()) { _ async throws -> Int in
+                // Every slot is taken before any caller asks for its callee's run.
+                if started.withLock({ $0 += 1; return $0 }) == slots { bothStarted.open() }
+                await bothStarted.wait()
+                return try await scheduler.runNow(callee, as: Int.self)
+            })
+        }
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for caller in callers { group.addTask { try await scheduler.runNow(caller, as: Int.self) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.sorted() == Array(0..<slots))
+    }
+
     @Test func aChainOfRunsDeeperThanTheLimitFinishes() async throws {
         let (scheduler, _) = makeScheduler(maxConcurrentJobs: 2)
         let depth = 6
