@@ -166,6 +166,29 @@ import Testing
         #expect(scheduler.stats.totals.runs == 1)
     }
 
+    @Test func aRunWithdrawnByAStopGivesBackItsPlaceUnderMaxRuns() async throws {
+        let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1)
+        let gate = Gate()
+        _ = try await occupyTheOnlySlot(scheduler, until: gate)
+        let events = scheduler.events
+        let start = clock.now.addingTimeInterval(10)
+        let job = try scheduler.schedule(name: "once", trigger: try IntervalTrigger(every: .seconds(10), startingAt: start),
+                                         options: JobOptions(maxRuns: 1)) { _ in }
+        clock.advance(to: start)
+        await waitFor(.fired, of: job, on: events)
+        #expect(scheduler.job(job)?.nextFireDate == nil)  // maxRuns reached by the waiting run
+        let sleepers = clock.sleepingTaskCount
+        let stopping = Task { await scheduler.stop(timeout: .seconds(1)) }
+        while clock.sleepingTaskCount == sleepers { await Task.yield() }
+        clock.advance(by: 1)
+        await waitFor(.runCancelled, of: job, on: events)
+        let snapshot = try #require(scheduler.job(job))
+        #expect(snapshot.status == .pending && snapshot.runCount == 0)
+        #expect(snapshot.nextFireDate == start.addingTimeInterval(10))
+        gate.open()
+        #expect(await stopping.value == false)
+    }
+
     // MARK: - maxRuns
 
     @Test func runNowIsRefusedOnceMaxRunsAreUsed() async throws {
