@@ -234,11 +234,16 @@ final class JobExecutor: @unchecked Sendable {
     /// not started, so that nobody waits for a slot to learn that it ended.
     func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
         guard run.markCancelled(reason) else { return }
+        var launch: [JobRun] = []
         condition.lock()
         let task = run.task
         let withdrawn = ready.withdraw(run)
+        // The withdrawn run may have been the head a worker was woken for: what is the head now
+        // (an async run, which workers do not take) must be started too.
+        if withdrawn { dispatchLocked(into: &launch) }
         let sink = self.sink
         condition.unlock()
+        for next in launch { launchAsync(next) }
         task?.cancel()
         guard withdrawn else { return }
         let now = clock.now.timeIntervalSinceReferenceDate
