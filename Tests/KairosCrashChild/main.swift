@@ -45,6 +45,14 @@ struct SplitMix: RandomNumberGenerator {
 }
 
 let arguments = CommandLine.arguments
+// usage: KairosCrashChild --declare STATE_FILE [--run-manual] (see Declarations.swift)
+if arguments.count >= 3, arguments[1] == "--declare" {
+    exit(await declareSchedules(stateFile: arguments[2], runManual: arguments.dropFirst(3).contains("--run-manual")))
+}
+// usage: KairosCrashChild --declare-dag STATE_FILE [--fire] (see Declarations.swift)
+if arguments.count >= 3, arguments[1] == "--declare-dag" {
+    exit(await declareDAG(stateFile: arguments[2], fire: arguments.dropFirst(3).contains("--fire")))
+}
 guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
     emit("E usage: KairosCrashChild STATE_FILE SEED")
     exit(2)

@@ -5,10 +5,20 @@ import Foundation
 /// ```swift
 /// let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
 /// let scheduler = Scheduler(configuration: .init(clock: clock))
-/// clock.advance(by: 3600)   // an hour passes, instantly
+/// scheduler.start()
+/// await clock.step(by: 86_400)   // a day passes in order: every due date fires, each on time
+/// clock.advance(by: 3600)        // an hour passes at once: what fell due is handled as missed
 /// ```
 ///
-/// Advancing wakes every thread waiting in ``wait(on:until:)`` and resumes every task whose
+/// Two ways to move it:
+/// - ``step(by:)`` / ``step(to:)`` (async) stop at every date a scheduler on this clock waits for
+///   and wait until that scheduler is idle before going on: the deterministic way to test jobs in
+///   virtual time.
+/// - ``advance(by:)``, ``advance(to:)`` and ``set(to:)`` move at once and return without waiting:
+///   the scheduler thread sees only where the clock ended up, so a jump over several due dates is
+///   a misfire (see ``MisfirePolicy``); follow with ``Scheduler/waitUntilIdle()`` to let it catch up.
+///
+/// Every move wakes every thread waiting in ``wait(on:until:)`` and resumes every task whose
 /// ``sleep(until:)`` deadline has been reached.
 public final class ManualClock: SchedulerClock {
     private struct Sleeper {
@@ -16,11 +26,16 @@ public final class ManualClock: SchedulerClock {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct Participant {
+        weak var value: (any ManualClockParticipant)?
+    }
+
     private struct State {
         var now: Date
         var waitingConditions: [ObjectIdentifier: (condition: NSCondition, waiters: Int)] = [:]
         var sleepers: [UInt64: Sleeper] = [:]
         var nextSleeperID: UInt64 = 0
+        var participants: [Participant] = []
     }
 
     private let state: LockedState<State>
@@ -33,22 +48,77 @@ public final class ManualClock: SchedulerClock {
     /// The clock's current time.
     public var now: Date { state.withLock { $0.now } }
 
-    /// Moves the clock forward by `interval` seconds and wakes whatever waits for the new time.
-    public func advance(by interval: TimeInterval) {
+    /// Moves the clock forward by `interval` seconds one due date at a time; see ``step(to:)``.
+    public func step(by interval: TimeInterval) async {
         precondition(interval >= 0, "ManualClock cannot go backwards; use set(to:)")
-        let target = state.withLock { $0.now.addingTimeInterval(interval) }
-        set(to: target)
+        await step(to: now.addingTimeInterval(interval))
     }
 
-    /// Moves the clock forward to `date` (no-op if `date` is not later) and wakes waiters.
+    /// Moves the clock forward to `date` one due date at a time, as real time would pass: it stops
+    /// at each date a ``Scheduler`` on this clock waits for (a due date, a run's timeout) or a task
+    /// sleeping on it waits for, and waits until every scheduler on the clock is idle
+    /// (``Scheduler/waitUntilIdle()``) before going on. Returns once the clock reads `date` and
+    /// every scheduler has finished what fell due.
+    ///
+    /// Every due date up to `date` therefore fires on time and finishes before the next, in order;
+    /// none is a misfire. A year of a daily job is 365 steps, which takes milliseconds.
+    ///
+    /// - Important: a step waits for the runs it fired to finish, so a job whose body itself waits
+    ///   on this clock (`clock.sleep`) must be moved with ``advance(by:)`` instead. Tasks sleeping on
+    ///   the clock outside any job are resumed at their deadlines, in order, but what they do next
+    ///   is not waited for.
+    public func step(to date: Date) async {
+        while true {
+            for participant in participants() { await participant.waitUntilIdle() }
+            let current = now
+            guard date > current else { return }
+            var next = date
+            for participant in participants() {
+                if let wake = participant.nextWakeDate(), wake < next { next = wake }
+            }
+            if let deadline = state.withLock({ $0.sleepers.values.map(\.deadline).min() }), deadline < next { next = deadline }
+            // Something is due already (a job scheduled meanwhile, a timeout the scheduler thread
+            // has yet to expire): let it be handled first.
+            advance(to: next)
+            await Task.yield()
+        }
+    }
+
+    /// Makes ``step(to:)`` stop at `participant`'s dates and wait for it; held weakly.
+    package func attach(_ participant: any ManualClockParticipant) {
+        state.withLock { state in
+            state.participants.removeAll { $0.value == nil }
+            state.participants.append(Participant(value: participant))
+        }
+    }
+
+    private func participants() -> [any ManualClockParticipant] {
+        state.withLock { $0.participants.compactMap(\.value) }
+    }
+
+    /// Moves the clock forward by `interval` seconds at once and wakes whatever waits for the new
+    /// time, without waiting for it; ``step(by:)`` is the form that lets every date in between fire.
+    public func advance(by interval: TimeInterval) {
+        precondition(interval >= 0, "ManualClock cannot go backwards; use set(to:)")
+        move { $0.addingTimeInterval(interval) }
+    }
+
+    /// Moves the clock forward to `date` at once (no-op if `date` is not later) and wakes waiters.
     public func advance(to date: Date) {
-        let current = now
-        if date > current { set(to: date) }
+        move { date > $0 ? date : nil }
     }
 
     /// Sets the clock to `date`, forwards or backwards, as a wall-clock change would.
     public func set(to date: Date) {
+        move { _ in date }
+    }
+
+    /// Sets the time to `target(now)` (`nil`: leaves it) and wakes whatever waits for it. The new
+    /// time is computed under the same lock that sets it, so that moves from several threads add
+    /// up and an `advance` never takes the clock back past a concurrent one.
+    private func move(_ target: (Date) -> Date?) {
         let (conditions, due): ([NSCondition], [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+            guard let date = target(state.now) else { return ([], []) }
             state.now = date
             var due: [CheckedContinuation<Void, any Error>] = []
             for (id, sleeper) in state.sleepers where sleeper.deadline <= date {
@@ -108,4 +178,15 @@ public final class ManualClock: SchedulerClock {
     /// The number of tasks currently sleeping on this clock; tests use it to know that a pipeline
     /// has reached a wait before advancing the clock.
     public var sleepingTaskCount: Int { state.withLock { $0.sleepers.count } }
+}
+
+/// Something that waits on a ``ManualClock`` and that ``ManualClock/step(to:)`` stops for: a
+/// scheduler.
+package protocol ManualClockParticipant: AnyObject, Sendable {
+    /// The earliest date it waits for (a due date, a run's timeout), if any; one at or before the
+    /// clock's time means something is due now.
+    func nextWakeDate() -> Date?
+
+    /// Suspends until nothing it has is going or due at the clock's current time.
+    func waitUntilIdle() async
 }

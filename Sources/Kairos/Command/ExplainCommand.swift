@@ -31,6 +31,7 @@ enum ExplainCommand {
         }
         return context.answer(expression: arguments.positionals.first) { expression, _ in
             context.output.write(describe(expression) + "\n")
+            return 0
         }
     }
 }

@@ -4,8 +4,13 @@
 /// with an in-memory ``CommandContext``.
 ///
 /// Exit status: 0 success; 1 the command ran but its input was bad (an invalid expression);
-/// 2 the command line itself was bad (unknown subcommand or option, bad option value).
+/// 2 the command line itself was bad (unknown subcommand or option, bad option value);
+/// 3 (``noResultStatus``) `kairos next` found no fire time.
 package enum KairosCommandLine {
+    /// The exit status of a valid request that has no answer: `kairos next` for an expression
+    /// with no fire time after `--after`.
+    package static let noResultStatus: Int32 = 3
+
     /// Every subcommand, in the order `kairos --help` lists them.
     package static let subcommands: [Subcommand] = [.next, .explain, .run]
 

@@ -23,7 +23,8 @@ extension Subcommand {
             input line gives a blank output line.
 
             Exit status: 0 success; 1 an invalid expression (in batch mode: any line);
-            2 a bad command line.
+            2 a bad command line; 3 no fire time after --after (said on standard error; in
+            batch mode: a blank output line, and status 3 if no line was invalid).
             """,
         run: NextCommand.run
     )
@@ -56,10 +57,31 @@ package enum NextCommand {
             }
             after = date
         }
+        if arguments.values["--time-zone"] == nil { context.warnAboutTimeZone("kairos next") }
         var times = FireTimeWriter(timeZone: timeZone, after: after, count: count)
         return context.answer(expression: arguments.positionals.first) { expression, inBatch in
-            times.write(expression, separator: UInt8(ascii: inBatch ? " " : "\n"), to: context.output)
+            let written = times.write(expression, separator: UInt8(ascii: inBatch ? " " : "\n"), to: context.output)
+            guard written < count else { return 0 }
+            if !inBatch {
+                let found = written == 0 ? "no fire time" : "only \(written) of \(count) fire times, none"
+                let last = ISO8601Timestamp.string(for: times.lastDate, in: timeZone)
+                let reason = reasonForNoFireTime(expression, after: times.lastDate, in: timeZone)
+                context.errorOutput.write("kairos next: \(found) after \(last): \(reason)\n")
+            }
+            return written == 0 ? KairosCommandLine.noResultStatus : 0
         }
+    }
+
+    /// Why `expression` has no fire time after `date` in `timeZone`: the supported range ends, or
+    /// its matching local times never exist in the zone (§1.5).
+    static func reasonForNoFireTime(_ expression: CronExpression, after date: Date, in timeZone: TimeZone) -> String {
+        // In UTC every matching civil time exists; one well before the end of the range means
+        // the zone skips them all.
+        let lastYear = Date(timeIntervalSince1970: 253_370_764_800)  // 9999-01-01T00:00:00Z
+        if let inUTC = expression.nextDate(after: date, in: .gmt), inUTC < lastYear {
+            return "its matching times never exist in \(timeZone.identifier) (they fall in daylight-saving gaps)"
+        }
+        return "fire times end with the year 9999"
     }
 }
 
@@ -72,6 +94,8 @@ struct FireTimeWriter {
     let after: Date
     let count: Int
     private var bytes: [UInt8] = []
+    /// The last time ``write(_:separator:to:)`` wrote (`after` if none).
+    private(set) var lastDate: Date
     private var offset = 0
     /// The instants (seconds since 1970) between which `offset` is known to hold.
     private var offsetValidFrom = Double.infinity
@@ -81,25 +105,29 @@ struct FireTimeWriter {
         self.timeZone = timeZone
         self.after = after
         self.count = count
+        lastDate = after
         _ = secondsFromGMT(for: after)
     }
 
     /// Writes the times of `expression`, each followed by `separator` except the last, which is
-    /// followed by a newline. An expression with fewer times left prints the ones it has; with
-    /// none left it prints nothing in single mode (`separator` a newline) and an empty line in
-    /// batch mode, which keeps one output line per input line.
-    mutating func write(_ expression: CronExpression, separator: UInt8, to output: CommandOutput) {
+    /// followed by a newline, and returns how many it wrote. An expression with fewer times left
+    /// prints the ones it has; with none left it prints nothing in single mode (`separator` a
+    /// newline) and an empty line in batch mode, which keeps one output line per input line.
+    mutating func write(_ expression: CronExpression, separator: UInt8, to output: CommandOutput) -> Int {
         bytes.removeAll(keepingCapacity: true)
         var date = after
-        for index in 0..<count {
-            guard let next = expression.nextDate(after: date, in: timeZone) else { break }
-            if index > 0 { bytes.append(separator) }
+        var written = 0
+        while written < count, let next = expression.nextDate(after: date, in: timeZone) {
+            if written > 0 { bytes.append(separator) }
             ISO8601Timestamp.append(next, secondsFromGMT: secondsFromGMT(for: next), to: &bytes)
             date = next
+            written += 1
         }
-        if bytes.isEmpty && separator == UInt8(ascii: "\n") { return }
+        lastDate = date
+        if bytes.isEmpty && separator == UInt8(ascii: "\n") { return 0 }
         bytes.append(UInt8(ascii: "\n"))
         output.write(bytes: bytes)
+        return written
     }
 
     /// The zone's offset at `date`, from the cached period when `date` falls inside it.

@@ -45,6 +45,25 @@ package struct Crontab: Sendable, Equatable {
     /// The environment lines, in file order (a later assignment of a name wins).
     package var environment: [String: String]
 
+    /// Reads the crontab file at `path` (the text, UTF-8).
+    ///
+    /// - Throws: ``CrontabFileError`` saying why it cannot: no such file, a directory, no
+    ///   permission, not UTF-8 text.
+    package static func read(atPath path: String) throws(CrontabFileError) -> String {
+        let data: Data?
+        do {
+            data = try POSIXFileSystem().readFile(at: path)
+        } catch {
+            let reason = error.code == EISDIR ? "it is a directory, not a file" : String(cString: strerror(error.code)).lowercased()
+            throw CrontabFileError(path: path, reason: reason)
+        }
+        guard let data else { throw CrontabFileError(path: path, reason: "no such file") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CrontabFileError(path: path, reason: "it is not UTF-8 text")
+        }
+        return text
+    }
+
     /// Parses the text of a crontab.
     ///
     /// - Throws: ``CrontabError`` listing every bad line with its number and what is wrong.
@@ -96,7 +115,7 @@ package struct Crontab: Sendable, Equatable {
         let words = fields(of: line, count: 7)
         func command(after fieldCount: Int) throws(CrontabError.Problem) -> String {
             guard words.count > fieldCount else {
-                throw .init(line: number, message: "no command after the schedule '\(words.map(\.text).joined(separator: " "))'")
+                throw .init(line: number, message: "the command is missing: the line has only the schedule '\(words.map(\.text).joined(separator: " "))'")
             }
             return String(line[words[fieldCount].start...]).trimmingCharacters(in: .whitespaces)
         }
@@ -110,9 +129,11 @@ package struct Crontab: Sendable, Equatable {
             }
             return Entry(line: number, schedule: .cron(expression), scheduleText: macro, command: try command(after: 1), timeZone: timeZone)
         }
-        if words.count >= 7 {
+        if words.count >= 6 {
             let text = words[0..<6].map(\.text).joined(separator: " ")
             if let expression = try? CronExpression(text) {
+                // Six words that form a 6-field schedule and nothing after them: a line missing
+                // its command, not a 5-field schedule with the command `*` or `5`.
                 return Entry(line: number, schedule: .cron(expression), scheduleText: text, command: try command(after: 6), timeZone: timeZone)
             }
         }
@@ -120,12 +141,13 @@ package struct Crontab: Sendable, Equatable {
             throw .init(line: number, message: "expected a schedule (5 or 6 cron fields, or a macro such as @daily) and a command")
         }
         let text = words[0..<5].map(\.text).joined(separator: " ")
+        let expression: CronExpression
         do {
-            let expression = try CronExpression(text)
-            return Entry(line: number, schedule: .cron(expression), scheduleText: text, command: try command(after: 5), timeZone: timeZone)
+            expression = try CronExpression(text)
         } catch {
             throw .init(line: number, message: "invalid schedule '\(text)': \(error)")
         }
+        return Entry(line: number, schedule: .cron(expression), scheduleText: text, command: try command(after: 5), timeZone: timeZone)
     }
 
     /// The first `count` whitespace-separated words of `line`, with where each starts.
@@ -141,6 +163,16 @@ package struct Crontab: Sendable, Equatable {
         }
         return words
     }
+}
+
+/// Why a crontab file could not be read.
+package struct CrontabFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file as given.
+    package var path: String
+    /// What is wrong (`no such file`, `it is a directory, not a file`, `permission denied`).
+    package var reason: String
+
+    package var description: String { "cannot read the crontab '\(path)': \(reason)" }
 }
 
 /// The bad lines of a crontab.

@@ -64,6 +64,7 @@ final class CrontabRunner: Sendable {
     /// status.
     func run(_ crontab: Crontab) -> Int32 {
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
+        SpawnedShell.closeInheritedDescriptorsOnExec()
         let stopped = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "kairos.run.signals")
         let stopOnce = LockedState(false)
@@ -122,6 +123,8 @@ final class CrontabRunner: Sendable {
             state.environment = crontab.environment
             for entry in crontab.entries { state.entries[key(of: entry)] = entry }
         }
+        // Before the scheduler starts: a restart's catch-up reports its missed fires at once.
+        _ = scheduler.onEvent { [weak self] event in self?.logFiresNotRun(event) }
         var wanted = wantedCounts(crontab)
         if let persistent {
             // Keep the persisted jobs whose line is still in the crontab; drop the others.
@@ -215,6 +218,29 @@ final class CrontabRunner: Sendable {
         if !termination.succeeded { throw CommandFailed(termination: termination) }
     }
 
+    /// Logs the fires that did not run: skipped because the job's previous run was still going
+    /// (overlap), or missed (past due by more than the misfire threshold, as after a restart).
+    private func logFiresNotRun(_ event: SchedulerEvent) {
+        let fires = event.count == 1 ? "1 fire" : "\(event.count) fires"
+        let due = event.dueDate.map { ISO8601Timestamp.string(for: $0, in: .gmt) } ?? "?"
+        switch event.kind {
+        case .overlapSkipped:
+            log.event(label(of: event), "skipped \(fires) due \(due): the previous run is still going")
+        case .missed:
+            log.event(label(of: event), "missed \(fires), the first due \(due): not run")
+        default:
+            break
+        }
+    }
+
+    /// The label of the event's job in the current crontab (its line may have moved since the
+    /// job was persisted under its old name).
+    private func label(of event: SchedulerEvent) -> String {
+        state.withLock { state in
+            state.jobs.first { $0.value.contains(event.jobID) }.flatMap { state.entries[$0.key]?.label }
+        } ?? event.jobName
+    }
+
     // MARK: Reloading
 
     /// Re-reads the crontab (SIGHUP): new lines are scheduled, removed lines cancelled, changed
@@ -222,7 +248,7 @@ final class CrontabRunner: Sendable {
     private func reload() {
         let crontab: Crontab
         do {
-            let text = try String(contentsOfFile: settings.crontabPath, encoding: .utf8)
+            let text = try Crontab.read(atPath: settings.crontabPath)
             crontab = try Crontab.parse(text, timeZone: settings.timeZone)
         } catch {
             log.error("kairos", "SIGHUP: the crontab was not reloaded: \(error)")

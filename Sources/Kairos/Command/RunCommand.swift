@@ -28,11 +28,14 @@ extension Subcommand {
 
             Every run is logged on standard output (start, exit status, duration) with the job's
             line number; the command's output is passed through, each line prefixed the same way.
-            A job whose previous run is still going skips its fire unless --overlapping is given.
-            With --state, jobs are kept in FILE: after a restart, fire times missed while
-            stopped run once (the latest of them); the crontab is matched to the state by
-            schedule and command. SIGHUP reloads the crontab. SIGTERM or SIGINT stops: no new
-            runs, running commands get --stop-timeout seconds, then SIGKILL.
+            A run ends when its shell exits: processes it leaves in the background are not
+            waited for or signalled, and their output is passed through while kairos runs.
+            A job whose previous run is still going skips its fire (logged) unless
+            --overlapping is given. With --state, jobs are kept in FILE: after a restart, of
+            the fire times missed while stopped the latest runs once and the others are logged
+            as missed; the crontab is matched to the state by schedule and command. SIGHUP
+            reloads the crontab. SIGTERM or SIGINT stops: no new runs, running commands get
+            --stop-timeout seconds, then SIGKILL.
 
             When kairos is PID 1 (in a container), or with --reap-orphans, it also waits for the
             processes that commands leave running in the background once they exit, so that
@@ -63,11 +66,12 @@ package enum RunCommand {
             }
             stopTimeout = .milliseconds(Int64(seconds * 1000))
         }
+        context.warnAboutTimeZone("kairos run")
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try Crontab.read(atPath: path)
         } catch {
-            context.errorOutput.write("kairos run: cannot read \(path): \(error.localizedDescription)\n")
+            context.errorOutput.write("kairos run: \(error)\n")
             return 1
         }
         let crontab: Crontab

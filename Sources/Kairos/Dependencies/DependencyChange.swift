@@ -7,6 +7,8 @@ enum DependencyChange: Sendable {
     case jobAdded(JobID)
     /// The edge `job → depends on upstream` was added.
     case edgeAdded(JobID, upstream: JobID)
+    /// The edge `job → depends on upstream` was removed.
+    case edgeRemoved(JobID, upstream: JobID)
     /// A job was removed from the graph and from every DAG run in progress.
     case jobRemoved(JobID)
     /// A root's trigger fired for `dueDate`.

@@ -28,7 +28,8 @@ public enum DependencyError: Error, Sendable, Hashable, CustomStringConvertible 
             "job \"\(name)\" has a trigger of its own; a job with upstream jobs runs when they finish and cannot have one"
         case .scheduler(let error): "the scheduler rejected the job: \(error)"
         case .hasDependents(let name, let dependents):
-            "job \"\(name)\" cannot be removed: " + dependents.map { "\"\($0)\"" }.joined(separator: ", ") + " depend on it"
+            "job \"\(name)\" cannot be removed: " + dependents.map { "\"\($0)\"" }.joined(separator: ", ")
+                + (dependents.count == 1 ? " depends on it" : " depend on it")
         case .persistence(let error): "the change could not be stored: \(error)"
         }
     }

@@ -9,7 +9,7 @@ struct DependencyGraph {
         let name: String
         let options: DependencyJobOptions
         /// The anchored trigger of a root; `nil` for a dependent.
-        let trigger: (any Trigger)?
+        var trigger: (any Trigger)?
         /// The scheduler job that carries a root's trigger.
         var triggerJobID: JobID?
         /// Removed from the graph: its index stays taken, it has no edges and joins no DAG run.
@@ -203,6 +203,25 @@ struct DependencyGraph {
         }
     }
 
+    /// Removes the edge `dependent → upstream`. In each DAG run where the dependent still waits
+    /// for its upstream runs, what it had heard from `upstream` is forgotten and its trigger rule
+    /// is applied again to the others.
+    mutating func removeEdge(_ dependent: Int32, dependsOn upstream: Int32, effects: inout Effects) {
+        guard let position = nodes[Int(dependent)].upstream.firstIndex(of: upstream) else { return }
+        nodes[Int(dependent)].upstream.remove(at: position)
+        nodes[Int(upstream)].downstream.removeAll { $0 == dependent }
+        log(.edgeRemoved(nodes[Int(dependent)].id, upstream: nodes[Int(upstream)].id))
+        for slot in Array(waves.keys) {
+            let child = waves[slot]!.runs[Int(dependent)].phase
+            let parent = waves[slot]!.runs[Int(upstream)].phase
+            guard child == .waitingForUpstream, parent != .absent else { continue }
+            tally(parent, into: &waves[slot]!.runs[Int(dependent)], by: -1)
+            var work: [(Int32, Phase)] = []
+            evaluate(dependent, slot: slot, work: &work, effects: &effects)
+            settle(work, slot: slot, effects: &effects)
+        }
+    }
+
     /// Removes a job no job depends on: it takes no further part in any DAG run, and a DAG run
     /// in progress left with finished jobs only finishes. Its index stays taken.
     mutating func removeNode(_ node: Int32, effects: inout Effects) {
@@ -311,13 +330,14 @@ struct DependencyGraph {
         }
     }
 
-    func tally(_ phase: Phase, into run: inout NodeRun) {
+    /// Counts an upstream run in `phase` into a dependent's run (`by: -1` takes it out again).
+    func tally(_ phase: Phase, into run: inout NodeRun, by step: Int32 = 1) {
         switch phase {
-        case .succeeded: run.succeeded += 1
-        case .failed, .upstreamFailed: run.failed += 1
-        case .skipped: run.skipped += 1
+        case .succeeded: run.succeeded += step
+        case .failed, .upstreamFailed: run.failed += step
+        case .skipped: run.skipped += step
         case .absent: break
-        case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: run.pending += 1
+        case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: run.pending += step
         }
     }
 

@@ -135,7 +135,10 @@ public final class DependencyScheduler: Sendable {
         of index: Int32, name: String, trigger: any Trigger, chosenID: JobID?, misfire: MisfirePolicy?, restoring: RestoredJobState?
     ) throws(DependencyError) -> JobID {
         do {
-            let options = JobOptions(misfire: misfire)
+            // A fire that comes due before the trigger's previous one was handled (its run may
+            // wait for an executor slot) is queued, not dropped as the default overlap policy
+            // would: each due date starts its DAG run, in order.
+            let options = JobOptions(overlap: .bufferAll(limit: 10_000), misfire: misfire)
             if let chosenID {
                 return try scheduler.schedule(id: chosenID, name: "\(name) (trigger)", trigger: trigger, options: options,
                                               restoring: restoring) { [weak self] (context: JobContext) -> any Sendable in
@@ -171,6 +174,62 @@ public final class DependencyScheduler: Sendable {
             return effects
         }
         if let failure = apply(effects) { throw .persistence(failure) }
+    }
+
+    /// Makes dependent `job` depend on exactly `upstream`: the missing edges are added (each
+    /// checked for a cycle first, so that a refused set changes nothing), then the others removed.
+    /// See ``DependencyGraph/removeEdge(_:dependsOn:effects:)`` for DAG runs in progress.
+    ///
+    /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/triggerOnDependent(job:)``
+    ///   if `job` is a root, ``DependencyError/missingTrigger(name:)`` for an empty `upstream`,
+    ///   ``DependencyError/cycle(_:)``; ``DependencyError/persistence(_:)`` if it could not be recorded.
+    /// - Complexity: O(jobs upstream of the new upstream jobs + edges among them) for the cycle
+    ///   checks, plus O(DAG runs in progress) per changed edge.
+    func setUpstream(_ job: JobID, to upstream: [JobID]) throws(DependencyError) {
+        let effects = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> DependencyGraph.Effects in
+            guard let dependent = graph.indexByID[job] else { throw .unknownJob(job) }
+            let node = graph.nodes[Int(dependent)]
+            if node.trigger != nil { throw .triggerOnDependent(job: node.name) }
+            if upstream.isEmpty { throw .missingTrigger(name: node.name) }
+            var parents: [Int32] = []
+            for id in upstream {
+                guard let parent = graph.indexByID[id] else { throw .unknownJob(id) }
+                if !parents.contains(parent) { parents.append(parent) }
+            }
+            let added = parents.filter { !node.upstream.contains($0) }
+            for parent in added {
+                let nodes = graph.nodes
+                let cycle = DependencyGraph.cycle(adding: dependent, dependsOn: parent) { $0 == dependent ? parents : nodes[Int($0)].upstream }
+                if let cycle { throw .cycle(cycle.map { nodes[Int($0)].name }) }
+            }
+            var effects = DependencyGraph.Effects()
+            for parent in added { graph.addEdge(dependent, dependsOn: parent, effects: &effects) }
+            for parent in node.upstream where !parents.contains(parent) {
+                graph.removeEdge(dependent, dependsOn: parent, effects: &effects)
+            }
+            return effects
+        }
+        if let failure = apply(effects) { throw .persistence(failure) }
+    }
+
+    /// Replaces the trigger of root `job`: its trigger job is rescheduled (its next fire date
+    /// comes from `trigger`, from now); DAG runs in progress keep the jobs they have.
+    ///
+    /// - Returns: the trigger as anchored.
+    /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/missingTrigger(name:)`` if
+    ///   `job` is a dependent, ``DependencyError/scheduler(_:)``.
+    func replaceTrigger(of job: JobID, with trigger: any Trigger) throws(DependencyError) -> any Trigger {
+        let anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now)
+        let root = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> (Int32, JobID?) in
+            guard let index = graph.indexByID[job] else { throw .unknownJob(job) }
+            guard graph.nodes[Int(index)].trigger != nil else { throw .missingTrigger(name: graph.nodes[Int(index)].name) }
+            return (index, graph.nodes[Int(index)].triggerJobID)
+        }
+        if let triggerJobID = root.1 {
+            do { try scheduler.reschedule(triggerJobID, trigger: anchored) } catch { throw .scheduler(error) }
+        }
+        graph.withLock { $0.nodes[Int(root.0)].trigger = anchored }
+        return anchored
     }
 
     /// Removes a job that no job depends on: it is cancelled in the scheduler (a running attempt

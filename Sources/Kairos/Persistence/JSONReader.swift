@@ -211,6 +211,21 @@ struct JSONReader {
 
     mutating func readDouble() throws(JSONReadError) -> Double {
         let (range, isInteger) = try numberToken()
+        return try double(in: range, isInteger: isInteger)
+    }
+
+    /// Reads a number as `.number`, or as `.integer` when it is an integer beyond ±2^53.
+    mutating func readNumber() throws(JSONReadError) -> JSONValue {
+        let (range, isInteger) = try numberToken()
+        if isInteger, range.count >= 16,
+           let value = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
+           value.magnitude > 1 << 53 {
+            return .integer(value)
+        }
+        return .number(try double(in: range, isInteger: isInteger))
+    }
+
+    private mutating func double(in range: Range<Int>, isInteger: Bool) throws(JSONReadError) -> Double {
         if isInteger, range.count < 16, let value = Self.parseInteger(bytes[range]) { return Double(value) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
@@ -296,7 +311,7 @@ struct JSONReader {
             throw error("expected a value")
         case nil: throw error("unexpected end of data, expected a value")
         case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
-            return .number(try readDouble())
+            return try readNumber()
         default: throw error("expected a value")
         }
     }

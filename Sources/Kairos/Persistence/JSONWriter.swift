@@ -138,6 +138,7 @@ struct JSONWriter {
         case .null: null()
         case .bool(let flag): bool(flag)
         case .number(let number): self.number(number)
+        case .integer(let number): integer(number)
         case .string(let text): string(text)
         case .array(let elements):
             array { writer in

@@ -17,6 +17,19 @@ import Darwin
 package struct POSIXFileSystem: StateFileSystem {
     package init() {}
 
+    package func fileType(at path: String) throws(FileSystemError) -> StateFileType? {
+        var status = stat()
+        if stat(path, &status) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystemError(operation: "stat", path: path, code: errno)
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return .regularFile
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
     package func readFile(at path: String) throws(FileSystemError) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 {

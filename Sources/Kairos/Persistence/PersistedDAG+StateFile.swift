@@ -3,7 +3,7 @@ import Foundation
 /// The JSON forms of the stored dependency graph (SPEC §7.2), read and written by hand like the
 /// jobs.
 ///
-/// Job: `{"id":N,"name":S,"function":S,"arguments":…,"trigger":{…},"options":{…},"upstream":[N…],
+/// Job: `{"id":N,"name":S,"key":S,"function":S,"arguments":…,"trigger":{…},"options":{…},"upstream":[N…],
 /// "first":T,"last":T,"history":[{"due":T,"state":S,"attempts":N}…]}`.
 /// Options: `{"triggerRule":S,"retry":{"maxAttempts":N,"initialDelay":S,"multiplier":M,"maxDelay":S,"jitter":J},
 /// "timeout":S,"dependsOnPast":true,"priority":P,"misfire":{…}}`, defaults left out.
@@ -16,6 +16,7 @@ extension PersistedDAGJob {
             switch key {
             case "id": id = try reader.readUInt64()
             case "name": name = try reader.readString()
+            case "key": job.key = try reader.readString()
             case "function": function = try reader.readString()
             case "arguments": job.arguments = try reader.readValue()
             case "trigger": job.trigger = reader.readNull() ? nil : try reader.readValue()
@@ -36,6 +37,7 @@ extension PersistedDAGJob {
         guard let id else { throw reader.error("a DAG job is missing \"id\"") }
         guard let name else { throw reader.error("DAG job \(id) is missing \"name\"") }
         guard let function else { throw reader.error("DAG job \(id) is missing \"function\"") }
+        if job.key == "" { throw reader.error("DAG job \(id) has an empty \"key\"") }
         do {
             _ = try DependencyJobOptions(stored: options)
         } catch {
@@ -52,6 +54,7 @@ extension PersistedDAGJob {
         writer.object { writer in
             writer.member("id", id.rawValue)
             writer.member("name", name)
+            if let key { writer.member("key", key) }
             writer.member("function", function)
             if arguments != .null { writer.member("arguments", arguments) }
             if let trigger { writer.member("trigger", trigger) }
@@ -161,7 +164,7 @@ extension PersistedDAGJobRun {
 
 extension DAGStateChange {
     /// The journal operation names of the DAG changes.
-    static let operations: Set<String> = ["putDAGJob", "addDAGEdge", "removeDAGJob", "dagRootFired", "updateDAGRun"]
+    static let operations: Set<String> = ["putDAGJob", "addDAGEdge", "removeDAGEdge", "removeDAGJob", "dagRootFired", "updateDAGRun"]
 
     /// Reads the operands of the DAG change `operation` from a change object already read.
     init(operation: String, members: [String: JSONValue]) throws(PersistedValueError) {
@@ -192,6 +195,8 @@ extension DAGStateChange {
             self = .putJob(try reread("dagJob") { (reader: inout JSONReader) throws(JSONReadError) in try PersistedDAGJob(reading: &reader) })
         case "addDAGEdge":
             self = .addEdge(job: try job("dependent"), upstream: try job("upstream"))
+        case "removeDAGEdge":
+            self = .removeEdge(job: try job("dependent"), upstream: try job("upstream"))
         case "removeDAGJob":
             self = .removeJob(try job("id"))
         case "dagRootFired":
@@ -211,6 +216,10 @@ extension DAGStateChange {
             job.write(to: &writer)
         case .addEdge(let job, let upstream):
             writer.member("op", "addDAGEdge")
+            writer.member("dependent", job.rawValue)
+            writer.member("upstream", upstream.rawValue)
+        case .removeEdge(let job, let upstream):
+            writer.member("op", "removeDAGEdge")
             writer.member("dependent", job.rawValue)
             writer.member("upstream", upstream.rawValue)
         case .removeJob(let job):

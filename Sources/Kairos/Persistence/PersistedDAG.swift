@@ -40,6 +40,14 @@ package struct PersistedDAG: Sendable, Hashable {
             guard job.trigger == nil else { throw .invalidChange(reason: "DAG job \(id) is a root (it has a trigger) and cannot depend on another job") }
             if let cycle = cycle(adding: id, dependsOn: upstream) { throw .invalidChange(reason: cycle) }
             if !job.upstream.contains(upstream) { jobs[id]!.upstream.append(upstream) }
+        case .removeEdge(let id, let upstream):
+            guard let job = jobs[id], let position = job.upstream.firstIndex(of: upstream) else {
+                throw .invalidChange(reason: "DAG job \(id) does not depend on job \(upstream), so that edge cannot be removed")
+            }
+            guard job.upstream.count > 1 else {
+                throw .invalidChange(reason: "removing the edge to job \(upstream) would leave DAG job \(id) with neither a trigger nor upstream jobs")
+            }
+            jobs[id]!.upstream.remove(at: position)
         case .removeJob(let id):
             guard jobs.removeValue(forKey: id) != nil else { throw .invalidChange(reason: "no DAG job \(id) to remove") }
             if let dependent = jobs.values.first(where: { $0.upstream.contains(id) }) {
@@ -141,12 +149,14 @@ package struct PersistedDAG: Sendable, Hashable {
 }
 
 /// One change to the stored dependency graph or its DAG runs; a journal record's change
-/// (`putDAGJob`, `addDAGEdge`, `removeDAGJob`, `dagRootFired`, `updateDAGRun`).
+/// (`putDAGJob`, `addDAGEdge`, `removeDAGEdge`, `removeDAGJob`, `dagRootFired`, `updateDAGRun`).
 package enum DAGStateChange: Sendable, Hashable {
     /// Adds or replaces a job.
     case putJob(PersistedDAGJob)
     /// Adds the edge `job → depends on upstream`.
     case addEdge(job: JobID, upstream: JobID)
+    /// Removes the edge `job → depends on upstream`; the job keeps at least one upstream job.
+    case removeEdge(job: JobID, upstream: JobID)
     /// Removes a job (no job may depend on it) from the graph and the DAG runs in progress.
     case removeJob(JobID)
     /// A root fired for a due date: its latest fire date.
@@ -161,6 +171,9 @@ package struct PersistedDAGJob: Sendable, Hashable {
     package var id: JobID
     /// The name given when it was added.
     package var name: String
+    /// The key it was declared under (`scheduleDependencyJob(key:…)`), unique among all jobs of
+    /// the state; `nil` for a job added without one.
+    package var key: String?
     /// The registered function that runs it.
     package var function: String
     /// The arguments passed to the function.
@@ -179,11 +192,12 @@ package struct PersistedDAGJob: Sendable, Hashable {
     /// The latest finished runs (at most 64), oldest first, for `dependsOnPast` and `runs(of:)`.
     package var history: [DependencyRun]
 
-    package init(id: JobID, name: String, function: String, arguments: JSONValue = .null, trigger: JSONValue? = nil,
+    package init(id: JobID, name: String, key: String? = nil, function: String, arguments: JSONValue = .null, trigger: JSONValue? = nil,
                  options: DependencyJobOptions = DependencyJobOptions(), upstream: [JobID] = [], first: Date? = nil,
                  last: Date? = nil, history: [DependencyRun] = []) {
         self.id = id
         self.name = name
+        self.key = key
         self.function = function
         self.arguments = arguments
         self.trigger = trigger

@@ -9,6 +9,9 @@ package struct PersistedJob: Sendable, Hashable {
     package var id: JobID
     /// The name given at scheduling.
     package var name: String
+    /// The user's stable key for the job (`schedule(key:…)`), unique in the state; `nil` for a
+    /// job scheduled without one.
+    package var key: String?
     /// The name of the registered function that runs the job.
     package var function: String
     /// The arguments passed to the function.
@@ -29,13 +32,14 @@ package struct PersistedJob: Sendable, Hashable {
     package var inFlight: [InFlightRun]
 
     package init(
-        id: JobID, name: String, function: String, arguments: JSONValue = .null,
+        id: JobID, name: String, key: String? = nil, function: String, arguments: JSONValue = .null,
         trigger: JSONValue, options: JSONValue = .null, status: String = "pending",
         counters: JobCounters = JobCounters(), nextFireDate: Date? = nil, lastFireDate: Date? = nil,
         inFlight: [InFlightRun] = []
     ) {
         self.id = id
         self.name = name
+        self.key = key
         self.function = function
         self.arguments = arguments
         self.trigger = trigger
@@ -55,6 +59,7 @@ package struct PersistedJob: Sendable, Hashable {
             switch key {
             case "id": id = try reader.readUInt64()
             case "name": name = try reader.readString()
+            case "key": job.key = try reader.readString()
             case "function": function = try reader.readString()
             case "arguments": job.arguments = try reader.readInternedValue(group: 0)
             case "trigger": trigger = try reader.readInternedValue(group: 1)
@@ -76,6 +81,7 @@ package struct PersistedJob: Sendable, Hashable {
         guard let function else { throw missing("function") }
         guard let trigger else { throw missing("trigger") }
         guard let status else { throw missing("status") }
+        if job.key == "" { throw reader.error("job \(id) has an empty \"key\"") }
         job.id = JobID(rawValue: id)
         job.name = name
         job.function = function
@@ -90,6 +96,7 @@ package struct PersistedJob: Sendable, Hashable {
         writer.object { writer in
             writer.member("id", id.rawValue)
             writer.member("name", name)
+            if let key { writer.member("key", key) }
             writer.member("function", function)
             if arguments != .null { writer.member("arguments", arguments) }
             writer.member("trigger", trigger)

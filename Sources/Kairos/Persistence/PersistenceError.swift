@@ -16,8 +16,16 @@ public enum PersistenceError: Error, Sendable, Hashable, CustomStringConvertible
     /// The file was written by a newer Kairos, with a format version this one does not know.
     case newerVersion(file: String, found: Int, supported: Int)
 
-    /// Another process (or another open in this one) holds the state's lock file.
+    /// Another process holds the state's lock file.
     case locked(file: String)
+
+    /// The path cannot name a state file: it is empty, ends with `/`, is a directory, or its
+    /// directory does not exist. Nothing was created.
+    case invalidPath(file: String, reason: String)
+
+    /// This process already has the state open (another ``PersistentScheduler`` on the same
+    /// file, not closed yet).
+    case openInThisProcess(file: String)
 
     /// A file-system call failed while opening or reading the state.
     case fileSystem(file: String, reason: String)
@@ -43,6 +51,10 @@ public enum PersistenceError: Error, Sendable, Hashable, CustomStringConvertible
             "\(file): written by a newer Kairos (format version \(found); this build reads up to \(supported)); the file was left untouched"
         case .locked(let file):
             "\(file): the state is in use by another process (its lock is held)"
+        case .invalidPath(let file, let reason):
+            "\"\(file)\": not a usable state file path: \(reason); nothing was created"
+        case .openInThisProcess(let file):
+            "\(file): the state is already open in this process (close the PersistentScheduler that has it open first)"
         case .fileSystem(let file, let reason):
             "\(file): \(reason)"
         case .stopped(let file, let reason):

@@ -26,6 +26,9 @@ extension PersistentScheduler {
     /// like other persisted jobs' and is stable across restarts. The stored graph is rebuilt by
     /// ``start()``: add jobs that depend on stored ones after it.
     ///
+    /// Each call adds a job: a program that declares its graph at every start-up uses
+    /// ``scheduleDependencyJob(key:name:function:arguments:trigger:dependsOn:options:)``.
+    ///
     /// - Parameters:
     ///   - name: the job's name (in cycle errors, snapshots and events).
     ///   - function: the name of a registered function.
@@ -45,6 +48,15 @@ extension PersistentScheduler {
         name: String, function: String, arguments: JSONValue = nil, trigger: (any Trigger)? = nil,
         dependsOn upstream: [JobID] = [], options: DependencyJobOptions = DependencyJobOptions()
     ) throws(PersistentSchedulerError) -> JobID {
+        try addDependencyJob(key: nil, name: name, function: function, arguments: arguments, trigger: trigger,
+                             dependsOn: upstream, options: options)
+    }
+
+    /// Adds a DAG job, with `key` if not `nil` (the caller holds the key lock and checked the key).
+    func addDependencyJob(
+        key: String?, name: String, function: String, arguments: JSONValue, trigger: (any Trigger)?,
+        dependsOn upstream: [JobID], options: DependencyJobOptions
+    ) throws(PersistentSchedulerError) -> JobID {
         var stored: TriggerDescription?
         var anchored: (any Trigger)?
         if let trigger {
@@ -57,8 +69,7 @@ extension PersistentScheduler {
         if let failure = store.failure { throw .persistence(failure) }
         var upstreamIDs: [JobID] = []
         for id in upstream where !upstreamIDs.contains(id) { upstreamIDs.append(id) }
-        let now = scheduler.clock.now
-        let first = anchored.map { ($0 as? OnceTrigger)?.date ?? $0.nextFireDate(after: Date(timeIntervalSinceReferenceDate: now.timeIntervalSinceReferenceDate.nextDown)) } ?? nil
+        let first = anchored.flatMap(firstDueDate(of:))
         let (id, triggerJobID) = try state.withLock { state throws(PersistentSchedulerError) -> (JobID, JobID?) in
             guard state.functions[function] != nil else { throw .functionNotRegistered(function) }
             let id = JobID(rawValue: state.nextJobID)
@@ -70,7 +81,7 @@ extension PersistentScheduler {
             }
             state.dagJobs[id] = DAGEntry(name: name, function: function, arguments: arguments)
             state.dagJobsBeingAdded[id] = PersistedDAGJob(
-                id: id, name: name, function: function, arguments: arguments, trigger: stored.map(SchedulerValueCoding.json),
+                id: id, name: name, key: key, function: function, arguments: arguments, trigger: stored.map(SchedulerValueCoding.json),
                 options: options, upstream: upstreamIDs, first: first)
             return (id, triggerJobID)
         }
@@ -143,6 +154,13 @@ extension PersistentScheduler {
     public func downstream(of job: JobID) -> [JobID] { dependencies.downstream(of: job) }
 
     // MARK: - Internals
+
+    /// A root's first due date from now, for an anchored trigger: the date a ``OnceTrigger`` is
+    /// for (even if past), else the first fire date at or after now.
+    func firstDueDate(of anchored: any Trigger) -> Date? {
+        let now = scheduler.clock.now
+        return (anchored as? OnceTrigger)?.date ?? anchored.nextFireDate(after: Date(timeIntervalSinceReferenceDate: now.timeIntervalSinceReferenceDate.nextDown))
+    }
 
     static func error(_ error: DependencyError) -> PersistentSchedulerError {
         if case .persistence(let failure) = error { return .persistence(failure) }
@@ -243,6 +261,9 @@ extension PersistentScheduler {
             case let .edgeAdded(id, upstream):
                 flush()
                 changes.append(.dag(.addEdge(job: id, upstream: upstream)))
+            case let .edgeRemoved(id, upstream):
+                flush()
+                changes.append(.dag(.removeEdge(job: id, upstream: upstream)))
             case .jobRemoved(let id):
                 flush()
                 changes.append(.dag(.removeJob(id)))
@@ -276,7 +297,8 @@ extension PersistentScheduler {
         var nodes: [DependencyGraph.RestoredNode] = []
         var entries: [JobID: DAGEntry] = [:]
         var triggers: [JobID: any Trigger] = [:]
-        for id in dag.jobs.keys.sorted() {
+        // Jobs added before start() are in the document and already in the graph.
+        for id in dag.jobs.keys.sorted() where !dependencies.contains(id) {
             let job = dag.jobs[id]!
             var entry = DAGEntry(name: job.name, function: job.function, arguments: job.arguments)
             var trigger: (any Trigger)?

@@ -88,7 +88,7 @@ extension PersistentScheduler {
                 }
                 // The record last committed is the document's; a newer snapshot replaces it.
                 var base = document.jobs[id]
-                if let snapshot, snapshot.version > entry.version ?? 0 {
+                if let snapshot, entry.version.map({ snapshot.version > $0 }) ?? true {
                     entry.version = snapshot.version
                     if snapshot.status == .cancelled {
                         entry.removed = true
@@ -109,7 +109,7 @@ extension PersistentScheduler {
         guard let trigger = snapshot.triggerDescription else { return nil }
         let status = snapshot.isPaused && !snapshot.status.isFinished ? JobStatus.paused : snapshot.status
         return PersistedJob(
-            id: snapshot.id, name: snapshot.name, function: entry.function, arguments: entry.arguments,
+            id: snapshot.id, name: snapshot.name, key: entry.key, function: entry.function, arguments: entry.arguments,
             trigger: SchedulerValueCoding.json(trigger), options: SchedulerValueCoding.json(snapshot.options),
             status: status.rawValue, counters: snapshot.counters, nextFireDate: snapshot.nextFireDate,
             lastFireDate: snapshot.lastDueDate, inFlight: entry.inFlight)
@@ -154,8 +154,8 @@ extension PersistentScheduler {
                 continue
             }
             state.withLock { state in
-                state.entries[id] = Entry(function: job.function, arguments: job.arguments, inFlight: job.inFlight,
-                                          restoring: !quietly)
+                state.entries[id] = Entry(key: job.key, function: job.function, arguments: job.arguments,
+                                          inFlight: job.inFlight, restoring: !quietly)
                 state.nextJobID = max(state.nextJobID, id.rawValue + 1)
             }
             let status = JobStatus(rawValue: job.status) ?? .pending
@@ -242,7 +242,7 @@ struct TriggerBuilder {
                 }
                 expressions[text] = expression
             }
-            return CronTrigger(expression, timeZone: zone, startingAt: start, until: end)
+            return try CronTrigger(expression, timeZone: zone, startingAt: start, until: end)
         default:
             return try description.makeTrigger()
         }

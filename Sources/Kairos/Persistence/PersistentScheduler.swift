@@ -13,7 +13,8 @@ import Synchronization
 ///     try await Reports.send(to: arguments["to"], key: context.idempotencyKey)
 /// }
 /// scheduler.start()   // restores the persisted jobs, then fires
-/// let id = try scheduler.schedule(name: "weekly report", function: "report.send",
+/// // Declared at every start-up: the key keeps it one job across restarts.
+/// let id = try scheduler.schedule(key: "weekly-report", name: "weekly report", function: "report.send",
 ///                                 arguments: ["to": "ops@example.com"],
 ///                                 trigger: CronTrigger("0 9 * * mon", timeZone: paris))
 /// ```
@@ -54,6 +55,8 @@ public final class PersistentScheduler: Sendable {
 
     /// What this process knows of a job it persists.
     struct Entry {
+        /// The job's key, if it was scheduled with one.
+        var key: String?
         var function: String
         var arguments: JSONValue
         var inFlight: [InFlightRun]
@@ -89,14 +92,22 @@ public final class PersistentScheduler: Sendable {
     let state: LockedState<State>
     /// The dependency graph of the persisted DAG jobs; its changes are journaled as they happen.
     let dependencies: DependencyScheduler
+    /// Serializes ``schedule(key:name:function:arguments:trigger:options:)`` calls: each reads
+    /// the key's job and changes it durably before the next one looks.
+    let keyLock = NSLock()
 
     /// Opens (or creates) the state at `stateFile` and locks it for this process.
     ///
     /// Nothing runs until ``start()``: register the job functions first.
     ///
+    /// A journal whose last record was cut off by a crash opens without it; see
+    /// ``droppedJournalRecord``.
+    ///
     /// - Throws: ``PersistentSchedulerError/persistence(_:)`` with
-    ///   ``PersistenceError/locked(file:)`` if another process has the state open, or the error
-    ///   that says how the files are damaged (they are then left untouched).
+    ///   ``PersistenceError/invalidPath(file:reason:)`` for a path that cannot name a state file
+    ///   (nothing is created), ``PersistenceError/locked(file:)`` if another process has the
+    ///   state open, or the error that says how the files are damaged (they are then left
+    ///   untouched).
     public convenience init(stateFile: String, configuration: Configuration = Configuration()) throws(PersistentSchedulerError) {
         try self.init(stateFile: stateFile, configuration: configuration, fileSystem: POSIXFileSystem())
     }
@@ -147,6 +158,11 @@ public final class PersistentScheduler: Sendable {
     /// Adds a job that runs the function registered as `function` with `arguments`, and returns
     /// once it is durable.
     ///
+    /// Every call adds a job, and persisted jobs are restored at ``start()``: a program that
+    /// declares its schedules at start-up declares them with
+    /// ``schedule(key:name:function:arguments:trigger:options:)`` instead, or it gets one more
+    /// copy of each job at every restart.
+    ///
     /// - Parameters:
     ///   - name: for snapshots, events and logs.
     ///   - function: the name of a registered function.
@@ -169,8 +185,16 @@ public final class PersistentScheduler: Sendable {
             state.entries[id] = Entry(function: function, arguments: arguments, inFlight: [])
             return id
         }
+        try add(id, name: name, trigger: trigger, options: options, body: makeBody(function: function, arguments: arguments))
+        return id
+    }
+
+    /// Adds the job whose entry was just made to the scheduler and persists it; undoes both if
+    /// either fails.
+    func add(_ id: JobID, name: String, trigger: any Trigger, options: JobOptions, restoring: RestoredJobState? = nil,
+             body: @escaping @Sendable (JobContext) async throws -> any Sendable) throws(PersistentSchedulerError) {
         do {
-            try scheduler.schedule(id: id, name: name, trigger: trigger, options: options, makeBody(function: function, arguments: arguments))
+            try scheduler.schedule(id: id, name: name, trigger: trigger, options: options, restoring: restoring, body)
         } catch {
             _ = state.withLock { $0.entries.removeValue(forKey: id) }
             throw .scheduler(error)
@@ -181,7 +205,6 @@ public final class PersistentScheduler: Sendable {
             scheduler.cancel(id)
             throw error
         }
-        return id
     }
 
     /// Cancels a job and removes it from the state, durably. A running run is cancelled (Swift
@@ -245,6 +268,13 @@ public final class PersistentScheduler: Sendable {
 
     /// Why the state stopped accepting changes, if it did.
     public var failure: PersistenceError? { store.failure }
+
+    /// The torn last journal record that opening the state dropped, if it found one: the
+    /// previous process was stopped (a crash, a power loss) in the middle of a write.
+    ///
+    /// The record had not been acknowledged, so no change that a call returned from is lost;
+    /// log it so that an operator can tell. `nil` when the journal ended cleanly.
+    public var droppedJournalRecord: DroppedJournalRecord? { store.droppedJournalRecord }
 
     // MARK: - Lifecycle
 

@@ -12,6 +12,13 @@ public enum PersistentSchedulerError: Error, Sendable, Hashable, CustomStringCon
     /// The dependency graph refused the change (a cycle, an unknown job, a job others depend
     /// on...); nothing was changed.
     case dependency(DependencyError)
+    /// The job key cannot be used (empty, or longer than
+    /// ``PersistentScheduler/maximumKeyLength`` bytes of UTF-8); the text says which.
+    case invalidJobKey(String, reason: String)
+    /// The DAG job stored under `key` was declared differently in a way that cannot be changed
+    /// in place (its name or options, root or dependent, or the graph is not restored yet); the
+    /// reason says which. Nothing was changed.
+    case dependencyJobNotUpdatable(key: String, reason: String)
 
     /// A sentence saying what went wrong.
     public var description: String {
@@ -20,6 +27,11 @@ public enum PersistentSchedulerError: Error, Sendable, Hashable, CustomStringCon
         case .scheduler(let error): error.description
         case .dependency(let error): error.description
         case .functionNotRegistered(let name): "no job function is registered under the name \"\(name)\""
+        case .invalidJobKey(let key, let reason):
+            "invalid job key \"\(key.count > 64 ? key.prefix(64) + "…" : key)\": \(reason)"
+        case .dependencyJobNotUpdatable(let key, let reason):
+            "the DAG job declared under the key \"\(key)\" cannot be changed in place: \(reason); remove it "
+                + "(removeDependencyJob, its dependents first) and declare it again, or declare it under another key"
         case .triggerNotPersistable(let type):
             "a \(type) cannot be persisted: only the built-in triggers (once, interval, cron, event, manual, jittered) have a stored form"
         }

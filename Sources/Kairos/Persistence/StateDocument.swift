@@ -7,7 +7,7 @@ package struct StateDocument: Sendable, Hashable {
     /// The format name written in every snapshot.
     package static let formatName = "kairos-state"
     /// The newest snapshot format version this build reads and the one it writes.
-    package static let formatVersion = 2
+    package static let formatVersion = 3
 
     /// The sequence number of the last change applied (0 for a new state).
     package var sequence: UInt64 = 0
@@ -19,12 +19,45 @@ package struct StateDocument: Sendable, Hashable {
     package var pipelineRuns: [String: PersistedPipelineRun] = [:]
     /// The dependency graph and its DAG runs in progress.
     package var dag = PersistedDAG()
+    /// The job holding each key (``PersistedJob/key`` and ``PersistedDAGJob/key``: one namespace
+    /// for jobs and DAG jobs); kept by ``apply(_:)-(StateChange)``.
+    package private(set) var jobKeys: [String: JobID] = [:]
 
-    /// The format version this document is written in: 2 once it holds dependency data (which
-    /// a version-1 reader would drop), else 1.
-    package var writtenVersion: Int { dag.isEmpty ? 1 : 2 }
+    /// The format version this document is written in: 3 once a job or DAG job has a key, else 2 once it
+    /// holds dependency data, else 1 — each time the oldest version whose readers keep all of it
+    /// (an older reader skips members it does not know and would drop them when it compacts).
+    package var writtenVersion: Int { !jobKeys.isEmpty ? 3 : dag.isEmpty ? 1 : 2 }
 
     package init() {}
+
+    /// Rebuilds ``jobKeys`` from ``jobs`` and the DAG jobs (after reading a snapshot).
+    ///
+    /// - Returns: a key held by two jobs, if any, with their IDs.
+    mutating func indexKeys() -> (key: String, jobs: (JobID, JobID))? {
+        jobKeys = [:]
+        let keyed = jobs.values.compactMap { job in job.key.map { ($0, job.id) } }
+            + dag.jobs.values.compactMap { job in job.key.map { ($0, job.id) } }
+        for (key, id) in keyed {
+            if let owner = jobKeys.updateValue(id, forKey: key) {
+                return (key, (min(owner, id), max(owner, id)))
+            }
+        }
+        return nil
+    }
+
+    /// Checks that `key` is free or held by `id` already.
+    private func checkKey(_ key: String?, of id: JobID) throws(PersistenceError) {
+        if let key, let owner = jobKeys[key], owner != id {
+            throw .invalidChange(reason: "job \(id) has the key \"\(key)\" of job \(owner)")
+        }
+    }
+
+    /// Moves the index from the key a job had to the one it has now.
+    private mutating func reindex(_ id: JobID, from previousKey: String?, to key: String?) {
+        guard previousKey != key else { return }
+        if let previousKey { jobKeys[previousKey] = nil }
+        if let key { jobKeys[key] = id }
+    }
 
     /// Applies one change.
     ///
@@ -33,12 +66,14 @@ package struct StateDocument: Sendable, Hashable {
     package mutating func apply(_ change: StateChange) throws(PersistenceError) {
         switch change {
         case .putJob(let job):
-            jobs[job.id] = job
+            try checkKey(job.key, of: job.id)
+            reindex(job.id, from: jobs.updateValue(job, forKey: job.id)?.key, to: job.key)
             nextJobID = max(nextJobID, job.id.rawValue &+ 1)
         case .removeJob(let id):
-            guard jobs.removeValue(forKey: id) != nil else {
+            guard let removed = jobs.removeValue(forKey: id) else {
                 throw .invalidChange(reason: "no job \(id) to remove")
             }
+            if let key = removed.key { jobKeys[key] = nil }
         case .putPipelineRun(let run):
             pipelineRuns[run.id] = run
         case .removePipelineRun(let id):
@@ -48,11 +83,27 @@ package struct StateDocument: Sendable, Hashable {
         case .reserveJobIDs(let next):
             nextJobID = max(nextJobID, next)
         case .dag(let change):
-            if case .putJob(let job) = change, jobs[job.id] != nil {
-                throw .invalidChange(reason: "DAG job \(job.id) has the ID of a job")
+            var previousKey: String??
+            switch change {
+            case .putJob(let job):
+                if jobs[job.id] != nil { throw .invalidChange(reason: "DAG job \(job.id) has the ID of a job") }
+                try checkKey(job.key, of: job.id)
+                previousKey = .some(dag.jobs[job.id]?.key)
+            case .removeJob(let id):
+                previousKey = .some(dag.jobs[id]?.key)
+            default:
+                break
             }
             try dag.apply(change)
-            if case .putJob(let job) = change { nextJobID = max(nextJobID, job.id.rawValue &+ 1) }
+            switch change {
+            case .putJob(let job):
+                reindex(job.id, from: previousKey!, to: job.key)
+                nextJobID = max(nextJobID, job.id.rawValue &+ 1)
+            case .removeJob(let id):
+                reindex(id, from: previousKey!, to: nil)
+            default:
+                break
+            }
         }
     }
 
@@ -62,13 +113,24 @@ package struct StateDocument: Sendable, Hashable {
     package mutating func apply(_ changes: [StateChange]) throws(PersistenceError) {
         if changes.count > 1 {
             var added = Set<JobID>(), removed = Set<JobID>()
+            var keys: [String: JobID] = [:]
+            var removedDAGJobs = Set<JobID>()
             var addedRuns = Set<String>(), removedRuns = Set<String>()
+            // Jobs and DAG jobs share one key namespace; a key freed earlier in the batch is free.
+            func claim(_ key: String?, for id: JobID) throws(PersistenceError) {
+                guard let key else { return }
+                let owner = keys[key] ?? jobKeys[key].flatMap { removed.contains($0) || removedDAGJobs.contains($0) ? nil : $0 }
+                if let owner, owner != id { throw .invalidChange(reason: "job \(id) has the key \"\(key)\" of job \(owner)") }
+                keys[key] = id
+            }
             for change in changes {
                 switch change {
                 case .putJob(let job):
                     added.insert(job.id)
                     removed.remove(job.id)
+                    try claim(job.key, for: job.id)
                 case .removeJob(let id):
+                    keys = keys.filter { $0.value != id }
                     guard !removed.contains(id), added.contains(id) || jobs[id] != nil else {
                         throw .invalidChange(reason: "no job \(id) to remove")
                     }
@@ -83,6 +145,11 @@ package struct StateDocument: Sendable, Hashable {
                     }
                     removedRuns.insert(id)
                     addedRuns.remove(id)
+                case .dag(.putJob(let job)):
+                    try claim(job.key, for: job.id)
+                case .dag(.removeJob(let id)):
+                    removedDAGJobs.insert(id)
+                    keys = keys.filter { $0.value != id }
                 case .reserveJobIDs, .dag:
                     break
                 }

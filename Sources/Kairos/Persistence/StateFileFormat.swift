@@ -13,7 +13,7 @@ enum StateFileFormat {
     static let journalFormatName = "kairos-journal"
     /// The newest journal version this build reads; it writes the version of the document's
     /// content (``StateDocument/writtenVersion``).
-    static let journalVersion = 2
+    static let journalVersion = 3
 
     /// One line of the journal after the header.
     struct Record {
@@ -133,6 +133,9 @@ enum StateFileFormat {
         if let job = dagJobs.first(where: { document.jobs[$0.id] != nil }) {
             throw .corruptSnapshot(file: file, reason: "job \(job.id) is both a job and a DAG job")
         }
+        if let shared = document.indexKeys() {
+            throw .corruptSnapshot(file: file, reason: "jobs \(shared.jobs.0) and \(shared.jobs.1) have the same key \"\(shared.key)\"")
+        }
         return document
     }
 
@@ -177,10 +180,12 @@ enum StateFileFormat {
         var records: [Record] = []
         /// The length of the verified prefix; bytes after it are a torn write to cut off.
         var validLength: Int = 0
-        /// Whether the header line itself was missing or torn (the journal must be recreated).
+        /// Whether the file is empty, so has no header yet (the journal must be recreated).
         var headerMissing = true
         /// The header's format version.
         var version = 1
+        /// The damaged last line that was dropped, if any: a write cut off by a crash.
+        var droppedTail: DroppedJournalRecord?
     }
 
     static func decodeJournal(_ data: Data, file: String) throws(PersistenceError) -> JournalContent {
@@ -191,8 +196,14 @@ enum StateFileFormat {
         while lineStart < bytes.count {
             lineNumber += 1
             guard let newline = bytes[lineStart...].firstIndex(of: 0x0A) else {
+                // The header is written whole (write, fsync, rename), so it is never torn.
+                if lineNumber == 1 {
+                    throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header (an unterminated line)")
+                }
                 // An unterminated last line: an append cut off by a crash. It was never
                 // acknowledged (a commit returns only after the whole line is synced).
+                content.droppedTail = DroppedJournalRecord(
+                    file: file, line: lineNumber, bytes: bytes.count - lineStart, reason: "unterminated")
                 return content
             }
             let isLastLine = newline == bytes.count - 1
@@ -200,7 +211,14 @@ enum StateFileFormat {
             do throws(LineError) {
                 payload = try verifiedPayload(bytes[lineStart..<newline])
             } catch {
-                if isLastLine { return content }
+                if lineNumber == 1 {
+                    throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header (\(error.reason))")
+                }
+                if isLastLine {
+                    content.droppedTail = DroppedJournalRecord(
+                        file: file, line: lineNumber, bytes: bytes.count - lineStart, reason: error.reason)
+                    return content
+                }
                 throw .corruptJournal(file: file, line: lineNumber, reason: error.reason)
             }
             if lineNumber == 1 {

@@ -28,6 +28,14 @@ package struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertib
     }
 }
 
+/// What a path names, as ``StateFileSystem/fileType(at:)`` reports it.
+package enum StateFileType: Sendable, Hashable {
+    case regularFile
+    case directory
+    /// A device, socket, FIFO...
+    case other
+}
+
 /// The file-system calls the durable state store makes, and nothing else.
 ///
 /// The store only appends to, truncates and atomically replaces files in one directory. Keeping
@@ -37,6 +45,9 @@ package struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertib
 ///
 /// Conformers must be safe to call from any thread.
 package protocol StateFileSystem: Sendable {
+    /// What `path` names (following symbolic links), or `nil` if it names nothing.
+    func fileType(at path: String) throws(FileSystemError) -> StateFileType?
+
     /// The whole content of the file at `path`, or `nil` if there is no such file.
     func readFile(at path: String) throws(FileSystemError) -> Data?
 

@@ -52,10 +52,14 @@ package final class StateStore: Sendable {
         var upgradePending = false
     }
 
+    /// Identifies this store's lock in ``OpenStateRegistry``.
+    private let lockKey: String
     /// The snapshot's path.
     package let path: String
     /// The journal's path.
     package let journalPath: String
+    /// The torn last journal record that opening dropped (and cut off the file), if any.
+    package let droppedJournalRecord: DroppedJournalRecord?
     private let directory: String
     private let fileSystem: any StateFileSystem
     private let configuration: Configuration
@@ -66,11 +70,13 @@ package final class StateStore: Sendable {
     /// Opens (or creates) the state at `path`, taking its lock and loading the snapshot and the
     /// journal.
     ///
-    /// A torn last journal record (an append cut off by a crash) is dropped and cut off the file.
-    /// Any other damage throws, and then no file is written, renamed or truncated.
+    /// A torn last journal record (an append cut off by a crash) is dropped, cut off the file and
+    /// reported in ``droppedJournalRecord``. Any other damage throws, and then no file is
+    /// written, renamed or truncated; a path that cannot name a state file throws before any
+    /// file is created.
     ///
     /// - Complexity: O(size of the state files).
-    /// - Throws: ``PersistenceError/locked(file:)``, ``PersistenceError/corruptSnapshot(file:reason:)``,
+    /// - Throws: ``PersistenceError/invalidPath(file:reason:)``, ``PersistenceError/locked(file:)``, ``PersistenceError/corruptSnapshot(file:reason:)``,
     ///   ``PersistenceError/corruptJournal(file:line:reason:)``, ``PersistenceError/newerVersion(file:found:supported:)``,
     ///   ``PersistenceError/fileSystem(file:reason:)``.
     package init(
@@ -83,18 +89,23 @@ package final class StateStore: Sendable {
         self.fileSystem = fileSystem
         self.configuration = configuration
 
+        try Self.checkPath(path, directory: directory, fileSystem: fileSystem)
         let lockPath = path + ".lock"
         let lock: StateFileHandle
         do {
             lock = try fileSystem.lock(lockPath)
         } catch {
-            if error.code == EWOULDBLOCK || error.code == EAGAIN { throw .locked(file: path) }
+            if error.code == EWOULDBLOCK || error.code == EAGAIN {
+                throw OpenStateRegistry.isHeldHere(lockPath) ? .openInThisProcess(file: path) : .locked(file: path)
+            }
             throw .fileSystem(file: lockPath, reason: error.description)
         }
+        lockKey = OpenStateRegistry.acquired(lockPath)
         do {
             let loaded = try Self.load(path: path, journalPath: journalPath, fileSystem: fileSystem)
             let journal = try Self.prepareJournal(
                 loaded, path: journalPath, directory: directory, fileSystem: fileSystem)
+            droppedJournalRecord = loaded.journal?.droppedTail
             state = State(
                 document: loaded.document, committedSequence: loaded.document.sequence,
                 journal: journal.handle, lock: lock, journalBytes: journal.bytes,
@@ -102,13 +113,17 @@ package final class StateStore: Sendable {
                 upgradePending: loaded.document.writtenVersion > journal.version)
         } catch {
             fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
             throw error
         }
     }
 
     deinit {
         if let journal = state.journal { fileSystem.close(journal) }
-        if let lock = state.lock { fileSystem.unlock(lock) }
+        if let lock = state.lock {
+            fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
+        }
     }
 
     /// A copy of the current state, including changes being committed by other threads.
@@ -200,7 +215,10 @@ package final class StateStore: Sendable {
         state.lock = nil
         condition.unlock()
         if let journal { fileSystem.close(journal) }
-        if let lock { fileSystem.unlock(lock) }
+        if let lock {
+            fileSystem.unlock(lock)
+            OpenStateRegistry.released(lockKey)
+        }
     }
 
     // MARK: Writing
@@ -395,6 +413,36 @@ package final class StateStore: Sendable {
             throw error
         } catch {
             throw .fileSystem(file: path, reason: "\(error)")
+        }
+    }
+
+    /// Refuses a path that cannot name a state file, before anything is created: empty, ending
+    /// with "/", naming a directory or something else than a file, or in a directory that does
+    /// not exist.
+    private static func checkPath(
+        _ path: String, directory: String, fileSystem: any StateFileSystem
+    ) throws(PersistenceError) {
+        func refuse(_ reason: String) -> PersistenceError { .invalidPath(file: path, reason: reason) }
+        if path.isEmpty { throw refuse("the path is empty") }
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        if name.isEmpty { throw refuse("it ends with \"/\", so it names a directory, not a file") }
+        if name == "." || name == ".." { throw refuse("it names a directory, not a file") }
+        let pathType: StateFileType?, directoryType: StateFileType?
+        do throws(FileSystemError) {
+            pathType = try fileSystem.fileType(at: path)
+            directoryType = try fileSystem.fileType(at: directory)
+        } catch {
+            throw .fileSystem(file: error.path, reason: error.description)
+        }
+        switch pathType {
+        case .directory?: throw refuse("it is a directory, not a file")
+        case .other?: throw refuse("it is not a regular file")
+        case .regularFile?, nil: break
+        }
+        switch directoryType {
+        case .directory?: break
+        case nil: throw refuse("its directory \"\(directory)\" does not exist")
+        case .regularFile?, .other?: throw refuse("\"\(directory)\" is not a directory")
         }
     }
 

@@ -63,3 +63,26 @@ public struct PipelineCheckpointError: Error, Sendable, Hashable, CustomStringCo
     /// `cannot resume run 1f…: it was taken from pipeline "a", not "b"`.
     public var description: String { "cannot resume run \(runID): \(reason)" }
 }
+
+/// Why a checkpoint could not be taken: a value of the run has no exact ``JSONValue`` form (see
+/// ``JSONValue/init(encoding:)``), and a checkpoint never stores a changed value.
+///
+/// ``PipelineRun/checkpoint()`` throws it; when the ``JobPipeline/onCheckpoint(_:)`` handler would
+/// receive the checkpoint, the run fails with ``PipelineError/checkpointFailed(stageIndex:underlying:)``
+/// wrapping it.
+public struct PipelineCheckpointValueError: Error, Sendable, CustomStringConvertible {
+    /// The run.
+    public let runID: PipelineRunID
+    /// The stage whose output could not be stored, or `nil` for the run's input.
+    public let stageIndex: Int?
+    /// That stage's name, or `nil` for the run's input.
+    public let stageName: String?
+    /// Why the value could not be stored (``JSONValue/InexactNumberError`` or an `EncodingError`).
+    public let underlying: any Error
+
+    /// `cannot checkpoint run 1f…: the output of stage 0 ("count") cannot be stored: the number …`.
+    public var description: String {
+        let value = stageIndex.map { "the output of stage \($0) (\"\(stageName ?? "")\")" } ?? "the input"
+        return "cannot checkpoint run \(runID): \(value) cannot be stored: \(underlying)"
+    }
+}

@@ -50,6 +50,7 @@ public final class PipelineRun<Output: Sendable>: Sendable {
 
     /// A checkpoint of the run as it is now (see ``PipelineCheckpoint``).
     ///
-    /// - Throws: an `EncodingError` if a stage output cannot be encoded as JSON.
-    public func checkpoint() throws -> PipelineCheckpoint { try context.checkpoint() }
+    /// - Throws: ``PipelineCheckpointValueError`` if the input or a stage output cannot be stored
+    ///   exactly as JSON; a checkpoint never holds a changed value.
+    public func checkpoint() throws(PipelineCheckpointValueError) -> PipelineCheckpoint { try context.checkpoint() }
 }

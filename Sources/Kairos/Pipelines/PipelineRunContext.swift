@@ -103,15 +103,24 @@ final class PipelineRunContext: Sendable {
 
     // MARK: Checkpoints
 
-    func checkpoint() throws -> PipelineCheckpoint {
+    func checkpoint() throws(PipelineCheckpointValueError) -> PipelineCheckpoint {
         let snapshot = state.withLock { $0 }
-        return try PipelineCheckpoint(
+        func json(_ value: StoredStageValue, stage: Int?) throws(PipelineCheckpointValueError) -> JSONValue {
+            do {
+                return try value.json()
+            } catch {
+                throw PipelineCheckpointValueError(runID: id, stageIndex: stage, stageName: stage.map { stageNames[$0] }, underlying: error)
+            }
+        }
+        var results: [JSONValue] = []
+        for (stage, result) in snapshot.results.enumerated() { results.append(try json(result, stage: stage)) }
+        return PipelineCheckpoint(
             runID: id,
             pipelineName: pipelineName,
             stageCount: stageNames.count,
-            input: input.json(),
+            input: try json(input, stage: nil),
             stageIndex: snapshot.stageIndex,
-            completedStageResults: snapshot.results.map { try $0.json() },
+            completedStageResults: results,
             wait: snapshot.wait,
             status: snapshot.status,
             failure: snapshot.failure,

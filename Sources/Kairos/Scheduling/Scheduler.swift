@@ -389,13 +389,14 @@ public final class Scheduler: Sendable {
         core.condition.unlock()
     }
 
-    /// Suspends until no run is going and nothing is due at the clock's current time (for tests in
-    /// virtual time: advance a ``ManualClock``, then wait until the scheduler has caught up).
-    package func waitUntilIdle() async {
-        while !Task.isCancelled {
-            if await core.waitForProgress(unless: { core.isIdleLocked() }) { return }
-        }
-    }
+    /// Suspends until no run is going and nothing is due at the clock's current time: for tests in
+    /// virtual time, after moving a ``ManualClock`` with ``ManualClock/advance(by:)``, to let the
+    /// scheduler catch up (``ManualClock/step(by:)`` waits this way at every due date by itself).
+    ///
+    /// A stopped or paused scheduler is idle once its runs have finished. Returns when the calling
+    /// task is cancelled. A run that never returns (a body waiting on the same `ManualClock`, say)
+    /// keeps the scheduler from being idle.
+    public func waitUntilIdle() async { await core.waitUntilIdle() }
 
     var clock: any SchedulerClock { core.clock }
 }

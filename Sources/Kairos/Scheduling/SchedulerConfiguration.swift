@@ -19,8 +19,10 @@ extension Scheduler {
         public var defaultOverlap: OverlapPolicy
         /// The misfire policy of jobs scheduled without one.
         public var defaultMisfire: MisfirePolicy
-        /// How late (in seconds) a due date may be reached and still count as on time; later, it
-        /// is *missed* and the misfire policy applies. Default 1 s.
+        /// How late (in seconds) a running scheduler may reach a due date and still count it as on
+        /// time; later, it is *missed* and the misfire policy applies. Default 1 s. A date that
+        /// fell due before ``Scheduler/start()`` or while the scheduler or the job was paused is
+        /// missed whatever this says (see ``MisfirePolicy``).
         public var misfireThreshold: TimeInterval
         /// How many finished (completed, failed or cancelled) jobs stay queryable with
         /// ``Scheduler/job(_:)``; older ones are forgotten and their memory reused. Default 10,000.

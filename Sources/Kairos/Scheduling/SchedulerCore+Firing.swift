@@ -1,10 +1,6 @@
 import Foundation
 
 extension SchedulerCore {
-    /// The most due dates one catch-up enumerates for a trigger without arithmetic catch-up; beyond
-    /// it the remaining missed dates are skipped without being counted.
-    static let catchUpEnumerationLimit = 1_000_000
-
     /// How many runs one pass must fire for the scheduler thread to pause before the next (see
     /// ``Scheduler/Configuration/burstBatchingDelay``).
     static let burstThreshold = 16
@@ -163,7 +159,7 @@ extension SchedulerCore {
         let index = Int(slot)
         guard records[index].state == .pending else { return }
         let due = records[index].nextDue
-        if now - fireDate > threshold {
+        if now - fireDate > threshold || fireDate < heldUntil {
             catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
             return
         }
@@ -208,58 +204,42 @@ extension SchedulerCore {
 
     // MARK: - Misfires
 
-    /// Handles due dates reached more than the threshold late: drops those older than the
-    /// catch-up window, runs those inside it per the misfire mode, queues the next future one.
-    private func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
+    /// Handles missed due dates (reached more than the threshold late, or due before `heldUntil`):
+    /// drops those older than the catch-up window, runs those inside it per the misfire mode,
+    /// queues the next future one.
+    /// Counting them takes no enumeration for interval and cron triggers (``MissedDueDates``).
+    func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
         let cutoff = policy.catchUpWindow.map { now - $0 } ?? -.infinity
         let trigger = records[index].trigger
-        var total = 0
+        let dates = MissedDueDates(trigger, first: firstMissed, through: now)
+        let last = dates.last
+        var firstInWindow: Double? = firstMissed >= cutoff ? firstMissed : dates.first(atOrAfter: cutoff)
+        if let candidate = firstInWindow, candidate > last { firstInWindow = nil }
         var selected: [Double] = []
-        var next: Double?
-        if let interval = trigger.interval, let startDate = interval.start {
-            let start = startDate.timeIntervalSinceReferenceDate
-            let first = ((firstMissed - start) / interval.interval).rounded()
-            let last = interval.lastIndex(atOrBefore: Date(timeIntervalSinceReferenceDate: now)) ?? first
-            total = Int(max(0, last - first + 1))
-            var firstInWindow = max(first, ((cutoff - start) / interval.interval).rounded(.up))
-            if firstInWindow > first, interval.date(ofIndex: firstInWindow - 1).timeIntervalSinceReferenceDate >= cutoff { firstInWindow -= 1 }
-            if firstInWindow <= last {
-                switch policy.mode {
-                case .runLatest: selected = [interval.date(ofIndex: last).timeIntervalSinceReferenceDate]
-                case .runEarliest: selected = [interval.date(ofIndex: firstInWindow).timeIntervalSinceReferenceDate]
-                case .runAll:
-                    var i = firstInWindow
-                    while i <= last, selected.count < Self.catchUpEnumerationLimit {
-                        selected.append(interval.date(ofIndex: i).timeIntervalSinceReferenceDate)
-                        i += 1
-                    }
+        if let firstInWindow {
+            switch policy.mode {
+            case .runLatest: selected = [last]
+            case .runEarliest: selected = [firstInWindow]
+            case .runAll:
+                var due: Double? = firstInWindow
+                while let current = due, current <= last, selected.count < MissedDueDates.enumerationLimit {
+                    selected.append(current)
+                    due = dates.next(after: current)
                 }
             }
-            next = interval.nextFireDate(after: interval.date(ofIndex: last))?.timeIntervalSinceReferenceDate
-            if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
-        } else {
-            var due: Double? = firstMissed
-            while let current = due, current <= now, total < Self.catchUpEnumerationLimit {
-                total += 1
-                if current >= cutoff {
-                    switch policy.mode {
-                    case .runLatest: selected = [current]
-                    case .runEarliest: if selected.isEmpty { selected = [current] }
-                    case .runAll: selected.append(current)
-                    }
-                }
-                due = trigger.nextDue(after: current)
-            }
-            next = due
-            if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
         }
-        let dropped = total - selected.count
+        let dropped = dates.count - selected.count
         if dropped > 0 {
+            // The dates that did not run span from the first to the last missed one, minus the
+            // selected ones, which are consecutive.
+            var firstDropped = firstMissed, lastDropped = last
+            if let ran = selected.first, ran == firstMissed { firstDropped = dates.next(after: selected[selected.count - 1]) ?? last }
+            if let ran = selected.last, ran == last { lastDropped = dates.previous(before: selected[0]) ?? firstDropped }
             records[index].extrasCreatingIfNeeded().counters.missed += dropped
             totals.missed += dropped
-            noteLocked(.missed, slot: slot, due: firstMissed, count: dropped, effects: &effects)
+            noteLocked(.missed, slot: slot, due: firstDropped, lastMissed: lastDropped, count: dropped, effects: &effects)
         }
         for (position, due) in selected.enumerated() {
             if position == 0 {
@@ -268,6 +248,8 @@ extension SchedulerCore {
                 bufferLocked(slot: slot, due: due, payload: nil)
             }
         }
+        var next = trigger.nextDue(after: last)
+        if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
         queueNextLocked(slot: slot, next: next, effects: &effects)
     }
 

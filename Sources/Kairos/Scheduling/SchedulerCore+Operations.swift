@@ -191,6 +191,9 @@ extension SchedulerCore {
                 if next == nil, records[index].flags.contains(.exhausted) || records[index].trigger.isUntimed {
                     records[index].nextDue = .nan
                     finishIfDoneLocked(slot: slot, effects: &effects)
+                } else if let due = next, due + jitterLocked(slot: slot, due: due) < now, lifecycle == .running, !paused {
+                    // Due while the job was paused: missed, however short the pause.
+                    catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
                 } else {
                     queueNextLocked(slot: slot, next: next, effects: &effects)
                 }
@@ -270,8 +273,9 @@ extension SchedulerCore {
     func start() {
         withLock { effects in
             guard lifecycle != .running else { return }
-            lifecycle = .running
             let now = self.now
+            heldUntil = now
+            lifecycle = .running
             for index in records.indices where records[index].state == .pending {
                 let options = optionsTable[Int(records[index].optionsIndex)]
                 if options.runOnStart {
@@ -294,6 +298,7 @@ extension SchedulerCore {
 
     func setPaused(_ value: Bool) {
         withLock { _ in
+            if paused, !value, lifecycle == .running { heldUntil = now }
             paused = value
             signalThreadLocked()
         }

@@ -60,6 +60,10 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var lastOptions: (options: JobOptions, index: UInt32)?
     @exclusivity(unchecked) var lifecycle = Lifecycle.idle
     @exclusivity(unchecked) var paused = false
+    /// The clock reading at the latest `start()`, or `resume()` of the paused scheduler (−∞
+    /// before any): a date due before it fell due while nothing could fire, so it is missed
+    /// however little late the scheduler reaches it.
+    @exclusivity(unchecked) var heldUntil = -Double.infinity
     @exclusivity(unchecked) var threadAlive = false
     /// The deadline the scheduler thread waits for (infinity: no deadline), or `nil` when it is
     /// not waiting or a wake-up is already on its way.
@@ -100,6 +104,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         self.executor = JobExecutor(limit: configuration.maxConcurrentJobs, clock: configuration.clock)
         optionsTable.append(JobOptions())
         executor.attach(self)
+        (clock as? ManualClock)?.attach(self)
     }
 
     deinit { records.deallocate() }
@@ -160,16 +165,22 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     }
 
     /// Records an event and an observer change for the job in `slot`, if anyone listens.
-    func noteLocked(_ kind: SchedulerEvent.Kind, slot: UInt32, due: Double? = nil, outcome: RunOutcome? = nil,
-                    duration: Double? = nil, count: Int = 1, effects: inout Effects) {
+    /// `lastMissed`: for `missed`, the last of the due dates (`due` is the first).
+    func noteLocked(_ kind: SchedulerEvent.Kind, slot: UInt32, due: Double? = nil, lastMissed: Double? = nil,
+                    outcome: RunOutcome? = nil, duration: Double? = nil, count: Int = 1, effects: inout Effects) {
         let listening = bus.isListening
         guard listening || observer != nil else { return }
         let record = records[Int(slot)]
         let dueDate = due.map { Date(timeIntervalSinceReferenceDate: $0) }
         if listening {
+            var missed: ClosedRange<Date>?
+            if kind == .missed, let due, let dueDate {
+                missed = dueDate...Date(timeIntervalSinceReferenceDate: max(lastMissed ?? due, due))
+            }
             effects.events.append(SchedulerEvent(
                 kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now,
-                duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count))
+                duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
+                missedDueDates: missed))
         }
         if observer != nil {
             effects.changes.append(JobStateChange(kind: kind, dueDate: dueDate, outcome: outcome, snapshot: snapshotLocked(slot)))
@@ -323,6 +334,24 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         let counts = executor.counts
         return SchedulerStats(jobs: jobCount, queuedJobs: queue.count + dueList.count - dueHead, pausedJobs: pausedCount, activeRuns: activeRuns,
                               executingRuns: counts.executing, totals: totals)
+    }
+}
+
+extension SchedulerCore: ManualClockParticipant {
+    func nextWakeDate() -> Date? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard lifecycle == .running else { return nil }
+        var date = timeouts.first?.deadline ?? .infinity
+        if !paused { date = min(date, dueHead < dueList.count ? -.infinity : queue.min?.date ?? .infinity) }
+        if date == .infinity { return nil }
+        return date == -.infinity ? .distantPast : Date(timeIntervalSinceReferenceDate: date)
+    }
+
+    func waitUntilIdle() async {
+        while !Task.isCancelled {
+            if await waitForProgress(unless: { isIdleLocked() }) { return }
+        }
     }
 }
 

@@ -26,8 +26,10 @@ public struct SchedulerEvent: Sendable {
         /// A run was cancelled and ended by throwing `CancellationError`, or was cancelled before
         /// it started (then withdrawn: no run, no ``SchedulerEvent/duration``).
         case runCancelled
-        /// Due dates passed without running (misfire policy); ``SchedulerEvent/count`` says how
-        /// many, ``SchedulerEvent/dueDate`` is the latest of them.
+        /// Due dates passed without running (misfire policy, or an event posted while paused or
+        /// stopped): ``SchedulerEvent/count`` says how many, ``SchedulerEvent/missedDueDates`` spans
+        /// the first to the last of them and ``SchedulerEvent/dueDate`` is the first. A missed date
+        /// that the policy runs is not among them: its ``fired`` event follows, with its due date.
         case missed
         /// A fire was dropped because a run was going.
         case overlapSkipped
@@ -51,8 +53,11 @@ public struct SchedulerEvent: Sendable {
     public var jobID: JobID
     /// The job's name.
     public var jobName: String
-    /// The due date of the run concerned, if any.
+    /// The due date of the run concerned, if any; for `missed`, the first due date that did not run.
     public var dueDate: Date?
+    /// For `missed`: the first and the last of the due dates that did not run (``count`` of them;
+    /// a date between the two that the misfire policy ran is not counted). `nil` for other kinds.
+    public var missedDueDates: ClosedRange<Date>?
     /// When it happened, on the scheduler's clock.
     public var date: Date
     /// How long the run took (`succeeded`, `failed`, `timedOut`, `runCancelled`).
@@ -65,7 +70,8 @@ public struct SchedulerEvent: Sendable {
     public var count: Int
 
     init(kind: Kind, jobID: JobID, jobName: String, dueDate: Date? = nil, date: Date,
-         duration: Duration? = nil, result: (any Sendable)? = nil, error: (any Error)? = nil, count: Int = 1) {
+         duration: Duration? = nil, result: (any Sendable)? = nil, error: (any Error)? = nil, count: Int = 1,
+         missedDueDates: ClosedRange<Date>? = nil) {
         self.kind = kind
         self.jobID = jobID
         self.jobName = jobName
@@ -75,5 +81,6 @@ public struct SchedulerEvent: Sendable {
         self.result = result
         self.error = error
         self.count = count
+        self.missedDueDates = missedDueDates
     }
 }

@@ -22,7 +22,18 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     /// No date after this instant, if set.
     public var end: Date?
 
-    /// Creates a cron trigger.
+    /// Creates a cron trigger that fires on every date of the expression.
+    ///
+    /// - Parameters:
+    ///   - expression: the schedule.
+    ///   - timeZone: the zone of the expression's wall-clock fields; the process's current zone if
+    ///     omitted.
+    public init(_ expression: CronExpression, timeZone: TimeZone = .current) {
+        self.expression = expression
+        self.timeZone = timeZone
+    }
+
+    /// Creates a cron trigger whose dates are bounded.
     ///
     /// - Parameters:
     ///   - expression: the schedule.
@@ -30,18 +41,32 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     ///     omitted.
     ///   - start: the earliest date it may fire (inclusive).
     ///   - end: the latest date it may fire (inclusive).
-    public init(_ expression: CronExpression, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) {
+    /// - Throws: ``TriggerError`` for `until` (`end`) before `startingAt`, as ``IntervalTrigger``
+    ///   does: such a trigger would never fire.
+    public init(_ expression: CronExpression, timeZone: TimeZone = .current, startingAt start: Date? = nil,
+                until end: Date? = nil) throws(TriggerError) {
+        try TriggerError.checkBounds(start: start, end: end)
         self.expression = expression
         self.timeZone = timeZone
         self.start = start
         self.end = end
     }
 
-    /// Parses `text` and creates a cron trigger; see ``init(_:timeZone:startingAt:until:)``.
+    /// Parses `text` and creates a cron trigger that fires on every date of the expression; see
+    /// ``init(_:timeZone:)``.
     ///
     /// - Throws: ``CronParseError`` naming the field, token and position that are wrong.
-    public init(_ text: String, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) throws(CronParseError) {
-        self.init(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
+    public init(_ text: String, timeZone: TimeZone = .current) throws(CronParseError) {
+        self.init(try CronExpression(text), timeZone: timeZone)
+    }
+
+    /// Parses `text` and creates a cron trigger whose dates are bounded; see
+    /// ``init(_:timeZone:startingAt:until:)``.
+    ///
+    /// - Throws: ``CronParseError`` naming the field, token and position that are wrong, or
+    ///   ``TriggerError`` for `until` before `startingAt`.
+    public init(_ text: String, timeZone: TimeZone = .current, startingAt start: Date? = nil, until end: Date? = nil) throws {
+        try self.init(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
     }
 
     /// The first date of the expression strictly after `after` and not before `start`, or `nil`
@@ -64,10 +89,12 @@ extension TriggerDescription {
         guard let timeZone = TimeZone(identifier: zone) else {
             throw TriggerError(parameter: "timeZone", reason: "unknown time zone identifier '\(zone)'")
         }
+        let expression: CronExpression
         do {
-            return CronTrigger(try CronExpression(text), timeZone: timeZone, startingAt: start, until: end)
+            expression = try CronExpression(text)
         } catch {
             throw TriggerError(parameter: "expression", reason: error.description)
         }
+        return try CronTrigger(expression, timeZone: timeZone, startingAt: start, until: end)
     }
 }

@@ -46,9 +46,7 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
         if let repeatCount, repeatCount < 1 {
             throw TriggerError(parameter: "repeatCount", reason: "must be at least 1 (got \(repeatCount))")
         }
-        if let start, let end, end < start {
-            throw TriggerError(parameter: "until", reason: "\(end) is before the start \(start)")
-        }
+        try TriggerError.checkBounds(start: start, end: end)
         self.interval = interval
         self.start = start
         self.end = end

@@ -20,6 +20,15 @@ public struct TriggerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "invalid trigger parameter '\(parameter)': \(reason)" }
 }
 
+extension TriggerError {
+    /// Throws for an `until` date before the `startingAt` date: a trigger bounded so never fires.
+    static func checkBounds(start: Date?, end: Date?) throws(TriggerError) {
+        if let start, let end, end < start {
+            throw TriggerError(parameter: "until", reason: "\(end) is before the start \(start)")
+        }
+    }
+}
+
 extension Duration {
     /// The duration in seconds, as `TimeInterval`.
     var timeInterval: TimeInterval {

@@ -8,19 +8,23 @@ struct CommandResult: Equatable {
     var errorOutput: String
 }
 
-/// Runs `kairos` with `arguments`, `input` as standard input, a fixed "now" and a default zone.
+/// Runs `kairos` with `arguments`, `input` as standard input, a fixed "now" and a default zone
+/// (or the one `environment`'s `TZ` selects, as the executable does).
 func runKairos(
     _ arguments: [String], input: String = "",
     now: Date = Date(timeIntervalSince1970: 1_772_884_800),  // 2026-03-07T12:00:00Z
-    timeZone: TimeZone = TimeZone(identifier: "America/New_York")!
+    timeZone: TimeZone = TimeZone(identifier: "America/New_York")!,
+    environment: [String: String]? = nil
 ) -> CommandResult {
     let collected = Collected()
+    let zone = environment.map { CommandContext.defaultTimeZone(environment: $0) } ?? (timeZone: timeZone, warning: nil)
     let context = CommandContext(
         input: LineReader(text: input),
         output: CommandOutput { collected.output += $0 },
         errorOutput: CommandOutput { collected.errorOutput += $0 },
         now: now,
-        timeZone: timeZone
+        timeZone: zone.timeZone,
+        timeZoneWarning: zone.warning
     )
     let status = KairosCommandLine.run(arguments, context: context)
     return CommandResult(

@@ -104,11 +104,35 @@ import Testing
         ("/usr/share/zoneinfo/America/Santiago", "America/Santiago"),
     ])
     func timeZoneVariableSelectsTheDefaultZone(value: String, identifier: String) {
-        #expect(CommandContext.systemTimeZone(environment: ["TZ": value]).identifier == identifier)
+        let zone = CommandContext.defaultTimeZone(environment: ["TZ": value])
+        #expect(zone.timeZone.identifier == identifier)
+        #expect(zone.warning == nil)
     }
 
-    @Test func unknownTimeZoneVariableFallsBackToTheSystemZone() {
-        #expect(CommandContext.systemTimeZone(environment: ["TZ": "Nowhere/Special"]) == TimeZone.current)
-        #expect(CommandContext.systemTimeZone(environment: [:]) == TimeZone.current)
+    @Test func unknownTimeZoneVariableFallsBackToTheSystemZoneWithAWarning() throws {
+        let unknown = CommandContext.defaultTimeZone(environment: ["TZ": "Nowhere/Special"])
+        #expect(unknown.timeZone == TimeZone.current)
+        let warning = try #require(unknown.warning)
+        #expect(warning.contains("TZ='Nowhere/Special' is not a known time zone"))
+        #expect(warning.contains("using the system zone, \(TimeZone.current.identifier)"))
+        let unset = CommandContext.defaultTimeZone(environment: [:])
+        #expect(unset.timeZone == TimeZone.current && unset.warning == nil)
+    }
+
+    @Test func runAndNextWarnOnStandardErrorWhenTZNamesNoKnownZone() throws {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/crontab"
+        try "0 0 * * * echo hi\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let check = runKairos(["run", "--check", path], environment: ["TZ": "Bogus/Zone"])
+        #expect(check.status == 0)
+        #expect(check.errorOutput == "kairos run: warning: TZ='Bogus/Zone' is not a known time zone; using the system zone, \(TimeZone.current.identifier)\n")
+        #expect(check.output.contains("(\(TimeZone.current.identifier))"))
+        let next = runKairos(["next", "0 0 * * *"], environment: ["TZ": "Bogus/Zone"])
+        #expect(next.status == 0)
+        #expect(next.errorOutput.hasPrefix("kairos next: warning: TZ='Bogus/Zone' is not a known time zone"))
+        // An explicit zone makes TZ irrelevant; a known TZ gives no warning.
+        #expect(runKairos(["next", "0 0 * * *", "--tz", "UTC"], environment: ["TZ": "Bogus/Zone"]).errorOutput == "")
+        #expect(runKairos(["run", "--check", path], environment: ["TZ": "Europe/Paris"]).errorOutput == "")
     }
 }

@@ -58,7 +58,7 @@ struct CrontabTests {
         } catch {
             #expect(error.problems.map(\.line) == [2, 3, 4, 5, 6])
             #expect(error.problems[1].message.contains("minute"))
-            #expect(error.problems[2].message.contains("no command"))
+            #expect(error.problems[2].message.contains("the command is missing"))
             #expect(error.problems[3].message.contains("@sometimes"))
             #expect(error.problems[4].message.contains("Mars/Olympus"))
         }
@@ -82,6 +82,38 @@ struct CrontabTests {
             2 job(s), no errors
 
             """)
+    }
+
+    @Test(arguments: [("* * * * *", "* * * * *"), ("*/5 * * * * *", "*/5 * * * * *"), ("@daily", "@daily")])
+    func aLineWithoutACommandIsReportedOnceAsMissingItsCommand(line: String, schedule: String) {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/crontab"
+        try? "# header\n\(line)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = runKairos(["run", "--check", path])
+        #expect(result == CommandResult(
+            status: 1, output: "",
+            errorOutput: "\(path): line 2: the command is missing: the line has only the schedule '\(schedule)'\n"))
+    }
+
+    @Test func aCrontabThatCannotBeReadIsReportedInWords() throws {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(runKairos(["run", "--check", directory]) == CommandResult(
+            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)': it is a directory, not a file\n"))
+        #expect(runKairos(["run", "--check", directory + "/missing"]) == CommandResult(
+            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)/missing': no such file\n"))
+        let binary = directory + "/binary"
+        try Data([0x2A, 0x20, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: binary))
+        #expect(runKairos(["run", "--check", binary]) == CommandResult(
+            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(binary)': it is not UTF-8 text\n"))
+        // Permission bits do not stop root, who runs CI here: checked only as another user.
+        if geteuid() != 0 {
+            let locked = directory + "/locked"
+            try "0 0 * * * true\n".write(toFile: locked, atomically: true, encoding: .utf8)
+            chmod(locked, 0)
+            #expect(runKairos(["run", "--check", locked]).errorOutput == "kairos run: cannot read the crontab '\(locked)': permission denied\n")
+        }
     }
 
     @Test func checkOfABadCrontabExitsWithStatus1() {

@@ -89,14 +89,34 @@ import Testing
     @Test(arguments: ["UTC", "America/New_York", "Australia/Lord_Howe"])
     func timesNearTheEndOfTheSupportedRangeNeverCrash(zone: String) {
         let single = runKairos(["next", "0 0 1 1 *", "--after", "9999-06-01T00:00:00Z", "--tz", zone, "-n", "3"])
-        #expect(single.status == 0)
-        #expect(single.errorOutput == "")
+        // Fewer than 3 times are left (none, or one where 10000-01-01 local is still 9999 in UTC).
+        #expect(single.status == (single.output.isEmpty ? KairosCommandLine.noResultStatus : 0))
+        #expect(single.errorOutput.hasSuffix(": fire times end with the year 9999\n"), "\(single.errorOutput)")
         #expect(!single.output.contains("\n\n"))
         let batch = runKairos(["next", "--after", "9999-06-01T00:00:00Z", "--tz", zone, "-n", "3"], input: "0 0 1 1 *\n@hourly\n")
-        #expect(batch.status == 0)
+        #expect(batch.status == (batch.output.hasPrefix("\n") ? KairosCommandLine.noResultStatus : 0))
         #expect(batch.output.split(separator: "\n", omittingEmptySubsequences: false).count == 3)
         let early = runKairos(["next", "0 0 1 1 *", "--after", "0001-01-01T00:00:00Z", "--tz", zone])
         #expect(early.status == 0)
+    }
+
+    @Test func noFireTimeIsSaidOnStandardErrorWithItsOwnStatus() {
+        // 02:xx on the second Sunday of March never exists in New York (the DST gap).
+        #expect(runKairos(["next", "* 2 * 3 0#2", "--time-zone", "America/New_York"]) == CommandResult(
+            status: 3, output: "",
+            errorOutput: "kairos next: no fire time after 2026-03-07T07:00:00-05:00: its matching times never exist in America/New_York (they fall in daylight-saving gaps)\n"))
+        #expect(runKairos(["next", "* * * * *", "--after", "9999-12-31T23:59:59Z", "--tz", "UTC"]) == CommandResult(
+            status: 3, output: "", errorOutput: "kairos next: no fire time after 9999-12-31T23:59:59+00:00: fire times end with the year 9999\n"))
+        // Fewer times than asked: printed, and said, with status 0.
+        let fewer = runKairos(["next", "0 0 1 1 *", "-n", "5", "--after", "9997-06-01T00:00:00Z", "--tz", "UTC"])
+        #expect(fewer == CommandResult(
+            status: 0, output: "9998-01-01T00:00:00+00:00\n9999-01-01T00:00:00+00:00\n",
+            errorOutput: "kairos next: only 2 of 5 fire times, none after 9999-01-01T00:00:00+00:00: fire times end with the year 9999\n"))
+        // Batch mode keeps one output line per input line: a blank one, and status 3 unless a
+        // line was invalid (1).
+        let batch = runKairos(["next", "--tz", "America/New_York"], input: "0 0 * * *\n* 2 * 3 0#2\n")
+        #expect(batch == CommandResult(status: 3, output: "2026-03-08T00:00:00-05:00\n\n", errorOutput: ""))
+        #expect(runKairos(["next", "--tz", "America/New_York"], input: "* 2 * 3 0#2\nbad\n").status == 1)
     }
 
     @Test func emptyInputPrintsNothing() {

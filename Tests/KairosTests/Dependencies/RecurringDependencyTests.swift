@@ -75,6 +75,32 @@ import Testing
         #expect(dag.runs(of: slow).map(\.state) == [.succeeded, .succeeded])
     }
 
+    /// A root comes due again while its previous fire has not been handled (the trigger's run
+    /// for it still waits for the only executor slot). The fire used to be dropped by the default
+    /// overlap policy (`skip`): that DAG run never happened and a wait for it hung (seen under
+    /// load in `dependsOnPastSkipsRunsAfterAFailure`). It is queued instead.
+    @Test func aRootFireDueBeforeThePreviousWasHandledStillStartsItsDAGRun() async throws {
+        let (dag, clock) = makeDAG(maxConcurrentJobs: 1)
+        let gate = Gate()
+        let started = Recorder<Date>()
+        let blocker = try dag.schedule(name: "blocker", trigger: OnceTrigger(at: dagDate(5))) { context in
+            started.append(context.dueDate)
+            await gate.wait()
+        }
+        let tick = try dag.schedule(name: "tick", trigger: try IntervalTrigger(every: .seconds(10), startingAt: dagDate(10), repeatCount: 2)) { _ in }
+        clock.advance(to: dagDate(5))
+        await eventually("the blocker holds the only slot") { started.count == 1 }
+        clock.advance(to: dagDate(10))
+        await eventually("the trigger's fire for 00:10 waits for the slot") { dag.scheduler.stats.activeRuns == 2 }
+        clock.advance(to: dagDate(20))
+        await eventually("the fire for 00:20 was handled") { dag.scheduler.stats.queuedJobs == 0 }
+        try #require(dag.scheduler.stats.totals.overlapSkipped == 0, "the fire for 00:20 was dropped")
+        gate.open()
+        #expect(await dag.waitForDAGRun(at: dagDate(5))?.states == [blocker: .succeeded])
+        #expect(await dag.waitForDAGRun(at: dagDate(10))?.states == [tick: .succeeded])
+        #expect(await dag.waitForDAGRun(at: dagDate(20))?.states == [tick: .succeeded])
+    }
+
     @Test func dependsOnPastSkipsRunsAfterAFailure() async throws {
         let (dag, clock) = makeDAG()
         let tick = try dag.schedule(name: "tick", trigger: try IntervalTrigger(every: .seconds(10), startingAt: dagDate(10), repeatCount: 3)) { _ in }

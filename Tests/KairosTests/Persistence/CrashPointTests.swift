@@ -42,6 +42,35 @@ struct CrashPointTests {
         script.append([.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 52), name: "late", function: "load", upstream: [root.id]))),
                        .dag(.addEdge(job: dependent.id, upstream: JobID(rawValue: 52)))])
         script.append([.dag(.removeJob(dependent.id))])
+        // Keyed jobs, as `schedule(key:…)` writes them: the first key upgrades the files to format
+        // version 3; a replacement removes the key's job, then adds its successor.
+        func keyed(_ number: UInt64, runs: Int = 0) -> PersistedJob {
+            var job = StateFixtures.job(number, runs: runs)
+            job.key = "nightly report"
+            return job
+        }
+        script.append([.putJob(keyed(60))])
+        script.append([.putJob(keyed(60, runs: 1))])
+        script.append([.removeJob(JobID(rawValue: 60))])
+        script.append([.putJob(keyed(61, runs: 1))])
+        // Keyed DAG jobs, as `scheduleDependencyJob(key:…)` writes them: one record per new job,
+        // the edges of a changed upstream set in one record, a changed function as a whole job,
+        // and a removed job's key declared again.
+        let keyedRoot = PersistedDAGJob(id: JobID(rawValue: 70), name: "extract", key: "etl.extract", function: "extract",
+                                        trigger: ["kind": "interval", "seconds": 3600, "start": 1_767_225_600])
+        var keyedLoad = PersistedDAGJob(id: JobID(rawValue: 71), name: "load", key: "etl.load", function: "load", upstream: [keyedRoot.id])
+        let keyedReport = PersistedDAGJob(id: JobID(rawValue: 72), name: "report", key: "etl.report", function: "report",
+                                          upstream: [keyedRoot.id])
+        script.append([.dag(.putJob(keyedRoot))])
+        script.append([.dag(.putJob(keyedLoad))])
+        script.append([.dag(.putJob(keyedReport))])
+        script.append([.dag(.addEdge(job: keyedLoad.id, upstream: keyedReport.id)), .dag(.removeEdge(job: keyedLoad.id, upstream: keyedRoot.id))])
+        keyedLoad.upstream = [keyedReport.id]
+        keyedLoad.function = "load.v2"
+        script.append([.dag(.putJob(keyedLoad))])
+        script.append([.dag(.removeJob(keyedLoad.id))])
+        script.append([.dag(.putJob(PersistedDAGJob(id: JobID(rawValue: 73), name: "load", key: "etl.load", function: "load",
+                                                    upstream: [keyedRoot.id, keyedReport.id])))])
         return script
     }()
 
@@ -89,6 +118,10 @@ struct CrashPointTests {
         #expect(restarted.document == Self.expected.last)
         #expect(fileSystem.operationCount > 60)
         #expect(!restarted.document.dag.isEmpty, "the script ends with DAG data")
+        #expect(restarted.document.jobKeys == ["nightly report": JobID(rawValue: 61), "etl.extract": JobID(rawValue: 70),
+                                               "etl.report": JobID(rawValue: 72), "etl.load": JobID(rawValue: 73)],
+                "and keyed jobs and DAG jobs")
+        #expect(restarted.document.dag.jobs[JobID(rawValue: 73)]?.upstream == [JobID(rawValue: 70), JobID(rawValue: 72)])
         #expect(fileSystem.files[Self.path] != nil, "a snapshot was written")
     }
 

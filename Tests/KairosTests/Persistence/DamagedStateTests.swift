@@ -36,11 +36,11 @@ struct DamagedStateTests {
             case .snapshotTruncated: snapshot = snapshot.prefix(snapshot.count / 2)
             case .snapshotEmpty: snapshot = Data()
             case .snapshotOtherFormat: replaceSnapshotText("\"kairos-state\"", "\"cron-state\"")
-            case .snapshotNewerVersion: replaceSnapshotText("\"version\":1", "\"version\":3")
+            case .snapshotNewerVersion: replaceSnapshotText("\"version\":1", "\"version\":4")
             case .snapshotJobMissingFunction: replaceSnapshotText("\"function\":\"reports.send\",", "")
             case .snapshotDuplicateJob: replaceSnapshotText("\"id\":2,", "\"id\":1,")
             case .journalRecordFlippedInTheMiddle: lines[2][20] ^= 0x01
-            case .journalNewerVersion: lines[0] = checksummed("{\"format\":\"kairos-journal\",\"version\":3}")
+            case .journalNewerVersion: lines[0] = checksummed("{\"format\":\"kairos-journal\",\"version\":4}")
             case .journalRecordMissingInTheMiddle: lines.remove(at: 2)
             case .journalRecordUnknownChange: lines[2] = checksummed("{\"seq\":4,\"changes\":[{\"op\":\"teleport\"}]}")
             case .journalRemovesUnknownJob: lines[2] = checksummed("{\"seq\":4,\"changes\":[{\"op\":\"removeJob\",\"id\":77}]}")
@@ -54,8 +54,8 @@ struct DamagedStateTests {
         func isExpected(_ error: PersistenceError, path: String) -> Bool {
             let journalPath = path + ".journal"
             switch (self, error) {
-            case (.snapshotNewerVersion, .newerVersion(path, 3, 2)): return true
-            case (.journalNewerVersion, .newerVersion(journalPath, 3, 2)): return true
+            case (.snapshotNewerVersion, .newerVersion(path, 4, 3)): return true
+            case (.journalNewerVersion, .newerVersion(journalPath, 4, 3)): return true
             case (.snapshotOtherFormat, .corruptSnapshot(path, let reason)): return reason.contains("cron-state")
             case (.snapshotJobMissingFunction, .corruptSnapshot(path, let reason)): return reason.contains("function")
             case (.snapshotDuplicateJob, .corruptSnapshot(path, let reason)): return reason.contains("twice")

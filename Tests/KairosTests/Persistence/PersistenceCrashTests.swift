@@ -40,7 +40,70 @@ struct PersistenceCrashTests {
         var acknowledged = 0
         var acknowledgedDAG = 0
         var killedBeforeReady = 0
+        /// The acknowledgements the rounds killed in the work waited for before killing: a floor
+        /// for what is checked, the same on a slow machine as on a fast one.
+        var awaitedAcknowledgements = 0
         var loads: [Double] = []
+    }
+
+    /// When a round kills its child, timed from what the child wrote rather than from a
+    /// wall-clock budget, so that a slow build (TSan) is killed at the same points as a fast one.
+    enum KillPoint {
+        /// During start-up (opening, restoring): `delay` seconds after launch, less than the last
+        /// child took to write `READY`.
+        case startUp(delay: TimeInterval)
+        /// In the loop of changes: after the `acknowledgements`-th acknowledged change following
+        /// `READY`, plus `fraction` (0..<1) of the mean time between two acknowledgements, so the
+        /// kill lands anywhere in the next operation, not only between two.
+        case work(acknowledgements: Int, fraction: Double)
+    }
+
+    /// What a killed child wrote, and how long it took to get ready.
+    struct ChildLog {
+        var text: String
+        var readyAfter: TimeInterval?
+    }
+
+    /// The acknowledgement lines of the child's protocol (see `Tests/KairosCrashChild`).
+    static let acknowledgementOperations: Set<Substring> = ["S", "C", "P", "R", "D", "A", "N", "L", "X", "G"]
+
+    /// Reads the child's output as it comes, kills the child with SIGKILL at `point`, and returns
+    /// everything it wrote. Blocking: run it through `blockingWork`.
+    static func kill(_ process: Process, launchedAt launch: Date, output: Pipe, at point: KillPoint) -> ChildLog {
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var lineStart = 0
+        var readyAt: Date?
+        var acknowledged = 0
+        var killed = false
+        if case .startUp(let delay) = point {
+            usleep(UInt32(delay * 1_000_000))
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            killed = true
+        }
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes.append(contentsOf: buffer[0..<count])
+            while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: bytes[lineStart..<newline], as: UTF8.self)
+                lineStart = newline + 1
+                if readyAt == nil, line == "READY" { readyAt = Date() }
+                guard readyAt != nil, let operation = line.split(separator: " ").first,
+                      acknowledgementOperations.contains(operation) else { continue }
+                acknowledged += 1
+                guard !killed, case .work(let target, let fraction) = point, acknowledged >= target, let readyAt else { continue }
+                let meanGap = Date().timeIntervalSince(readyAt) / Double(acknowledged)
+                usleep(UInt32(min(fraction * meanGap, 1) * 1_000_000))
+                Foundation.kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+        // End of output without a kill: the child exited on its own (the caller reports it).
+        process.waitUntilExit()
+        return ChildLog(text: String(decoding: bytes, as: UTF8.self), readyAfter: readyAt.map { $0.timeIntervalSince(launch) })
     }
 
     @Test func everyAcknowledgedChangeSurvivesSIGKILL() async throws {
@@ -54,6 +117,7 @@ struct PersistenceCrashTests {
         var finishedDAGRuns: [(root: JobID, due: Date)] = []
         var figures = Figures()
         var generator = SystemRandomNumberGenerator()
+        var lastReadyAfter: TimeInterval?
 
         for round in 0..<kills {
             let process = Process()
@@ -61,15 +125,21 @@ struct PersistenceCrashTests {
             process.arguments = [path, String(UInt64.random(in: 0..<UInt64.max, using: &generator))]
             let output = Pipe()
             process.standardOutput = output
-            try process.run()
-            // Kill at a random moment: during start-up, restore or the loop of changes.
-            let delay = UInt32.random(in: 2_000...120_000, using: &generator)
-            let log = try await blockingWork {
-                usleep(delay)
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            // One kill in eight lands in start-up (opening and restoring the state), timed as a
+            // part of the last start-up; the others after 1 to 12 acknowledged changes.
+            let point: KillPoint
+            if let lastReadyAfter, Int.random(in: 0..<8, using: &generator) == 0 {
+                point = .startUp(delay: Double.random(in: 0..<1, using: &generator) * lastReadyAfter)
+            } else {
+                let target = Int.random(in: 1...12, using: &generator)
+                figures.awaitedAcknowledgements += target
+                point = .work(acknowledgements: target, fraction: Double.random(in: 0..<1, using: &generator))
             }
+            let launch = Date()
+            try process.run()
+            let childLog = try await blockingWork { Self.kill(process, launchedAt: launch, output: output, at: point) }
+            let log = childLog.text
+            lastReadyAfter = childLog.readyAfter ?? lastReadyAfter
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own: \(log.suffix(300))")
             figures.kills += 1
 
@@ -178,13 +248,16 @@ struct PersistenceCrashTests {
         let loads = figures.loads.sorted()
         print("""
             crash test: \(figures.kills) SIGKILLs, \(figures.killedBeforeReady) before the child was ready, \
+            \(figures.awaitedAcknowledgements) acknowledgements awaited before a kill, \
             \(figures.acknowledged) acknowledged changes checked, \(model.count) jobs tracked, \
             \(figures.acknowledgedDAG) acknowledged DAG changes, \(dagModel.count) DAG jobs and \(finishedDAGRuns.count) DAG runs tracked; \
             state load after kill: median \(String(format: "%.1f", loads[loads.count / 2] * 1000)) ms, \
             max \(String(format: "%.1f", (loads.last ?? 0) * 1000)) ms
             """)
         #expect(figures.kills == kills)
-        #expect(figures.acknowledged > kills, "the children got work done between kills")
+        #expect(figures.acknowledged + figures.acknowledgedDAG >= figures.awaitedAcknowledgements,
+                "every kill in the work came after the acknowledgements it waited for")
+        #expect(figures.acknowledged > 0, "the children changed jobs")
         #expect(figures.acknowledgedDAG > 0, "the children changed the graph")
     }
 }

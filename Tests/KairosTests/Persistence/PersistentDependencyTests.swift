@@ -12,7 +12,13 @@ final class DAGFunctions: Sendable {
         let key: String
     }
 
-    private let calls = LockedState<[Call]>([])
+    private struct Waiter {
+        let function: String
+        let count: Int
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    private let state = LockedState<(calls: [Call], waiters: [UInt64: Waiter], nextWaiter: UInt64)>(([], [:], 0))
     let gate = Gate()
 
     /// Registers each of `names` on `scheduler`; those in `failing` throw, those in `waiting`
@@ -20,31 +26,54 @@ final class DAGFunctions: Sendable {
     func register(_ names: [String], on scheduler: PersistentScheduler, failing: Set<String> = [], waiting: Set<String> = []) {
         for name in names {
             scheduler.register(name) { [self] context, _ in
-                calls.withLock { $0.append(Call(function: name, due: context.dueDate, attempt: context.attempt, key: context.idempotencyKey)) }
+                record(Call(function: name, due: context.dueDate, attempt: context.attempt, key: context.idempotencyKey))
                 if waiting.contains(name) { await gate.wait() }
                 if failing.contains(name) { throw TestFailure("\(name) failed") }
             }
         }
     }
 
-    func calls(of function: String) -> [Call] { calls.withLock { $0.filter { $0.function == function } } }
-    var all: [Call] { calls.withLock { $0 } }
+    private func record(_ call: Call) {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.calls.append(call)
+            let calls = state.calls
+            let done = state.waiters.filter { _, waiter in calls.count { $0.function == waiter.function } >= waiter.count }
+            for id in done.keys { state.waiters[id] = nil }
+            return done.values.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Returns once `function` has been called `count` times, however long that takes (the
+    /// suite's time limit ends a wait for a call that never comes: it cancels the wait).
+    func waitForCalls(of function: String, count: Int = 1) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.calls.count(where: { $0.function == function }) >= count { return true }
+                    state.waiters[id] = Waiter(function: function, count: count, continuation: continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+        }
+    }
+
+    func calls(of function: String) -> [Call] { state.withLock { $0.calls.filter { $0.function == function } } }
+    var all: [Call] { state.withLock { $0.calls } }
 }
 
 extension PersistentHarness {
-    /// The DAG run for `dueDate` once it has finished; `nil` (and the test fails) if it has not
-    /// finished within 20 s of real time, instead of hanging.
+    /// The DAG run for `dueDate` once it has finished, however long that takes; `nil` if the
+    /// wait was cancelled (by the suite's time limit) first.
     func finishedDAGRun(at dueDate: Date) async -> DAGRun? {
-        await withTaskGroup(of: DAGRun?.self) { group in
-            group.addTask { await self.scheduler.waitForDAGRun(at: dueDate) }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(20))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await scheduler.waitForDAGRun(at: dueDate)
     }
 }
 
@@ -131,7 +160,7 @@ struct PersistentDependencyTests {
         let transform = try first.scheduler.scheduleDependencyJob(name: "transform", function: "transform", dependsOn: [extract])
         let load = try first.scheduler.scheduleDependencyJob(name: "load", function: "load", dependsOn: [transform])
         first.clock.advance(to: due)
-        await eventually("transform started") { functions.calls(of: "transform").count == 1 }
+        await functions.waitForCalls(of: "transform")
         #expect(first.scheduler.dagRun(at: due)?.states == [extract: .succeeded, transform: .running, load: .waiting])
 
         let second = try first.crashAndRestart(at: Self.at(120), register: false, start: false)

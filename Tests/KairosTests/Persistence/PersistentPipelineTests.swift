@@ -22,17 +22,12 @@ struct PersistentPipelineTests {
             .step("add one") { (approved: EventResumption<Int>, _) in approved.value + 1 }
     }
 
-    /// Polls (a few ms at most per check) until `condition` holds, up to 2 s.
-    static func eventually(_ condition: () -> Bool) async {
-        for _ in 0..<2_000 where !condition() { try? await Task.sleep(for: .milliseconds(1)) }
-    }
-
     @Test func aWaitingPipelineRunResumesAfterARestartWithoutRedoingItsStages() async throws {
         let first = try PersistentHarness()
         let firstDoubled = CallCounter()
         let pipeline = first.scheduler.persisting(Self.pipeline(clock: first.clock, doubled: firstDoubled))
         let run = pipeline.start(20)
-        await Self.eventually { !pipeline.waitingRuns.isEmpty }
+        await eventually("the run waits") { !pipeline.waitingRuns.isEmpty }
         #expect(firstDoubled.value == 1)
 
         let second = try first.crashAndRestart(at: first.clock.now)
@@ -44,7 +39,7 @@ struct PersistentPipelineTests {
         let (resumed, refused) = try second.scheduler.resumePipelineRuns(of: restarted)
         #expect(refused.isEmpty)
         let resumedRun = try #require(resumed.first)
-        await Self.eventually { !restarted.waitingRuns.isEmpty }
+        await eventually("the resumed run waits") { !restarted.waitingRuns.isEmpty }
         restarted.resume(event: "approved")
         #expect(try await resumedRun.value == 41)
         #expect(secondDoubled.value == 0, "the completed stage is not run again")

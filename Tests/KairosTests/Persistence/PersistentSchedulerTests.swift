@@ -39,8 +39,9 @@ final class PersistentHarness: Sendable {
     /// Waits until the state holds what `condition` checks and it is durable. Changes made by the
     /// scheduler itself (a run's end, a misfire) are recorded by the observer just after the
     /// scheduler's step, so they may reach the disk a moment after the scheduler looks idle.
-    func waitUntilPersisted(_ condition: @escaping (StateDocument) -> Bool) async throws {
-        await PersistentPipelineTests.eventually { condition(self.scheduler.store.document) }
+    func waitUntilPersisted(sourceLocation: SourceLocation = #_sourceLocation,
+                            _ condition: @escaping (StateDocument) -> Bool) async throws {
+        await eventually("the state to be persisted", sourceLocation: sourceLocation) { condition(self.scheduler.store.document) }
         try scheduler.store.waitUntilDurable()
     }
 }
@@ -155,6 +156,8 @@ struct PersistentSchedulerTests {
         first.clock.advance(to: Self.t0.addingTimeInterval(60))
         await first.recorder.waitFor(1)
         await first.settle()
+        // The run is recorded after it ends, asynchronously: the crash comes once it is durable.
+        try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(630), start: false)
         second.scheduler.start()
@@ -290,6 +293,7 @@ struct PersistentSchedulerTests {
 
     static let unrebuildable: [(trigger: JSONValue, options: JSONValue, reason: String)] = [
         (["kind": "cron", "expression": "0 9 * * *", "timeZone": "Mars/Olympus_Mons"], [:], "Mars/Olympus_Mons"),
+        (["kind": "cron", "expression": "0 9 * * *", "timeZone": "UTC", "start": 1_800_000_000, "end": 1_700_000_000], [:], "until"),
         (["kind": "jittered", "maxJitter": 1e300, "base": ["kind": "manual"]], [:], "maxJitter"),
         (["kind": "interval", "seconds": -5], [:], "every"),
         (["kind": "manual"], ["timeout": 1e300], "timeout"),
@@ -350,7 +354,7 @@ struct PersistentSchedulerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/jobs.json"
         let first = try PersistentScheduler(stateFile: path)
-        #expect(throws: PersistentSchedulerError.persistence(.locked(file: path))) {
+        #expect(throws: PersistentSchedulerError.persistence(.openInThisProcess(file: path))) {
             try PersistentScheduler(stateFile: path)
         }
         first.close()

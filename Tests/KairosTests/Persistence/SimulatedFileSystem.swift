@@ -110,6 +110,17 @@ final class SimulatedFileSystem: StateFileSystem {
 
     // MARK: StateFileSystem
 
+    /// A simulated file system has one level of directories: `/` and every `/name` (no other
+    /// slash) that is not a file; every other path is a file or nothing.
+    func fileType(at path: String) throws(FileSystemError) -> StateFileType? {
+        try model.withLock { model throws(FileSystemError) in
+            if model.crashed { throw FileSystemError(operation: "stat", path: path, code: EIO) }
+            if model.names[path] != nil { return .regularFile }
+            let isTopLevel = path == "/" || (path.hasPrefix("/") && !path.dropFirst().contains("/"))
+            return isTopLevel ? .directory : nil
+        }
+    }
+
     func readFile(at path: String) throws(FileSystemError) -> Data? {
         try model.withLock { model throws(FileSystemError) in
             if model.crashed { throw FileSystemError(operation: "read", path: path, code: EIO) }

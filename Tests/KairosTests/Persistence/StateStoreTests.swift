@@ -98,7 +98,9 @@ struct StateStoreTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/state.json"
         let first = try StateStore(path: path)
-        #expect(throws: PersistenceError.locked(file: path)) { try StateStore(path: path) }
+        #expect(throws: PersistenceError.openInThisProcess(file: path)) { try StateStore(path: path) }
+        #expect(PersistenceError.openInThisProcess(file: path).description
+            == "\(path): the state is already open in this process (close the PersistentScheduler that has it open first)")
         first.close()
         let second = try StateStore(path: path)
         second.close()

@@ -179,4 +179,80 @@ import Testing
         clock.advance(by: 5)
         #expect(try await run.value == 2)
     }
+
+    // MARK: Exact values
+
+    static let extremeIntegers = [1 << 53 + 1, Int.max, Int.min, -(1 << 53) - 1, 1 << 53, 0]
+
+    /// The issue's reproduction: `checkpoint()` then `start(from:)` turned 2^53+1 into 2^53.
+    @Test func integersADoubleWouldRoundSurviveACheckpointAndResumeExactly() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let pipeline = JobPipeline(name: "big", input: [Int].self, clock: clock)
+            .step("negate") { values, _ in values.map { $0 == .min ? $0 : -$0 } }
+            .waitForEvent("go")
+            .step("pass") { (resumed: EventResumption<[Int]>, _) in resumed.value }
+        let run = pipeline.start(Self.extremeIntegers)
+        await eventually("the run waits") { pipeline.waitingRuns.count == 1 }
+        let saved = try roundTrip(try run.checkpoint())
+        run.cancel()
+        #expect(await run.outcome == .cancelled)
+
+        #expect(try saved.input.decode([Int].self) == Self.extremeIntegers)
+        let resumed = try pipeline.start(from: saved)
+        await eventually("the resumed run waits") { pipeline.waitingRuns.count == 1 }
+        pipeline.resume(event: "go")
+        let expected = Self.extremeIntegers.map { $0 == .min ? $0 : -$0 }
+        #expect(try await resumed.value == expected)
+    }
+
+    @Test func aPersistedRunKeepsItsIntegersExactAcrossARestart() async throws {
+        let first = try PersistentHarness()
+        func definition(clock: ManualClock) -> JobPipeline<Int, Int> {
+            JobPipeline(name: "big", input: Int.self, clock: clock)
+                .step("decrement") { value, _ in value - 1 }
+                .waitForEvent("go")
+                .step("pass") { (resumed: EventResumption<Int>, _) in resumed.value }
+        }
+        let pipeline = first.scheduler.persisting(definition(clock: first.clock))
+        let run = pipeline.start(Int.max)
+        await eventually("the run waits") { pipeline.waitingRuns.count == 1 }
+
+        let second = try first.crashAndRestart(at: first.clock.now)
+        let restarted = definition(clock: second.clock)
+        let (resumed, refused) = try second.scheduler.resumePipelineRuns(of: restarted)
+        #expect(refused.isEmpty)
+        let resumedRun = try #require(resumed.first)
+        await eventually("the resumed run waits") { restarted.waitingRuns.count == 1 }
+        restarted.resume(event: "go")
+        #expect(try await resumedRun.value == Int.max - 1)
+        run.cancel()
+    }
+
+    @Test func aNumberNoJSONValueHoldsExactlyIsRefusedNotRounded() async throws {
+        let clock = ManualClock(now: pipelineEpoch)
+        let unsigned = JobPipeline(name: "unsigned", input: Int.self, clock: clock)
+            .step("widen") { value, _ in UInt64.max - UInt64(value) }
+            .waitForEvent("go")
+        let run = unsigned.start(1)
+        await eventually("the run waits") { unsigned.waitingRuns.count == 1 }
+        let error = #expect(throws: PipelineCheckpointValueError.self) { try run.checkpoint() }
+        #expect(error?.stageIndex == 0 && error?.stageName == "widen")
+        #expect((error?.underlying as? JSONValue.InexactNumberError)?.number == "18446744073709551614")
+        run.cancel()
+
+        // With a checkpoint handler the run stops rather than record a changed value.
+        let checkpoints = Recorder<PipelineCheckpoint>()
+        let handled = JobPipeline(name: "handled", input: Int.self, clock: clock)
+            .onCheckpoint { checkpoints.append($0) }
+            .step("widen") { value, _ in UInt64.max - UInt64(value) }
+            .step("never") { value, _ in value }
+        let failing = handled.start(1)
+        let failure = await #expect(throws: PipelineError.self) { try await failing.value }
+        guard case .checkpointFailed(let stage, let underlying)? = failure else {
+            Issue.record("expected checkpointFailed, got \(String(describing: failure))")
+            return
+        }
+        #expect(stage == 1 && underlying is PipelineCheckpointValueError)
+        #expect(checkpoints.all.map(\.stageIndex) == [0])
+    }
 }

@@ -33,17 +33,19 @@ struct EveryTrigger: Trigger {
 
 let pipelineEpoch = Date(timeIntervalSince1970: 1_767_225_600)
 
-/// Yields until `condition` holds; records an issue instead of hanging if it never does.
+/// Yields until `condition` holds, however long the code under test takes to get there (a TSan
+/// build on a loaded machine is many times slower than a plain one): no wall-clock budget. A
+/// condition that never holds is a hang, ended by the suite's time limit, which cancels the test:
+/// the wait then records what it was waiting for and returns.
 func eventually(
     _ what: String = "condition",
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () -> Bool
 ) async {
-    let giveUp = Date().addingTimeInterval(20)
     var checks = 0
     while !condition() {
-        if Date() > giveUp {
-            Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+        if Task.isCancelled {
+            Issue.record("cancelled while waiting for \(what)", sourceLocation: sourceLocation)
             return
         }
         checks += 1

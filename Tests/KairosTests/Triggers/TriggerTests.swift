@@ -114,6 +114,24 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
             utc("2026-01-01T03:00:00Z"), utc("2026-01-01T04:00:00Z"), utc("2026-01-01T05:00:00Z"),
         ])
     }
+
+    @Test func untilBeforeStartIsATypedErrorAsForIntervalTriggers() throws {
+        let start = utc("2026-01-01T03:00:00Z")
+        let expression = try CronExpression("0 * * * *")
+        do {
+            _ = try CronTrigger(expression, timeZone: .gmt, startingAt: start, until: start.addingTimeInterval(-1))
+            Issue.record("accepted until before startingAt")
+        } catch { #expect(error.parameter == "until") }
+        #expect {
+            try CronTrigger("0 * * * *", timeZone: .gmt, startingAt: start, until: start.addingTimeInterval(-3600))
+        } throws: { error in
+            (error as? TriggerError)?.parameter == "until"
+        }
+        #expect(throws: CronParseError.self) { try CronTrigger("61 * * * *", startingAt: start, until: start.addingTimeInterval(-1)) }
+        let single = try CronTrigger(expression, timeZone: .gmt, startingAt: start, until: start)
+        #expect(sequence(single, after: .distantPast, count: 3) == [start])
+        #expect(CronTrigger(expression, timeZone: .gmt).start == nil)
+    }
 }
 
 @Suite struct JitteredTriggerTests {
@@ -173,6 +191,10 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
             _ = try TriggerDescription.cron(expression: "61 * * * *", timeZone: "UTC", start: nil, end: nil).makeTrigger()
             Issue.record("accepted a bad expression")
         } catch { #expect(error.parameter == "expression") }
+        do {
+            _ = try TriggerDescription.cron(expression: "0 9 * * *", timeZone: "UTC", start: Self.start, end: Self.start.addingTimeInterval(-60)).makeTrigger()
+            Issue.record("accepted a cron trigger that ends before it starts")
+        } catch { #expect(error.parameter == "until") }
         do {
             _ = try TriggerDescription.interval(seconds: -1, start: nil, end: nil, repeatCount: nil).makeTrigger()
             Issue.record("accepted a negative interval")

@@ -48,4 +48,41 @@ import Testing
         let value: JSONValue = ["count": "many"]
         #expect(throws: DecodingError.self) { try value.decode(Report.self) }
     }
+
+    @Test(arguments: [1 << 53 + 1, Int.max, Int.min, -(1 << 53) - 1, 1 << 60])
+    func integersADoubleWouldRoundAreHeldExactly(integer: Int) throws {
+        let value = try JSONValue(encoding: ["n": integer])
+        #expect(value == ["n": .integer(integer)])
+        #expect(try value.decode([String: Int].self) == ["n": integer])
+        let text = try JSONEncoder().encode(value)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: text) == value)
+        #expect(String(decoding: text, as: UTF8.self) == #"{"n":\#(integer)}"#)
+        let literal: JSONValue = [JSONValue(integer)]
+        #expect(literal == .array([.integer(integer)]))
+    }
+
+    @Test func numbersADoubleHoldsStayNumbersAndEqualityIsNumeric() throws {
+        let value = try JSONValue(encoding: [1 << 53, -7, 0])
+        #expect(value == .array([.number(9_007_199_254_740_992), .number(-7), .number(0)]))
+        #expect(JSONValue.integer(7) == .number(7) && JSONValue.number(7) == .integer(7))
+        #expect(JSONValue.integer(1 << 53 + 1) != .number(9_007_199_254_740_992))
+        #expect(Set<JSONValue>([.integer(7), .number(7), .number(7.5)]).count == 2)
+        #expect(try JSONValue(encoding: -0.0).decode(Double.self).sign == .minus)
+    }
+
+    @Test(arguments: [
+        (UInt64.max as any Encodable & Sendable, "18446744073709551615"),
+        (UInt64(1) << 63 as any Encodable & Sendable, "9223372036854775808"),
+        (Decimal(string: "3.14159265358979323846")! as any Encodable & Sendable, "3.14159265358979323846"),
+    ])
+    func aNumberNeitherIntNorDoubleHoldsIsRefused(value: any Encodable & Sendable, number: String) {
+        #expect(throws: JSONValue.InexactNumberError(number: number)) { try JSONValue(encoding: value) }
+    }
+
+    @Test func valuesJSONEncoderWritesInOtherFormsAreAccepted() throws {
+        #expect(try JSONValue(encoding: [1e300, 0.1, .leastNonzeroMagnitude, 1e18]).decode([Double].self) == [1e300, 0.1, .leastNonzeroMagnitude, 1e18])
+        #expect(try JSONValue(encoding: Float(0.1)).decode(Float.self) == 0.1)
+        #expect(try JSONValue(encoding: Decimal(string: "12.50")!).decode(Decimal.self) == Decimal(string: "12.5"))
+        #expect(try JSONValue(encoding: ["a\"1": "x\\2 -3"]) == ["a\"1": "x\\2 -3"])
+    }
 }
