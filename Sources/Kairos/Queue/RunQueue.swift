@@ -6,14 +6,22 @@
 /// released late, a `runNow`). Pushing an in-order run and popping are O(1); an out-of-order run
 /// costs O(log k) for the k out-of-order runs waiting.
 ///
-/// Not thread-safe: the executor guards it with its lock.
+/// A run withdrawn before it started (``withdraw(_:)``) stays where it is, marked, and is dropped
+/// when it reaches the head: the head is never a withdrawn run, so withdrawing is O(1) amortized
+/// and popping pays nothing while no run is withdrawn.
+///
+/// Not thread-safe: the executor guards it (and the runs' `isQueued`/`isWithdrawn` flags) with its
+/// lock.
 struct RunQueue {
     private var ring: ContiguousArray<JobRun?> = []
     private var head = 0
     private var ringCount = 0
     private var heap = BinaryHeap<JobRun>(by: JobRun.precedes)
+    /// Withdrawn runs still held, behind the head.
+    private var withdrawnCount = 0
 
-    var count: Int { ringCount + heap.count }
+    /// Runs waiting, withdrawn ones not included.
+    var count: Int { ringCount + heap.count - withdrawnCount }
     var isEmpty: Bool { ringCount == 0 && heap.isEmpty }
 
     /// The run to start next. - Complexity: O(1).
@@ -26,6 +34,7 @@ struct RunQueue {
 
     /// Adds a run. - Complexity: amortized O(1) in order, O(log k) out of order.
     mutating func push(_ run: JobRun) {
+        run.isQueued = true
         if ringCount > 0, let last = ring[(head + ringCount - 1) % ring.count], JobRun.precedes(run, last) {
             heap.insert(run)
             return
@@ -37,6 +46,35 @@ struct RunQueue {
 
     /// Removes and returns the run to start next. - Complexity: O(1), O(log k) from the heap.
     mutating func popFirst() -> JobRun? {
+        guard let run = popHead() else { return nil }
+        if withdrawnCount > 0 { dropWithdrawnHeads() }
+        return run
+    }
+
+    /// Withdraws a waiting run: it will not be returned by ``popFirst()``. Returns `false` if the
+    /// run is not waiting here (it was taken already, or withdrawn before).
+    mutating func withdraw(_ run: JobRun) -> Bool {
+        guard run.isQueued, !run.isWithdrawn else { return false }
+        run.isWithdrawn = true
+        withdrawnCount += 1
+        dropWithdrawnHeads()
+        return true
+    }
+
+    private mutating func dropWithdrawnHeads() {
+        while let run = first, run.isWithdrawn {
+            _ = popHead()
+            withdrawnCount -= 1
+        }
+    }
+
+    private mutating func popHead() -> JobRun? {
+        let run = popRaw()
+        run?.isQueued = false
+        return run
+    }
+
+    private mutating func popRaw() -> JobRun? {
         let ringFirst = ringCount > 0 ? ring[head] : nil
         if let heapFirst = heap.first, ringFirst.map({ JobRun.precedes(heapFirst, $0) }) ?? true {
             return heap.popFirst()

@@ -45,6 +45,11 @@ public struct JobContext: Sendable {
         if run.isCancelled { throw CancellationError() }
     }
 
+    /// Whether the current task is running an `async` job body (of any scheduler), or a task it
+    /// started that inherits its task-local values. ``Scheduler/runNow(_:)`` reads it: a run
+    /// requested from there does not wait for an executor slot.
+    @TaskLocal static var isInsideRun = false
+
     static func iso8601(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
         let whole = seconds.rounded(.down)

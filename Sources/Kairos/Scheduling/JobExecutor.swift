@@ -186,7 +186,7 @@ final class JobExecutor: @unchecked Sendable {
 
     private func execute(_ run: JobRun, sink: (any RunSink)?, start: Double) -> CompletedRun {
         if run.isCancelled {
-            return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: start, end: start)
+            return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: start, end: start, started: false)
         }
         sink?.runStarting(run, at: start)
         let outcome: RunOutcome
@@ -205,17 +205,20 @@ final class JobExecutor: @unchecked Sendable {
             let start = clock.now.timeIntervalSinceReferenceDate
             var outcome: RunOutcome = run.isTimedOut ? .timedOut : .cancelled
             var end = start
-            if !run.isCancelled {
+            let started = !run.isCancelled
+            if started {
                 sink?.runStarting(run, at: start)
                 do {
-                    outcome = .success(try await run.body.invoke(JobContext(run: run)))
+                    let body = run.body
+                    let value = try await JobContext.$isInsideRun.withValue(true) { try await body.invoke(JobContext(run: run)) }
+                    outcome = .success(value)
                 } catch {
                     outcome = Self.outcome(of: error, run: run)
                 }
                 end = clock.now.timeIntervalSinceReferenceDate
                 if run.isTimedOut { outcome = .timedOut }
             }
-            var completed = [CompletedRun(run: run, outcome: outcome, start: start, end: end)]
+            var completed = [CompletedRun(run: run, outcome: outcome, start: start, end: end, started: started)]
             var recycling: [JobRun] = []
             sink?.runsFinished(&completed, recycling: &recycling)
             asyncRunEnded()
@@ -226,13 +229,37 @@ final class JobExecutor: @unchecked Sendable {
         if run.isCancelled { task.cancel() }
     }
 
-    /// Cancels a run: marks it, and cancels its task if it has one (async runs).
+    /// Cancels a run: marks it, and cancels its task if it has one (async runs). A run still
+    /// waiting for a slot is withdrawn: it never starts, and is reported to the sink at once as
+    /// not started, so that nobody waits for a slot to learn that it ended.
     func cancel(_ run: JobRun, reason: JobRun.Cancellation) {
         guard run.markCancelled(reason) else { return }
+        var launch: [JobRun] = []
         condition.lock()
         let task = run.task
+        let withdrawn = ready.withdraw(run)
+        // The withdrawn run may have been the head a worker was woken for: what is the head now
+        // (an async run, which workers do not take) must be started too.
+        if withdrawn { dispatchLocked(into: &launch) }
+        let sink = self.sink
         condition.unlock()
+        for next in launch { launchAsync(next) }
         task?.cancel()
+        guard withdrawn else { return }
+        let now = clock.now.timeIntervalSinceReferenceDate
+        var completed = [CompletedRun(run: run, outcome: .cancelled, start: now, end: now, started: false)]
+        var recycling: [JobRun] = []
+        sink?.runsFinished(&completed, recycling: &recycling)
+    }
+
+    /// Starts a run at once, whatever the limit: a run requested from inside a running job body,
+    /// whose caller waits for it (see ``Scheduler/runNow(_:)``). It runs as a task, synchronous
+    /// body or not, and counts as executing while it runs.
+    func startOutsideLimit(_ run: JobRun) {
+        condition.lock()
+        executing += 1
+        condition.unlock()
+        launchAsync(run)
     }
 
     private func currentSink() -> (any RunSink)? {

@@ -11,7 +11,9 @@
 /// ```
 public struct JobOptions: Sendable, Hashable {
     /// The job completes after this many runs (scheduled and ``Scheduler/runNow(_:)`` runs alike);
-    /// `nil` for no limit. Must be at least 1.
+    /// `nil` for no limit. Must be at least 1. Once the runs fired reach it, `runNow` throws
+    /// ``SchedulerError/maxRunsReached(_:maxRuns:)``; a run cancelled before it started does not
+    /// count.
     public var maxRuns: Int?
     /// Among runs due at the same instant, higher priorities are fired and started first.
     public var priority: Int

@@ -53,8 +53,9 @@ enum JobBody: Sendable {
 /// `@unchecked Sendable`: the descriptive properties are written only under the scheduler's lock,
 /// before the run is handed to the executor through the executor's lock (or when a pooled run is
 /// reused, when nothing else references it), and only read afterwards; the cancellation state is
-/// atomic; `task`, the handle of an async run, is only read and written under the executor's lock
-/// (see ``JobExecutor/cancel(_:reason:)``).
+/// atomic; `task`, the handle of an async run, and the ready-queue flags `isQueued` and
+/// `isWithdrawn` are only read and written under the executor's lock (see
+/// ``JobExecutor/cancel(_:reason:)``).
 final class JobRun: @unchecked Sendable {
     enum Cancellation: UInt8 {
         case none = 0
@@ -79,9 +80,18 @@ final class JobRun: @unchecked Sendable {
     /// Called with the outcome once the run is recorded (``Scheduler/runNow(_:)``).
     private(set) var completion: (@Sendable (RunOutcome) -> Void)? = nil
 
+    /// For a run with a `completion`: whether its body was called. Written under the scheduler's
+    /// lock before the completion is called, read after it.
+    var didStart = true
+
     private let cancellation = Atomic<UInt8>(0)
     /// Guarded by the executor's lock.
     var task: Task<Void, Never>?
+    /// The run waits in the executor's ready queue. Guarded by the executor's lock.
+    var isQueued = false
+    /// The run was withdrawn from the ready queue before it started (it stays there, skipped,
+    /// until it reaches the head). Guarded by the executor's lock.
+    var isWithdrawn = false
 
     /// An empty run, to be filled by ``reuse(jobID:slot:name:dueDate:startAfter:priority:sequence:attempt:payload:body:timeout:completion:)``.
     init() {}
@@ -110,6 +120,7 @@ final class JobRun: @unchecked Sendable {
         self.body = body
         self.timeout = timeout
         self.completion = completion
+        isWithdrawn = false
         cancellation.store(0, ordering: .relaxed)
     }
 
@@ -147,4 +158,7 @@ struct CompletedRun: Sendable {
     /// Start and end on the scheduler's clock, seconds since the reference date.
     var start: Double
     var end: Double
+    /// Whether the body was called. A run cancelled before it started ends without it, and is
+    /// not counted as a run.
+    var started = true
 }

@@ -109,7 +109,9 @@ public final class Scheduler: Sendable {
     // MARK: - Changing jobs
 
     /// Cancels a job: it never fires again, and its running runs are cancelled (task cancellation
-    /// for `async` bodies, ``JobContext/isCancelled`` for all). Buffered fires are discarded.
+    /// for `async` bodies, ``JobContext/isCancelled`` for all). Its runs still waiting for an
+    /// executor slot are withdrawn: they never start and count as no run. Buffered fires are
+    /// discarded.
     ///
     /// - Returns: `true` if the job was cancelled now; `false` if it is unknown or finished.
     /// - Complexity: O(log n).
@@ -148,13 +150,36 @@ public final class Scheduler: Sendable {
     /// and the counters, and waits for a free executor slot like any run. It works whether or not
     /// the scheduler is started. Its due date is now.
     ///
+    /// **From inside a job.** Called from an `async` job body (of any scheduler), or from a task
+    /// that inherits its task-local values (`async let`, task groups, `Task { }`), the run does not
+    /// wait for a slot: it starts at once, as a task, and is not held to
+    /// ``Configuration/maxConcurrentJobs`` (``SchedulerStats/executingRuns`` may exceed it). The
+    /// caller keeps its own slot while it waits, so a chain of jobs each awaiting the next job's
+    /// `runNow` never runs out of slots, however deep it is.
+    ///
+    /// **Cancellation.** If the calling task is cancelled before the run starts, the run is
+    /// withdrawn: it never starts, counts as no run, and this method throws `CancellationError`.
+    /// If the run has started, it is cancelled as ``cancel(_:)`` cancels runs, this method waits
+    /// for it to end and reports how it ended: ``SchedulerError/runCancelled(_:)`` if it ended by
+    /// cancellation, its value or error if it finished anyway.
+    ///
+    /// ```swift
+    /// let report = try scheduler.schedule(name: "report", trigger: ManualTrigger()) { _ in try await Report.build() }
+    /// let text = try await scheduler.runNow(report, as: String.self)
+    /// ```
+    ///
     /// - Returns: the body's value (`()` for bodies that return nothing).
-    /// - Throws: the body's error; ``SchedulerError/runTimedOut(_:)``;
-    ///   ``SchedulerError/runCancelled(_:)``; ``SchedulerError/jobNotFound(_:)``;
-    ///   ``SchedulerError/jobCancelled(_:)``.
+    /// - Throws: `CancellationError` if the caller was cancelled before the run started; the
+    ///   body's error; ``SchedulerError/runTimedOut(_:)``; ``SchedulerError/runCancelled(_:)``;
+    ///   ``SchedulerError/jobNotFound(_:)``; ``SchedulerError/jobCancelled(_:)``;
+    ///   ``SchedulerError/maxRunsReached(_:maxRuns:)`` if the job has fired all the runs its
+    ///   `maxRuns` allows (nothing runs then).
     @discardableResult
     public func runNow(_ id: JobID) async throws -> any Sendable {
-        switch try await runNowOutcome(id) {
+        try Task.checkCancellation()
+        let (outcome, withdrawn) = try await awaitRunNow(id, attempt: 1)
+        if withdrawn { throw CancellationError() }
+        switch outcome {
         case .success(let value): return value
         case .failure(let error): throw error
         case .timedOut: throw SchedulerError.runTimedOut(id)
@@ -162,17 +187,58 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Runs a job now and returns how the run ended instead of throwing the body's error (the
-    /// layer `DependencyScheduler` builds on). See ``runNow(_:)``.
-    package func runNowOutcome(_ id: JobID, attempt: Int = 1) async throws(SchedulerError) -> RunOutcome {
-        let result: Result<RunOutcome, SchedulerError> = await withCheckedContinuation { continuation in
-            do throws(SchedulerError) {
-                try core.runNow(id, attempt: attempt) { outcome in continuation.resume(returning: .success(outcome)) }
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
+    /// Runs a job now and returns its value as a `Value`: ``runNow(_:)`` for a job whose body
+    /// returns a known type.
+    ///
+    /// ```swift
+    /// let answer = try scheduler.schedule(trigger: ManualTrigger()) { _ in 42 }
+    /// let value: Int = try await scheduler.runNow(answer, as: Int.self)
+    /// ```
+    ///
+    /// Pass `Void.self` for a body that returns nothing.
+    ///
+    /// - Throws: what ``runNow(_:)`` throws, and
+    ///   ``SchedulerError/resultTypeMismatch(_:expected:actual:)`` if the body returned another
+    ///   type (the run happened and counts; it is checked once the body has returned).
+    @discardableResult
+    public func runNow<Value: Sendable>(_ id: JobID, as type: Value.Type) async throws -> Value {
+        let value = try await runNow(id)
+        guard let typed = value as? Value else {
+            throw SchedulerError.resultTypeMismatch(id, expected: String(reflecting: Value.self),
+                                                    actual: String(reflecting: Swift.type(of: value)))
         }
-        return try result.get()
+        return typed
+    }
+
+    /// Runs a job now and returns how the run ended instead of throwing the body's error (the
+    /// layer `DependencyScheduler` builds on). See ``runNow(_:)``; a run withdrawn because the
+    /// caller was cancelled ends `.cancelled`.
+    package func runNowOutcome(_ id: JobID, attempt: Int = 1) async throws(SchedulerError) -> RunOutcome {
+        try await awaitRunNow(id, attempt: attempt).outcome
+    }
+
+    /// Fires a run and waits for it, honouring the calling task's cancellation (see
+    /// ``runNow(_:)``); `withdrawn` says the run never started because the caller was cancelled.
+    private func awaitRunNow(_ id: JobID, attempt: Int) async throws(SchedulerError) -> (outcome: RunOutcome, withdrawn: Bool) {
+        let request = RunNowRequest()
+        let outsideLimit = JobContext.isInsideRun
+        let core = self.core
+        let result: Result<RunOutcome, SchedulerError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                do throws(SchedulerError) {
+                    let run = try core.runNow(id, attempt: attempt, outsideLimit: outsideLimit) { outcome in
+                        continuation.resume(returning: .success(outcome))
+                    }
+                    if request.attach(run) { core.cancelRun(run) }
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        } onCancel: {
+            if let run = request.cancel() { core.cancelRun(run) }
+        }
+        let outcome = try result.get()
+        return (outcome, request.withdrawn)
     }
 
     /// Runs a job now without waiting; `completion` receives the outcome (on a worker thread or

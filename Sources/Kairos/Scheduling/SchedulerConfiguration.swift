@@ -6,7 +6,9 @@ extension Scheduler {
     public struct Configuration: Sendable {
         /// The most runs executing at once (sync and async bodies together); runs beyond it wait
         /// in the ready queue, ordered by due date then priority. At least 1. Synchronous bodies
-        /// run on a pool of at most this many worker threads, created as needed.
+        /// run on a pool of at most this many worker threads, created as needed. Runs that
+        /// ``Scheduler/runNow(_:)`` starts from inside a job body are not held to it (their callers
+        /// wait for them holding a slot already).
         public var maxConcurrentJobs: Int
         /// The source of time; tests pass a ``ManualClock``.
         public var clock: any SchedulerClock

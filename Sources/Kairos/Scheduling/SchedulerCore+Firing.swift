@@ -419,7 +419,10 @@ extension SchedulerCore {
         let index = Int(slot)
         guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
             activeRuns -= 1
-            if let completion = run.completion { effects.completions.append((completion, completed.outcome)) }
+            if let completion = run.completion {
+                run.didStart = completed.started
+                effects.completions.append((completion, completed.outcome))
+            }
             return
         }
         records[index].active -= 1
@@ -432,6 +435,35 @@ extension SchedulerCore {
         if records[index].activeRun == nil, let extras = records[index].extras, !extras.otherActive.isEmpty {
             records[index].activeRun = extras.otherActive.removeFirst()
         }
+        if completed.started {
+            recordOutcomeLocked(completed, slot: slot, effects: &effects)
+        } else {
+            withdrawnLocked(run, slot: slot, effects: &effects)
+        }
+        if let completion = run.completion {
+            run.didStart = completed.started
+            effects.completions.append((completion, completed.outcome))
+        }
+        let state = records[index].state
+        if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
+           let buffered = extras.popBuffered() {
+            if maxRunsReachedLocked(slot: slot) {
+                extras.clearBuffer()
+            } else {
+                startRunLocked(slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
+                               attempt: 1, completion: nil, effects: &effects)
+            }
+        }
+        finishIfDoneLocked(slot: slot, effects: &effects)
+        if records[index].flags.contains(.forgetWhenIdle), records[index].active == 0 {
+            freeSlotLocked(slot, effects: &effects)
+        }
+    }
+
+    /// Counts a run that started and records how it ended.
+    private func recordOutcomeLocked(_ completed: borrowing CompletedRun, slot: UInt32, effects: inout Effects) {
+        let run = completed.run
+        let index = Int(slot)
         records[index].runs += 1
         totals.runs += 1
         records[index].lastStartOffset = Float(completed.start - records[index].lastDue)
@@ -461,20 +493,24 @@ extension SchedulerCore {
         }
         noteLocked(kind, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: completed.outcome,
                    duration: completed.end - completed.start, effects: &effects)
-        if let completion = run.completion { effects.completions.append((completion, completed.outcome)) }
+    }
+
+    /// Reports a run cancelled before it started. It is no run: no counter changes, the last
+    /// outcome stays, and it gives back its place under `maxRuns` (a job that `maxRuns`
+    /// exhausted when the run fired is pending again, and continues with its trigger).
+    private func withdrawnLocked(_ run: JobRun, slot: UInt32, effects: inout Effects) {
+        let index = Int(slot)
+        noteLocked(.runCancelled, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: .cancelled,
+                   effects: &effects)
+        guard records[index].flags.contains(.exhausted), let maxRuns = optionsTable[Int(records[index].optionsIndex)].maxRuns,
+              records[index].fired < maxRuns, records[index].nextDue.isNaN else { return }
         let state = records[index].state
-        if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
-           let buffered = extras.popBuffered() {
-            if maxRunsReachedLocked(slot: slot) {
-                extras.clearBuffer()
-            } else {
-                startRunLocked(slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
-                               attempt: 1, completion: nil, effects: &effects)
-            }
-        }
-        finishIfDoneLocked(slot: slot, effects: &effects)
-        if records[index].flags.contains(.forgetWhenIdle), records[index].active == 0 {
-            freeSlotLocked(slot, effects: &effects)
+        guard state == .pending || state == .paused else { return }
+        if records[index].trigger.isUntimed {
+            records[index].flags.remove(.exhausted)
+        } else if let next = records[index].trigger.nextDue(after: now) {
+            records[index].flags.remove(.exhausted)
+            queueNextLocked(slot: slot, next: next, effects: &effects)
         }
     }
 

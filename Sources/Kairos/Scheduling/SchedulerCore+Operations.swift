@@ -237,17 +237,35 @@ extension SchedulerCore {
         }
     }
 
-    func runNow(_ id: JobID, attempt: Int = 1, completion: @escaping @Sendable (RunOutcome) -> Void) throws(SchedulerError) {
-        try withLock { (effects: inout Effects) throws(SchedulerError) in
+    /// Fires a run of the job now. With `outsideLimit`, the run starts at once without waiting for
+    /// an executor slot (a run requested from inside a running body, see ``Scheduler/runNow(_:)``).
+    @discardableResult
+    func runNow(_ id: JobID, attempt: Int = 1, outsideLimit: Bool = false,
+                completion: @escaping @Sendable (RunOutcome) -> Void) throws(SchedulerError) -> JobRun {
+        let run = try withLock { (effects: inout Effects) throws(SchedulerError) -> JobRun in
             let slot = try requireSlotLocked(id)
             guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
+            if let maxRuns = optionsTable[Int(records[Int(slot)].optionsIndex)].maxRuns, records[Int(slot)].fired >= maxRuns {
+                throw .maxRunsReached(id, maxRuns: maxRuns)
+            }
             guard records[Int(slot)].active < UInt16.max else {
                 throw .invalidOption(option: "runNow", reason: "65535 runs of job \(id) are already in flight")
             }
             let now = self.now
-            startRunLocked(slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
-                           completion: completion, effects: &effects)
+            let run = startRunLocked(slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
+                                     completion: completion, effects: &effects)
+            // Started below, once the `fired` change is delivered, instead of queued for a slot.
+            if outsideLimit { effects.runs.removeLast() }
+            return run
         }
+        if outsideLimit { executor.startOutsideLimit(run) }
+        return run
+    }
+
+    /// Cancels one run (``Scheduler/runNow(_:)`` when its caller is cancelled): withdrawn if it
+    /// has not started, cancelled cooperatively if it has.
+    func cancelRun(_ run: JobRun) {
+        executor.cancel(run, reason: .cancelled)
     }
 
     // MARK: - Lifecycle

@@ -12,6 +12,12 @@ public enum SchedulerError: Error, Sendable, Hashable, CustomStringConvertible {
     case runCancelled(JobID)
     /// The run exceeded the job's timeout.
     case runTimedOut(JobID)
+    /// ``Scheduler/runNow(_:)`` on a job that has fired all the runs its
+    /// ``JobOptions/maxRuns`` allows (finished runs and runs in flight); nothing ran.
+    case maxRunsReached(JobID, maxRuns: Int)
+    /// ``Scheduler/runNow(_:as:)``: the run returned a value of another type than the one asked
+    /// for. The run happened and counts; `expected` and `actual` name the two types.
+    case resultTypeMismatch(JobID, expected: String, actual: String)
 
     /// A sentence saying what went wrong.
     public var description: String {
@@ -22,6 +28,8 @@ public enum SchedulerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateJobID(let id): "a job with ID \(id) exists already"
         case .runCancelled(let id): "the run of job \(id) was cancelled"
         case .runTimedOut(let id): "the run of job \(id) timed out"
+        case let .maxRunsReached(id, maxRuns): "job \(id) has already fired the \(maxRuns) run\(maxRuns == 1 ? "" : "s") its maxRuns allows"
+        case let .resultTypeMismatch(id, expected, actual): "job \(id) returned a value of type \(actual), not \(expected)"
         }
     }
 }

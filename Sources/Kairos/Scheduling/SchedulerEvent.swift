@@ -23,7 +23,8 @@ public struct SchedulerEvent: Sendable {
         case failed
         /// A run exceeded its timeout and was cancelled.
         case timedOut
-        /// A run was cancelled and ended by throwing `CancellationError`.
+        /// A run was cancelled and ended by throwing `CancellationError`, or was cancelled before
+        /// it started (then withdrawn: no run, no ``SchedulerEvent/duration``).
         case runCancelled
         /// Due dates passed without running (misfire policy, or an event posted while paused or
         /// stopped): ``SchedulerEvent/count`` says how many, ``SchedulerEvent/missedDueDates`` spans

@@ -8,7 +8,9 @@ public struct SchedulerStats: Sendable, Hashable {
     public var pausedJobs: Int
     /// Runs fired and not finished.
     public var activeRuns: Int
-    /// Runs executing now (the rest of ``activeRuns`` wait for a free executor slot).
+    /// Runs executing now (the rest of ``activeRuns`` wait for a free executor slot). More than
+    /// ``Scheduler/Configuration/maxConcurrentJobs`` only while runs that ``Scheduler/runNow(_:)``
+    /// started from inside job bodies are going.
     public var executingRuns: Int
     /// Totals over all jobs since the scheduler was created (finished runs, failures, ...).
     public var totals: JobCounters

@@ -41,4 +41,31 @@ import Testing
         }
         #expect(expected == next + 1)
     }
+
+    @Test func withdrawnRunsAreNeverPoppedNorCounted() {
+        var queue = RunQueue()
+        let runs = (1...6).map { run(Double($0), sequence: UInt64($0)) }
+        let late = run(0.5, sequence: 7)  // out of order: waits in the heap
+        for item in runs { queue.push(item) }
+        queue.push(late)
+        let withdrawnBehind = queue.withdraw(runs[2])
+        let withdrawnHead = queue.withdraw(late)
+        let withdrawnTwice = queue.withdraw(late)
+        #expect(withdrawnBehind && withdrawnHead && !withdrawnTwice)
+        #expect(queue.count == 5)
+        #expect(queue.first === runs[0])
+        let popped = queue.popFirst()
+        #expect(popped === runs[0])
+        let withdrawnNewHead = queue.withdraw(runs[1])  // with a withdrawn run right behind it
+        #expect(withdrawnNewHead)
+        #expect(queue.first === runs[3])
+        #expect(queue.count == 3)
+        var order: [UInt64] = []
+        while let item = queue.popFirst() { order.append(item.sequence) }
+        #expect(order == [4, 5, 6])
+        #expect(queue.isEmpty && queue.count == 0)
+        let withdrawnTaken = queue.withdraw(runs[3])
+        #expect(!withdrawnTaken)
+        #expect(runs.allSatisfy { !$0.isQueued })
+    }
 }
