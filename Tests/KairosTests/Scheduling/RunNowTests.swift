@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Kairos
+import KairosPlatform
 
 @Suite(.timeLimit(.minutes(1))) struct RunNowTests {
     /// Suspends until the scheduler reports `kind` for `id` on `events` (a stream taken before the
