@@ -60,7 +60,8 @@ public final class Scheduler: Sendable {
     }
 
     /// Adds a job whose synchronous body returns a value, kept as the job's last result and
-    /// returned by ``runNow(_:)``. See ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
+    /// returned by ``runNow(_:)``. Otherwise as the synchronous `schedule(name:trigger:options:_:)`
+    /// whose body returns nothing.
     @discardableResult
     public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                                            _ body: @escaping @Sendable (JobContext) throws -> Result) throws(SchedulerError) -> JobID {
@@ -75,8 +76,8 @@ public final class Scheduler: Sendable {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .asyncVoid(body), restoring: nil)
     }
 
-    /// Adds a job whose `async` body returns a value. See
-    /// ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
+    /// Adds a job whose `async` body returns a value. Otherwise as the synchronous
+    /// `schedule(name:trigger:options:_:)` whose body returns nothing.
     @discardableResult
     public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
                                            _ body: @escaping @Sendable (JobContext) async throws -> Result) throws(SchedulerError) -> JobID {
@@ -126,9 +127,11 @@ public final class Scheduler: Sendable {
 
     /// Resumes a paused job.
     ///
-    /// - Parameter catchingUp: `true` (the default) hands the due dates that passed while paused
-    ///   to the job's misfire policy; `false` skips them (uncounted) and continues with the first
-    ///   due date at or after now.
+    /// - Parameters:
+    ///   - id: the job.
+    ///   - catchingUp: `true` (the default) hands the due dates that passed while paused to the
+    ///     job's misfire policy; `false` skips them (uncounted) and continues with the first due
+    ///     date at or after now.
     /// - Throws: ``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``.
     public func resume(_ id: JobID, catchingUp: Bool = true) throws(SchedulerError) {
         try core.resume(id, catchingUp: catchingUp)
