@@ -1,13 +1,14 @@
 import Foundation
-import Synchronization
+import KairosPlatform
 
 /// The state files this process has open, by the real path of their lock file: what tells a lock
 /// held by this very process (a second `PersistentScheduler` or `StateStore` on the same file)
 /// from one held by another process, whose `flock` looks the same.
 enum OpenStateRegistry {
     /// How many holders each key has: 1, or briefly 2 when a store opens the file just as
-    /// another one closes it (a store releases its key after unlocking).
-    private static let open = Mutex<[String: Int]>([:])
+    /// another one closes it (a store releases its key after unlocking). A `LockedState`, not a
+    /// `Mutex`: see `LockedState` on ThreadSanitizer.
+    private static let open = LockedState<[String: Int]>([:])
 
     /// Records that this process holds the lock file at `lockPath`; returns the key to pass to
     /// ``released(_:)``.
