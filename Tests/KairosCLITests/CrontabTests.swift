@@ -66,6 +66,16 @@ struct CrontabTests {
         }
     }
 
+    /// The example crontab the README points to stays valid: every line parses and is listed.
+    @Test func theREADMEsExampleCrontabChecksClean() {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/example.crontab").path
+        let result = runKairos(["run", "--check", path], timeZone: Self.utc)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.errorOutput.isEmpty)
+        #expect(result.output.hasSuffix(" job(s), no errors\n"), "\(result.output)")
+    }
+
     @Test func checkListsEachJobsNextRuns() {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
