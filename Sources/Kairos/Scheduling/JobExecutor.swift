@@ -65,11 +65,14 @@ final class JobExecutor: @unchecked Sendable {
         return (ready.count, executing)
     }
 
-    /// Enqueues runs and starts what the limit allows.
-    func submit<Runs: Sequence<JobRun>>(_ runs: Runs) {
+    /// Enqueues runs and starts what the limit allows; `runs` is emptied.
+    func submit(_ runs: inout [JobRun]) {
         var launch: [JobRun] = []
         condition.lock()
         for run in runs { ready.push(run) }
+        // Emptied before a worker can take them, so that a finished run is referenced only by
+        // its report and can go back to the pool.
+        runs.removeAll(keepingCapacity: true)
         dispatchLocked(into: &launch)
         condition.unlock()
         for run in launch { launchAsync(run) }

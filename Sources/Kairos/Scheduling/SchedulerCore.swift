@@ -125,10 +125,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         effects.changes.removeAll(keepingCapacity: true)
         bus.emit(effects.events)
         effects.events.removeAll(keepingCapacity: true)
-        if !effects.runs.isEmpty {
-            executor.submit(effects.runs)
-            effects.runs.removeAll(keepingCapacity: true)
-        }
+        if !effects.runs.isEmpty { executor.submit(&effects.runs) }
         for (run, reason) in effects.cancels { executor.cancel(run, reason: reason) }
         effects.cancels.removeAll(keepingCapacity: true)
         for subscription in effects.unsubscribes { hub.unsubscribe(subscription) }
