@@ -33,7 +33,7 @@ import Testing
         let interval = try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))
         let trigger: any Trigger = opaque ? OpaqueInterval(base: interval) : interval
         let id = try scheduler.schedule(trigger: trigger, options: JobOptions(misfire: policy)) { context in recorder.record(context) }
-        clock.advance(by: 55)
+        clock.advance(by: .seconds(55))
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(recorder.dues.map { $0.timeIntervalSince(start) } == policyCase.runs)
@@ -46,7 +46,7 @@ import Testing
         let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
         let recorder = RunRecorder()
         let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
-        clock.advance(by: 3600)
+        clock.advance(by: .seconds(3600))
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
@@ -59,7 +59,7 @@ import Testing
         let recorder = RunRecorder()
         let due = clock.now.addingTimeInterval(10)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
-        clock.advance(by: 10.9)  // the default threshold is 1 s
+        clock.advance(by: .seconds(10.9))  // the default threshold is 1 s
         await scheduler.waitUntilIdle()
         #expect(recorder.dues == [due])
     }
