@@ -5,6 +5,19 @@ import Testing
 /// A job due every 10 s from +10 s; the scheduler starts at +55 s, so 10, 20, 30, 40 and 50 were
 /// missed.
 @Suite(.timeLimit(.minutes(1))) struct MisfirePolicyTests {
+    @Test func catchUpWindowIsADurationAndTheCodableFormKeepsSeconds() throws {
+        var policy = MisfirePolicy(catchUpWindow: .milliseconds(90_500), mode: .runAll)
+        #expect(policy.catchUpWindow == .milliseconds(90_500))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(policy)) as? [String: Any]
+        #expect(encoded?["catchUpWindow"] as? Double == 90.5)
+        let stored = Data(#"{"catchUpWindow":90.5,"mode":"runAll"}"#.utf8)
+        #expect(try JSONDecoder().decode(MisfirePolicy.self, from: stored) == policy)
+        policy.catchUpWindow = .seconds(-5)
+        #expect(policy.catchUpWindow == .zero)
+        policy.catchUpWindow = nil
+        #expect(policy == MisfirePolicy(mode: .runAll))
+    }
+
     /// The same schedule through the generic (enumerating) catch-up path.
     struct OpaqueInterval: Trigger {
         let base: IntervalTrigger
