@@ -32,7 +32,7 @@ final class FiringBench: Sendable {
     }
 
     func fireOnce() {
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         done.wait()
     }
 }

@@ -7,8 +7,8 @@ import KairosPlatform
 /// let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
 /// let scheduler = Scheduler(configuration: .init(clock: clock))
 /// scheduler.start()
-/// await clock.step(by: 86_400)   // a day passes in order: every due date fires, each on time
-/// clock.advance(by: 3600)        // an hour passes at once: what fell due is handled as missed
+/// await clock.step(by: .seconds(86_400))   // a day passes in order: every due date fires, each on time
+/// clock.advance(by: .seconds(3600))        // an hour passes at once: what fell due is handled as missed
 /// ```
 ///
 /// Two ways to move it:
@@ -49,10 +49,12 @@ public final class ManualClock: SchedulerClock {
     /// The clock's current time.
     public var now: Date { state.withLock { $0.now } }
 
-    /// Moves the clock forward by `interval` seconds one due date at a time; see ``step(to:)``.
-    public func step(by interval: TimeInterval) async {
-        precondition(interval >= 0, "ManualClock cannot go backwards; use set(to:)")
-        await step(to: now.addingTimeInterval(interval))
+    /// Moves the clock forward by `interval` one due date at a time; see ``step(to:)``.
+    ///
+    /// `interval` must not be negative (a trap): use ``set(to:)`` to go back.
+    public func step(by interval: Duration) async {
+        precondition(interval >= .zero, "ManualClock cannot go backwards; use set(to:)")
+        await step(to: now.addingTimeInterval(interval.timeInterval))
     }
 
     /// Moves the clock forward to `date` one due date at a time, as real time would pass: it stops
@@ -97,11 +99,14 @@ public final class ManualClock: SchedulerClock {
         state.withLock { $0.participants.compactMap(\.value) }
     }
 
-    /// Moves the clock forward by `interval` seconds at once and wakes whatever waits for the new
-    /// time, without waiting for it; ``step(by:)`` is the form that lets every date in between fire.
-    public func advance(by interval: TimeInterval) {
-        precondition(interval >= 0, "ManualClock cannot go backwards; use set(to:)")
-        move { $0.addingTimeInterval(interval) }
+    /// Moves the clock forward by `interval` at once and wakes whatever waits for the new time,
+    /// without waiting for it; ``step(by:)`` is the form that lets every date in between fire.
+    ///
+    /// `interval` must not be negative (a trap): use ``set(to:)`` to go back.
+    public func advance(by interval: Duration) {
+        precondition(interval >= .zero, "ManualClock cannot go backwards; use set(to:)")
+        let seconds = interval.timeInterval
+        move { $0.addingTimeInterval(seconds) }
     }
 
     /// Moves the clock forward to `date` at once (no-op if `date` is not later) and wakes waiters.

@@ -284,7 +284,7 @@ struct DependencyGraph {
         case .success:
             phase = .succeeded
         case .failure, .timedOut:
-            if let delay = nodes[Int(node)].options.retry.delay(beforeAttempt: attempt + 1) {
+            if let delay = nodes[Int(node)].options.retry.delaySeconds(beforeAttempt: attempt + 1) {
                 mark(node, slot: slot, .running, attempts: Int32(attempt + 1))
                 return delay
             }

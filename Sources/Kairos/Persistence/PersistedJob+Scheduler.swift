@@ -83,7 +83,7 @@ enum SchedulerValueCoding {
         }
         if let misfire = options.misfire {
             var policy: [String: JSONValue] = ["mode": .string(misfire.mode.rawValue)]
-            if let window = misfire.catchUpWindow { policy["window"] = .number(window) }
+            if let window = misfire.catchUpWindowSeconds { policy["window"] = .number(window) }
             object["misfire"] = .object(policy)
         }
         if let timeout = options.timeout { object["timeout"] = .number(timeout.timeInterval) }

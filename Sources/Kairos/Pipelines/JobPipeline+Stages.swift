@@ -34,7 +34,7 @@ extension JobPipeline {
         _ name: String,
         failurePolicy: PipelineFailurePolicy? = nil,
         retry: RetryPolicy = .none,
-        timeout: TimeInterval? = nil,
+        timeout: Duration? = nil,
         body: @escaping @Sendable (Element, PipelineJobContext) async throws -> Next
     ) -> JobPipeline<Input, [Next]> where Output == [Element] {
         addingJobs(name, failurePolicy: failurePolicy, output: [Next].self, jobs: { elements in
@@ -53,7 +53,7 @@ extension JobPipeline {
     public func step<Next: Codable & Sendable>(
         _ name: String,
         retry: RetryPolicy = .none,
-        timeout: TimeInterval? = nil,
+        timeout: Duration? = nil,
         body: @escaping @Sendable (Output, PipelineJobContext) async throws -> Next
     ) -> JobPipeline<Input, Next> {
         let job = PipelineJob(name, retry: retry, timeout: timeout, body: body)
@@ -64,7 +64,7 @@ extension JobPipeline {
     public func step(
         _ name: String,
         retry: RetryPolicy = .none,
-        timeout: TimeInterval? = nil,
+        timeout: Duration? = nil,
         body: @escaping @Sendable (Output, PipelineJobContext) async throws -> Void
     ) -> JobPipeline<Input, NoValue> {
         let job = PipelineJob(name, retry: retry, timeout: timeout, body: body)
@@ -94,11 +94,13 @@ extension JobPipeline {
         wait("wait until \(date.formatted(.iso8601))") { _ in date }
     }
 
-    /// Adds a wait step that lasts `interval` seconds from when the run reaches it; the deadline
+    /// Adds a wait step that lasts `interval` of the pipeline's clock from when the run reaches it; the deadline
     /// is fixed then and checkpointed, so a run resumed after a restart keeps it.
-    public func wait(for interval: TimeInterval) -> JobPipeline {
+    /// The step is named `"wait <seconds> s"` (e.g. `"wait 60.0 s"`), as checkpoints record it.
+    public func wait(for interval: Duration) -> JobPipeline {
         let clock = clock
-        return wait("wait \(interval) s") { _ in clock.now.addingTimeInterval(interval) }
+        let seconds = interval.timeInterval
+        return wait("wait \(seconds) s") { _ in clock.now.addingTimeInterval(seconds) }
     }
 
     /// Adds a wait step named `name` that lasts until the date `deadline` computes from the value

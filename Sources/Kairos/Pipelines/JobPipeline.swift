@@ -12,7 +12,7 @@ import Foundation
 ///     .forEach("download", retry: try .init(maxAttempts: 3)) { path, _ in try await download(path) }  // [Data]
 ///     .stage("index", jobs: [                                                                       // [Int]
 ///         PipelineJob("count") { images, _ in images.count },
-///         PipelineJob("bytes", timeout: 30) { images, _ in images.reduce(0) { $0 + $1.count } },
+///         PipelineJob("bytes", timeout: .seconds(30)) { images, _ in images.reduce(0) { $0 + $1.count } },
 ///     ])
 ///     .waitForEvent("approved")                                      // EventResumption<[Int]>
 ///     .step("publish") { approved, _ in try await publish(approved.value) }                        // Bool

@@ -46,11 +46,11 @@ public struct PipelineJobFailure: Sendable, CustomStringConvertible {
 public struct PipelineJobTimeoutError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The job's name.
     public let job: String
-    /// The timeout, in seconds.
-    public let timeout: TimeInterval
+    /// The job's timeout.
+    public let timeout: Duration
 
     /// `timed out after 30.0 s`.
-    public var description: String { "timed out after \(timeout) s" }
+    public var description: String { "timed out after \(timeout.timeInterval) s" }
 }
 
 /// Why ``JobPipeline/start(from:)`` rejected a checkpoint. Nothing was started.

@@ -18,8 +18,8 @@ public struct PipelineEvent: Sendable, Hashable {
         case jobSucceeded(stage: Int, job: String, attempt: Int)
         /// A job attempt failed (`timedOut` tells a timeout apart); a retry may follow.
         case jobFailed(stage: Int, job: String, attempt: Int, reason: String, timedOut: Bool)
-        /// A failed job will start attempt `nextAttempt` after `delay` seconds of the clock.
-        case jobRetrying(stage: Int, job: String, nextAttempt: Int, delay: TimeInterval)
+        /// A failed job will start attempt `nextAttempt` after `delay` of the pipeline's clock.
+        case jobRetrying(stage: Int, job: String, nextAttempt: Int, delay: Duration)
         /// The run is now waiting (it has registered for the event, or started to sleep).
         case waiting(stage: Int, on: PipelineWait)
         /// The run resumed from a wait; `payload` is the event's payload (nil for a date).

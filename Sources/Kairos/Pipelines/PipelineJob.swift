@@ -11,18 +11,18 @@ public struct PipelineJob<Input: Sendable, Output: Sendable>: Sendable {
     public var name: String
     /// How a failed attempt is retried; ``RetryPolicy/none`` by default.
     public var retry: RetryPolicy
-    /// The longest one attempt may take, in seconds of the pipeline's clock; `nil` for no limit.
+    /// The longest one attempt may take, on the pipeline's clock; `nil` for no limit.
     /// An attempt that reaches it is cancelled and fails with ``PipelineJobTimeoutError`` (and is
     /// retried like any failure). A timeout `≤ 0` fails every attempt with that error without
     /// running the body.
-    public var timeout: TimeInterval?
+    public var timeout: Duration?
     let body: @Sendable (Input, PipelineJobContext) async throws -> Output
 
     /// Creates a job.
     public init(
         _ name: String,
         retry: RetryPolicy = .none,
-        timeout: TimeInterval? = nil,
+        timeout: Duration? = nil,
         body: @escaping @Sendable (Input, PipelineJobContext) async throws -> Output
     ) {
         self.name = name
@@ -57,10 +57,10 @@ public struct PipelineJobContext: Sendable {
     /// it to deduplicate their side effects.
     public var idempotencyKey: String { "\(runID)/\(stageIndex)/\(jobIndex)" }
 
-    /// Suspends for `interval` seconds of the pipeline's clock.
+    /// Suspends for `interval` of the pipeline's clock.
     ///
     /// - Throws: `CancellationError` if the job is cancelled first.
-    public func sleep(for interval: TimeInterval) async throws {
-        try await clock.sleep(until: clock.now.addingTimeInterval(interval))
+    public func sleep(for interval: Duration) async throws {
+        try await clock.sleep(until: clock.now.addingTimeInterval(interval.timeInterval))
     }
 }

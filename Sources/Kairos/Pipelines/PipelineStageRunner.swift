@@ -87,10 +87,10 @@ enum PipelineStageRunner {
                     stage: execution.index, job: job.name, attempt: attempt,
                     reason: String(describing: error), timedOut: error is PipelineJobTimeoutError
                 ))
-                guard let delay = job.retry.delay(beforeAttempt: attempt + 1) else {
+                guard let delay = job.retry.delaySeconds(beforeAttempt: attempt + 1) else {
                     return .failed(PipelineJobFailure(job: job.name, jobIndex: index, attempts: attempt, error: error))
                 }
-                run.emit(.jobRetrying(stage: execution.index, job: job.name, nextAttempt: attempt + 1, delay: delay))
+                run.emit(.jobRetrying(stage: execution.index, job: job.name, nextAttempt: attempt + 1, delay: Duration(timeInterval: delay)))
                 do {
                     try await run.clock.sleep(until: run.clock.now.addingTimeInterval(delay))
                 } catch {
@@ -108,9 +108,9 @@ enum PipelineStageRunner {
         context: PipelineJobContext
     ) async throws -> Output {
         guard let timeout = job.timeout else { return try await job.body(input, context) }
-        guard timeout > 0 else { throw PipelineJobTimeoutError(job: job.name, timeout: timeout) }
+        guard timeout > .zero else { throw PipelineJobTimeoutError(job: job.name, timeout: timeout) }
         let clock = context.clock
-        let deadline = clock.now.addingTimeInterval(timeout)
+        let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
         return try await withThrowingTaskGroup(of: AttemptOutcome<Output>.self) { group in
             defer { group.cancelAll() }
             group.addTask { .finished(try await job.body(input, context)) }

@@ -72,7 +72,7 @@ final class TriggerBox: Sendable {
         var base = trigger
         var jitter = 0.0
         while let jittered = base as? JitteredTrigger {
-            jitter += jittered.maxJitter
+            jitter += jittered.maxJitterSeconds
             base = jittered.base
         }
         self.base = base

@@ -29,9 +29,15 @@ public struct MisfirePolicy: Sendable, Hashable, Codable {
         case runAll
     }
 
-    /// How far back missed due dates may still run, in seconds; `nil` is unlimited. Zero means
-    /// "skip to the next due date": no missed due date runs.
-    public var catchUpWindow: Double?
+    /// How far back missed due dates may still run; `nil` is unlimited. `.zero` means "skip to
+    /// the next due date": no missed due date runs. A negative window set here counts as zero.
+    public var catchUpWindow: Duration? {
+        get { catchUpWindowSeconds.map(Duration.init(timeInterval:)) }
+        set { catchUpWindowSeconds = newValue.map { max(0, $0.timeInterval) } }
+    }
+    /// ``catchUpWindow`` in seconds, what the scheduler and the stored forms (`Codable`, the state
+    /// file) use.
+    package var catchUpWindowSeconds: Double?
     /// Which missed due dates inside the window run.
     public var mode: Mode
 
@@ -42,8 +48,12 @@ public struct MisfirePolicy: Sendable, Hashable, Codable {
     ///     due dates may still run; `nil` for no limit. Negative values count as zero.
     ///   - mode: which of them run.
     public init(catchUpWindow: Duration? = nil, mode: Mode = .runLatest) {
-        self.catchUpWindow = catchUpWindow.map { max(0, $0.timeInterval) }
+        self.catchUpWindowSeconds = catchUpWindow.map { max(0, $0.timeInterval) }
         self.mode = mode
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case catchUpWindowSeconds = "catchUpWindow", mode
     }
 
     /// Run the latest missed due date once, however old (the default).

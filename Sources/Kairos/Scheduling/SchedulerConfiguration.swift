@@ -19,11 +19,11 @@ extension Scheduler {
         public var defaultOverlap: OverlapPolicy
         /// The misfire policy of jobs scheduled without one.
         public var defaultMisfire: MisfirePolicy
-        /// How late (in seconds) a running scheduler may reach a due date and still count it as on
+        /// How late a running scheduler may reach a due date and still count it as on
         /// time; later, it is *missed* and the misfire policy applies. Default 1 s. A date that
         /// fell due before ``Scheduler/start()`` or while the scheduler or the job was paused is
-        /// missed whatever this says (see ``MisfirePolicy``).
-        public var misfireThreshold: TimeInterval
+        /// missed whatever this says (see ``MisfirePolicy``). Negative counts as zero.
+        public var misfireThreshold: Duration
         /// How many finished (completed, failed or cancelled) jobs stay queryable with
         /// ``Scheduler/job(_:)``; older ones are forgotten and their memory reused. Default 10,000.
         public var finishedJobRetention: Int
@@ -50,7 +50,7 @@ extension Scheduler {
             eventHub: EventHub = EventHub(),
             defaultOverlap: OverlapPolicy = .skip,
             defaultMisfire: MisfirePolicy = .runLatest,
-            misfireThreshold: TimeInterval = 1,
+            misfireThreshold: Duration = .seconds(1),
             finishedJobRetention: Int = 10_000,
             eventBufferSize: Int = 10_000,
             burstBatchingDelay: Duration = .milliseconds(1)
@@ -60,7 +60,7 @@ extension Scheduler {
             self.eventHub = eventHub
             self.defaultOverlap = defaultOverlap
             self.defaultMisfire = defaultMisfire
-            self.misfireThreshold = max(0, misfireThreshold)
+            self.misfireThreshold = max(.zero, misfireThreshold)
             self.finishedJobRetention = max(0, finishedJobRetention)
             self.eventBufferSize = max(1, eventBufferSize)
             self.burstBatchingDelay = max(.zero, burstBatchingDelay)

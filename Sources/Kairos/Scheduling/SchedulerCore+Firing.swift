@@ -211,7 +211,7 @@ extension SchedulerCore {
     func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
-        let cutoff = policy.catchUpWindow.map { now - $0 } ?? -.infinity
+        let cutoff = policy.catchUpWindowSeconds.map { now - $0 } ?? -.infinity
         let trigger = records[index].trigger
         let dates = MissedDueDates(trigger, first: firstMissed, through: now)
         let last = dates.last

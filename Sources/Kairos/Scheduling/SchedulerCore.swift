@@ -98,9 +98,8 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         self.configuration = configuration
         self.clock = configuration.clock
         self.hub = configuration.eventHub
-        self.threshold = configuration.misfireThreshold
-        let delay = configuration.burstBatchingDelay
-        self.burstBatchingDelay = max(0, Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
+        self.threshold = max(0, configuration.misfireThreshold.timeInterval)
+        self.burstBatchingDelay = max(0, configuration.burstBatchingDelay.timeInterval)
         self.executor = JobExecutor(limit: configuration.maxConcurrentJobs, clock: configuration.clock)
         optionsTable.append(JobOptions())
         executor.attach(self)

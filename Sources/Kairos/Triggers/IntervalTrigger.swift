@@ -15,8 +15,10 @@ import Foundation
 ///
 /// - Complexity: ``nextFireDate(after:)`` is O(1) (arithmetic, never a loop over past fires).
 public struct IntervalTrigger: Trigger, Hashable, Codable {
-    /// The time between two fire dates, in seconds.
-    public private(set) var interval: TimeInterval
+    /// The time between two fire dates.
+    public var interval: Duration { Duration(timeInterval: seconds) }
+    /// ``interval`` in seconds, what the schedule arithmetic and the `Codable` form use.
+    package private(set) var seconds: TimeInterval
     /// The instant of fire 0, or `nil` if the trigger is anchored when its job is scheduled.
     public private(set) var start: Date?
     /// The last instant at which the trigger may fire (inclusive), if any.
@@ -37,9 +39,10 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
         try self.init(seconds: interval.timeInterval, start: start, end: end, repeatCount: repeatCount)
     }
 
-    /// Creates an anchored interval trigger from an interval in seconds; see
-    /// ``init(every:startingAt:until:repeatCount:)``.
-    public init(seconds interval: TimeInterval, start: Date? = nil, end: Date? = nil, repeatCount: Int? = nil) throws(TriggerError) {
+    /// Creates an anchored interval trigger from an interval in seconds, the data form's (see
+    /// ``TriggerDescription/interval(seconds:start:end:repeatCount:)``); validated as
+    /// ``init(every:startingAt:until:repeatCount:)`` is, a non-finite interval being out of range too.
+    package init(seconds interval: TimeInterval, start: Date? = nil, end: Date? = nil, repeatCount: Int? = nil) throws(TriggerError) {
         guard interval > 0, interval.isFinite else {
             throw TriggerError(parameter: "every", reason: "must be a positive, finite duration (got \(interval) s)")
         }
@@ -47,10 +50,14 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
             throw TriggerError(parameter: "repeatCount", reason: "must be at least 1 (got \(repeatCount))")
         }
         try TriggerError.checkBounds(start: start, end: end)
-        self.interval = interval
+        self.seconds = interval
         self.start = start
         self.end = end
         self.repeatCount = repeatCount
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seconds = "interval", start, end, repeatCount
     }
 
     /// The same trigger anchored so that its first fire is one interval after `date`; a trigger
@@ -58,7 +65,7 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
     public func anchored(at date: Date) -> IntervalTrigger {
         guard start == nil else { return self }
         var copy = self
-        copy.start = date.addingTimeInterval(interval)
+        copy.start = date.addingTimeInterval(seconds)
         return copy
     }
 
@@ -66,14 +73,14 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
     ///
     /// An unanchored trigger (no start) behaves as if anchored one interval after `after`.
     public func nextFireDate(after: Date) -> Date? {
-        guard let start else { return check(index: 0, date: after.addingTimeInterval(interval)) }
+        guard let start else { return check(index: 0, date: after.addingTimeInterval(seconds)) }
         let elapsed = after.timeIntervalSince(start)
-        var index: Double = elapsed < 0 ? 0 : (elapsed / interval).rounded(.down) + 1
-        if index > 0, start.addingTimeInterval((index - 1) * interval) > after { index -= 1 }
-        var date = start.addingTimeInterval(index * interval)
+        var index: Double = elapsed < 0 ? 0 : (elapsed / seconds).rounded(.down) + 1
+        if index > 0, start.addingTimeInterval((index - 1) * seconds) > after { index -= 1 }
+        var date = start.addingTimeInterval(index * seconds)
         if date <= after {
             index += 1
-            date = start.addingTimeInterval(index * interval)
+            date = start.addingTimeInterval(index * seconds)
         }
         return check(index: index, date: date)
     }
@@ -81,18 +88,18 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
     /// The index of the fire due at `date` or the last one before it, or `nil` if none.
     func lastIndex(atOrBefore date: Date) -> Double? {
         guard let start, date >= start else { return nil }
-        var index = (date.timeIntervalSince(start) / interval).rounded(.down)
-        if start.addingTimeInterval(index * interval) > date { index -= 1 }
+        var index = (date.timeIntervalSince(start) / seconds).rounded(.down)
+        if start.addingTimeInterval(index * seconds) > date { index -= 1 }
         if let repeatCount { index = min(index, Double(repeatCount - 1)) }
-        if let end, start.addingTimeInterval(index * interval) > end {
-            index = (end.timeIntervalSince(start) / interval).rounded(.down)
-            if start.addingTimeInterval(index * interval) > end { index -= 1 }
+        if let end, start.addingTimeInterval(index * seconds) > end {
+            index = (end.timeIntervalSince(start) / seconds).rounded(.down)
+            if start.addingTimeInterval(index * seconds) > end { index -= 1 }
         }
         return index >= 0 ? index : nil
     }
 
     /// The due date of fire `index`.
-    func date(ofIndex index: Double) -> Date { (start ?? .distantPast).addingTimeInterval(index * interval) }
+    func date(ofIndex index: Double) -> Date { (start ?? .distantPast).addingTimeInterval(index * seconds) }
 
     private func check(index: Double, date: Date) -> Date? {
         if let repeatCount, index >= Double(repeatCount) { return nil }

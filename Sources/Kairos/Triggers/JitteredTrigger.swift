@@ -13,8 +13,10 @@ import Foundation
 public struct JitteredTrigger: Trigger {
     /// The trigger whose fire dates are delayed.
     public var base: any Trigger
-    /// The exclusive upper bound of the delay, in seconds.
-    public var maxJitter: TimeInterval
+    /// The exclusive upper bound of the delay.
+    public var maxJitter: Duration { Duration(timeInterval: maxJitterSeconds) }
+    /// ``maxJitter`` in seconds, what the scheduler and the data form use.
+    package let maxJitterSeconds: TimeInterval
 
     /// Wraps `base`, delaying each fire by up to `maxJitter`.
     ///
@@ -25,7 +27,7 @@ public struct JitteredTrigger: Trigger {
             throw TriggerError(parameter: "maxJitter", reason: "must be a non-negative, finite duration (got \(seconds) s)")
         }
         self.base = base
-        self.maxJitter = seconds
+        self.maxJitterSeconds = seconds
     }
 
     /// The base trigger's next nominal due date.
@@ -33,8 +35,8 @@ public struct JitteredTrigger: Trigger {
 
     /// The delay added to the fire of job `id` nominally due at `dueDate`: in `0 ..< maxJitter`,
     /// the same on every call and in every process.
-    public func delay(for id: JobID, dueDate: Date) -> TimeInterval {
-        Self.delay(for: id, dueDate: dueDate, maxJitter: maxJitter)
+    public func delay(for id: JobID, dueDate: Date) -> Duration {
+        Duration(timeInterval: Self.delay(for: id, dueDate: dueDate, maxJitter: maxJitterSeconds))
     }
 
     static func delay(for id: JobID, dueDate: Date, maxJitter: TimeInterval) -> TimeInterval {

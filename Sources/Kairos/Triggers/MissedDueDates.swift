@@ -105,7 +105,7 @@ struct MissedDueDates {
     /// The index of the interval trigger's fire due at `date`, rounded to absorb the rounding of
     /// `start + index × interval`.
     private func index(of date: Double, in interval: IntervalTrigger) -> Double {
-        ((date - interval.start!.timeIntervalSinceReferenceDate) / interval.interval).rounded()
+        ((date - interval.start!.timeIntervalSinceReferenceDate) / interval.seconds).rounded()
     }
 
     /// The start of the whole second (since 1970, as cron counts) after the one containing `date`.

@@ -12,11 +12,14 @@ import Foundation
 /// let trigger = try JSONDecoder().decode(TriggerDescription.self, from: data).makeTrigger()
 /// ```
 ///
-/// Intervals and jitter are stored in seconds; time zones as IANA identifiers.
+/// The data form keeps seconds, as stored: the interval and the jitter are `TimeInterval`s
+/// (numbers of seconds) here, unlike the triggers' `Duration`s, so that state files written
+/// before the API moved to `Duration` still load. Time zones are stored as IANA identifiers.
 public indirect enum TriggerDescription: Sendable, Hashable, Codable {
     /// ``OnceTrigger``.
     case once(at: Date)
-    /// ``IntervalTrigger``; `start` is `nil` only for a trigger not yet anchored by a scheduler.
+    /// ``IntervalTrigger``, its interval in seconds; `start` is `nil` only for a trigger not yet
+    /// anchored by a scheduler.
     case interval(seconds: TimeInterval, start: Date?, end: Date?, repeatCount: Int?)
     /// `CronTrigger`: the expression's text and the time zone's identifier.
     case cron(expression: String, timeZone: String, start: Date?, end: Date?)
@@ -24,7 +27,7 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
     case event(key: String)
     /// ``ManualTrigger``.
     case manual
-    /// ``JitteredTrigger`` around another built-in trigger.
+    /// ``JitteredTrigger`` around another built-in trigger, its `maxJitter` in seconds.
     case jittered(TriggerDescription, maxJitter: TimeInterval)
 
     /// Describes a built-in trigger, or returns `nil` for a custom one.
@@ -33,14 +36,14 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
         case let once as OnceTrigger:
             self = .once(at: once.date)
         case let interval as IntervalTrigger:
-            self = .interval(seconds: interval.interval, start: interval.start, end: interval.end, repeatCount: interval.repeatCount)
+            self = .interval(seconds: interval.seconds, start: interval.start, end: interval.end, repeatCount: interval.repeatCount)
         case let event as EventTrigger:
             self = .event(key: event.key)
         case is ManualTrigger:
             self = .manual
         case let jittered as JitteredTrigger:
             guard let base = TriggerDescription(jittered.base) else { return nil }
-            self = .jittered(base, maxJitter: jittered.maxJitter)
+            self = .jittered(base, maxJitter: jittered.maxJitterSeconds)
         default:
             guard let described = (trigger as? any DescribableTrigger)?.triggerDescription else { return nil }
             self = described

@@ -33,6 +33,20 @@ extension Duration {
     /// The duration in seconds, as `TimeInterval`.
     package var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// `seconds` as a duration, clamped to the range a `Duration` holds (about ±2^63 s; NaN is
+    /// zero), so that no stored or computed number of seconds can trap on the way out of the API.
+    package init(timeInterval seconds: TimeInterval) {
+        if seconds.isNaN {
+            self = .zero
+        } else if seconds >= 9.2e18 {
+            self = .seconds(Int64.max)
+        } else if seconds <= -9.2e18 {
+            self = .seconds(Int64.min)
+        } else {
+            self = .seconds(seconds)
+        }
     }
 }

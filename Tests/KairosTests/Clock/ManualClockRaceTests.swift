@@ -24,7 +24,7 @@ import KairosTestSupport
                         if index == 0, move % 2 == 0 {
                             clock.advance(to: before.addingTimeInterval(0.5))
                         } else {
-                            clock.advance(by: 1)
+                            clock.advance(by: .seconds(1))
                         }
                         if clock.now < before { wentBack.withLock { $0 = true } }
                     }
@@ -56,7 +56,7 @@ import KairosTestSupport
         let mover = Thread {
             var random = SplitMix(seed: seed)
             for step in 0..<3_000 {
-                clock.advance(by: Double(Int.random(in: 0...20, using: &random)) / 10)
+                clock.advance(by: .seconds(Double(Int.random(in: 0...20, using: &random)) / 10))
                 if step % 97 == 0 { scheduler.pause() }
                 if step % 97 == 5 { scheduler.resume() }
             }

@@ -13,7 +13,7 @@ import Kairos
         let reports = try scheduler.schedule(name: "report", trigger: try CronTrigger("0 6 * * *", timeZone: .gmt)) { _ in }
         scheduler.start()
 
-        await clock.step(by: 365 * 86_400)      // every 06:00 of 2026 fires on time, in order
+        await clock.step(by: .seconds(365 * 86_400))      // every 06:00 of 2026 fires on time, in order
 
         let job = try #require(scheduler.job(reports))
         #expect(job.runCount == 365)
@@ -31,7 +31,7 @@ import Kairos
             dues.withLock { $0.append(context.dueDate) }
         }
         scheduler.start()
-        await clock.step(by: 720 * 3600)
+        await clock.step(by: .seconds(720 * 3600))
         #expect(dues.withLock { $0 } == (1...720).map { start.addingTimeInterval(Double($0) * 3600) })
         #expect(scheduler.job(id)?.counters.missed == 0)
         #expect(scheduler.job(id)?.counters.overlapSkipped == 0)
@@ -57,7 +57,7 @@ import Kairos
             order.withLock { $0.append("sleeper\(Int(clock.now.timeIntervalSince1970))") }
         }
         while clock.sleepingTaskCount == 0 { await Task.yield() }
-        await clock.step(by: 40)
+        await clock.step(by: .seconds(40))
         try await sleeper.value
         let seen = order.withLock { $0 }
         #expect(seen.filter { $0 != "sleeper25" } == ["a10", "b15", "a20", "a30", "b30"] || seen.filter { $0 != "sleeper25" } == ["a10", "b15", "a20", "b30", "a30"])
@@ -71,7 +71,7 @@ import Kairos
         let scheduler = Scheduler(configuration: .init(clock: clock, defaultMisfire: .runLatest))
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(60), startingAt: Date(timeIntervalSince1970: 60))) { _ in }
         scheduler.start()
-        clock.advance(by: 600)
+        clock.advance(by: .seconds(600))
         await scheduler.waitUntilIdle()
         #expect(scheduler.job(id)?.runCount == 1)
         #expect(scheduler.job(id)?.counters.missed == 9)

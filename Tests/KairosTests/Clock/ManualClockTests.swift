@@ -5,7 +5,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct ManualClockTests {
     @Test func advanceMovesNow() {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
-        clock.advance(by: 90)
+        clock.advance(by: .seconds(90))
         #expect(clock.now == Date(timeIntervalSince1970: 90))
     }
 
@@ -13,9 +13,9 @@ import Testing
         let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
         let sleeper = Task { try await clock.sleep(until: Date(timeIntervalSince1970: 60)) }
         while clock.sleepingTaskCount == 0 { await Task.yield() }
-        clock.advance(by: 30)
+        clock.advance(by: .seconds(30))
         #expect(clock.sleepingTaskCount == 1)
-        clock.advance(by: 30)
+        clock.advance(by: .seconds(30))
         try await sleeper.value
         #expect(clock.sleepingTaskCount == 0)
     }
@@ -38,7 +38,7 @@ import Testing
             condition.unlock()
         }
         waiter.start()
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         while !waiter.isFinished { usleep(100) }
         #expect(clock.now == deadline)
     }

@@ -36,7 +36,7 @@ import KairosTestSupport
         clock.advance(to: dagDate(1))
         for (batch, size) in [4, 4, 2].enumerated() {
             await eventually("batch \(batch) sleeping") { clock.sleepingTaskCount == size }
-            clock.advance(by: 5)
+            clock.advance(by: .seconds(5))
         }
         let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
         #expect(run.jobs(in: .succeeded).count == 12)
@@ -119,14 +119,14 @@ import KairosTestSupport
         clock.advance(to: dagDate(1))
         await eventually { timeline.entry("first")?.ended != nil }
         #expect(timeline.entry("first")?.started == dagDate(1))
-        clock.advance(by: 100)
+        clock.advance(by: .seconds(100))
         _ = await dag.waitForDAGRun(at: dagDate(1))
     }
 
     @Test func retriesBackOffExponentiallyOnTheClock() async throws {
         let (dag, clock) = makeDAG()
         let attempts = Recorder<(Int, Date)>()
-        let retry = try RetryPolicy(maxAttempts: 3, initialDelay: 2, multiplier: 2)
+        let retry = try RetryPolicy(maxAttempts: 3, initialDelay: .seconds(2), multiplier: 2)
         let flaky = try dag.schedule(name: "flaky", trigger: OnceTrigger(at: dagDate(1)), options: .init(retry: retry)) { context in
             attempts.append((context.attempt, clock.now))
             #expect(context.dueDate == dagDate(1))
@@ -165,7 +165,7 @@ import KairosTestSupport
 
     @Test func timedOutAttemptIsRetried() async throws {
         let (dag, clock) = makeDAG()
-        let retry = try RetryPolicy(maxAttempts: 2, initialDelay: 1)
+        let retry = try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(1))
         let cancelled = Recorder<Int>()
         let job = try dag.schedule(name: "sometimes-slow", trigger: OnceTrigger(at: dagDate(1)),
                                    options: .init(retry: retry, timeout: .seconds(5))) { context in

@@ -86,7 +86,7 @@ struct PersistentDependencyTests {
 
     static let optionSets: [DependencyJobOptions] = [
         DependencyJobOptions(),
-        DependencyJobOptions(triggerRule: .allDone, retry: try! RetryPolicy(maxAttempts: 4, initialDelay: 2, multiplier: 3, maxDelay: 60, jitter: 0.25),
+        DependencyJobOptions(triggerRule: .allDone, retry: try! RetryPolicy(maxAttempts: 4, initialDelay: .seconds(2), multiplier: 3, maxDelay: .seconds(60), jitter: 0.25),
                              timeout: .seconds(90), dependsOnPast: true, priority: 5),
         DependencyJobOptions(triggerRule: .oneSuccess, timeout: .milliseconds(1500), priority: -3),
         DependencyJobOptions(triggerRule: .oneFailed, dependsOnPast: true),
@@ -98,7 +98,7 @@ struct PersistentDependencyTests {
 
     static let rootOptions: [DependencyJobOptions] = [
         DependencyJobOptions(),
-        DependencyJobOptions(retry: try! RetryPolicy(maxAttempts: 3, initialDelay: 0.5), misfire: .runAll),
+        DependencyJobOptions(retry: try! RetryPolicy(maxAttempts: 3, initialDelay: .seconds(0.5)), misfire: .runAll),
         DependencyJobOptions(dependsOnPast: true, priority: 9, misfire: MisfirePolicy(catchUpWindow: .seconds(600), mode: .runEarliest)),
         DependencyJobOptions(misfire: .skip),
     ]
@@ -202,7 +202,7 @@ struct PersistentDependencyTests {
         let root = try first.scheduler.scheduleDependencyJob(name: "root", function: "root", trigger: OnceTrigger(at: due))
         let flaky = try first.scheduler.scheduleDependencyJob(
             name: "flaky", function: "flaky", dependsOn: [root],
-            options: DependencyJobOptions(retry: try RetryPolicy(maxAttempts: 3, initialDelay: 600, multiplier: 1, maxDelay: 600)))
+            options: DependencyJobOptions(retry: try RetryPolicy(maxAttempts: 3, initialDelay: .seconds(600), multiplier: 1, maxDelay: .seconds(600))))
         first.clock.advance(to: due)
         await eventually("the first attempt failed and the retry waits") {
             functions.calls(of: "flaky").count == 1 && first.clock.sleepingTaskCount == 1

@@ -192,7 +192,7 @@ struct PersistentSchedulerTests {
             await gate.wait()
         }
         let id = try first.scheduler.schedule(function: "slow", trigger: OnceTrigger(at: Self.t0.addingTimeInterval(30)))
-        first.clock.advance(by: 30)
+        first.clock.advance(by: .seconds(30))
         await started.waitFor(1)
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(90), register: false, start: false)
@@ -261,7 +261,7 @@ struct PersistentSchedulerTests {
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(30), register: false)
         #expect(second.scheduler.unrestoredJobs == [UnrestoredJob(id: id, name: "nightly", function: "record", reason: .functionNotRegistered)])
         #expect(second.scheduler.job(id) == nil)
-        second.clock.advance(by: 60)
+        second.clock.advance(by: .seconds(60))
         await second.settle()
         #expect(second.recorder.count == 0)
 

@@ -25,7 +25,7 @@ import KairosTestSupport
             .forEach("sleepers") { seconds, context in
                 gauge.enter()
                 defer { gauge.leave() }
-                try await context.sleep(for: TimeInterval(seconds))
+                try await context.sleep(for: .seconds(TimeInterval(seconds)))
                 return seconds
             }
         let run = pipeline.start([5, 5, 5, 5])
@@ -42,7 +42,7 @@ import KairosTestSupport
         func slow(_ name: String) -> PipelineJob<NoValue, String> {
             PipelineJob(name) { _, context in
                 do {
-                    try await context.sleep(for: 100)
+                    try await context.sleep(for: .seconds(100))
                 } catch is CancellationError {
                     cancelled.append(name)
                     throw CancellationError()
@@ -78,12 +78,12 @@ import KairosTestSupport
             .stage("mixed", jobs: [
                 PipelineJob<NoValue, Int>("a") { _, _ in throw TestFailure("a broke") },
                 PipelineJob("b") { _, context in
-                    try await context.sleep(for: 10)
+                    try await context.sleep(for: .seconds(10))
                     finished.append("b")
                     return 1
                 },
                 PipelineJob("c") { _, context in
-                    try await context.sleep(for: 5)
+                    try await context.sleep(for: .seconds(5))
                     throw TestFailure("c broke")
                 },
             ])
@@ -103,7 +103,7 @@ import KairosTestSupport
     @Test func retriesBackOffExponentiallyOnTheClock() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let attempts = Recorder<Date>()
-        let retry = try RetryPolicy(maxAttempts: 3, initialDelay: 2, multiplier: 3)
+        let retry = try RetryPolicy(maxAttempts: 3, initialDelay: .seconds(2), multiplier: 3)
         let pipeline = JobPipeline(name: "flaky", clock: clock)
             .step("flaky", retry: retry) { _, context in
                 attempts.append(context.clock.now)
@@ -125,7 +125,7 @@ import KairosTestSupport
     @Test func retriesGiveUpAfterMaxAttempts() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "hopeless", clock: clock)
-            .step("always-fails", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 1)) { _, _ -> Int in
+            .step("always-fails", retry: try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(1))) { _, _ -> Int in
                 throw TestFailure("nope")
             }
         let run = pipeline.start()
@@ -140,8 +140,8 @@ import KairosTestSupport
 
     @Test func jitterShortensBackoffWithinItsFraction() async throws {
         let clock = ManualClock(now: pipelineEpoch)
-        let delays = Recorder<TimeInterval>()
-        let retry = try RetryPolicy(maxAttempts: 2, initialDelay: 10, jitter: 0.5)
+        let delays = Recorder<Duration>()
+        let retry = try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(10), jitter: 0.5)
         let pipeline = JobPipeline(name: "jitter", input: [Int].self, clock: clock)
             .onEvent { event in
                 if case .jobRetrying(_, _, _, let delay) = event.kind { delays.append(delay) }
@@ -154,7 +154,7 @@ import KairosTestSupport
         await clock.advance(to: pipelineEpoch.addingTimeInterval(10), whenSleeping: 20)
         #expect(try await run.value == Array(0..<20))
         #expect(delays.count == 20)
-        #expect(delays.all.allSatisfy { (5...10).contains($0) })
+        #expect(delays.all.allSatisfy { (Duration.seconds(5)...Duration.seconds(10)).contains($0) })
         #expect(Set(delays.all).count > 1)
     }
 
@@ -162,9 +162,9 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let sawCancellation = Recorder<Bool>()
         let pipeline = JobPipeline(name: "slow", clock: clock)
-            .step("stuck", timeout: 5) { _, context -> Int in
+            .step("stuck", timeout: .seconds(5)) { _, context -> Int in
                 do {
-                    try await context.sleep(for: 60)
+                    try await context.sleep(for: .seconds(60))
                 } catch {
                     sawCancellation.append(true)
                     throw error
@@ -179,16 +179,16 @@ import KairosTestSupport
             return
         }
         #expect(failures.count == 1 && failures[0].timedOut
-            && (failures[0].error as? PipelineJobTimeoutError) == PipelineJobTimeoutError(job: "stuck", timeout: 5))
+            && (failures[0].error as? PipelineJobTimeoutError) == PipelineJobTimeoutError(job: "stuck", timeout: .seconds(5)))
         #expect(sawCancellation.all == [true])
     }
 
-    @Test(arguments: [0.0, -1.0])
-    func nonPositiveTimeoutFailsEveryAttemptWithoutRunningTheBody(timeout: TimeInterval) async throws {
+    @Test(arguments: [Duration.zero, .seconds(-1)])
+    func nonPositiveTimeoutFailsEveryAttemptWithoutRunningTheBody(timeout: Duration) async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let bodyRuns = Recorder<Int>()
         let pipeline = JobPipeline(name: "instant", clock: clock)
-            .step("quick", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 0), timeout: timeout) { _, context -> Int in
+            .step("quick", retry: try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(0)), timeout: timeout) { _, context -> Int in
                 bodyRuns.append(context.attempt)
                 return 1
             }
@@ -208,8 +208,8 @@ import KairosTestSupport
             .onEvent { event in
                 if case .jobRetrying(_, _, let next, _) = event.kind { retrying.append(next) }
             }
-            .step("sometimes-stuck", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 1), timeout: 5) { _, context in
-                if context.attempt == 1 { try await context.sleep(for: 60) }
+            .step("sometimes-stuck", retry: try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(1)), timeout: .seconds(5)) { _, context in
+                if context.attempt == 1 { try await context.sleep(for: .seconds(60)) }
                 return context.attempt
             }
         let run = pipeline.start()
@@ -226,7 +226,7 @@ import KairosTestSupport
         let cancelled = Recorder<String>()
         let pipeline = JobPipeline(name: "cancel-me", clock: clock)
             .step("long") { _, context in
-                do { try await context.sleep(for: 3600) } catch {
+                do { try await context.sleep(for: .seconds(3600)) } catch {
                     cancelled.append("long")
                     throw error
                 }
@@ -253,7 +253,7 @@ import KairosTestSupport
         let pipeline = JobPipeline(name: "observed", input: Int.self, clock: clock)
             .onEvent { callbackEvents.append($0) }
             .step("inc") { value, _ in value + 1 }
-            .step("check", retry: try RetryPolicy(maxAttempts: 2, initialDelay: 0)) { value, context in
+            .step("check", retry: try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(0))) { value, context in
                 if context.attempt == 1 { throw TestFailure("flaky") }
                 return value * 10
             }
@@ -273,7 +273,7 @@ import KairosTestSupport
             .stageStarted(index: 1, name: "check"),
             .jobStarted(stage: 1, job: "check", attempt: 1),
             .jobFailed(stage: 1, job: "check", attempt: 1, reason: "flaky", timedOut: false),
-            .jobRetrying(stage: 1, job: "check", nextAttempt: 2, delay: 0),
+            .jobRetrying(stage: 1, job: "check", nextAttempt: 2, delay: .zero),
             .jobStarted(stage: 1, job: "check", attempt: 2),
             .jobSucceeded(stage: 1, job: "check", attempt: 2),
             .stageFinished(index: 1, name: "check", succeeded: true),

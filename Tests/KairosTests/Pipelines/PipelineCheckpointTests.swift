@@ -77,7 +77,7 @@ import KairosTestSupport
         let checkpoints = Recorder<PipelineCheckpoint>()
         let pipeline = JobPipeline(name: "reminder", input: String.self, clock: clock)
             .onCheckpoint { checkpoints.append($0) }
-            .wait(for: 3600)
+            .wait(for: .seconds(3600))
             .step("send") { text, context in "\(text) at \(context.clock.now.timeIntervalSince(pipelineEpoch))" }
         let first = pipeline.start("ping")
         await eventually { clock.sleepingTaskCount == 1 }
@@ -86,7 +86,7 @@ import KairosTestSupport
         first.cancel()  // the process dies
         _ = await first.outcome
 
-        clock.advance(by: 1000)  // it restarts 1000 s later
+        clock.advance(by: .seconds(1000))  // it restarts 1000 s later
         let resumed = try pipeline.start(from: try roundTrip(saved))
         await eventually { clock.sleepingTaskCount == 1 }
         #expect(pipeline.waitingRuns.first?.waitingFor == .date(pipelineEpoch.addingTimeInterval(3600)))
@@ -139,7 +139,7 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "p", input: Int.self, clock: clock)
             .step("a") { value, _ in value + 1 }
-            .wait(for: 10)
+            .wait(for: .seconds(10))
         let valid = PipelineCheckpoint(
             runID: PipelineRunID(rawValue: "r1"), pipelineName: "p", stageCount: 2, input: 1, stageIndex: 1,
             completedStageResults: [2], wait: nil, status: .running, failure: nil,
@@ -177,7 +177,7 @@ import KairosTestSupport
         let run = try pipeline.start(from: waiting)
         await eventually { clock.sleepingTaskCount == 1 }
         #expect(throws: PipelineCheckpointError.self) { try pipeline.start(from: waiting) }
-        clock.advance(by: 5)
+        clock.advance(by: .seconds(5))
         #expect(try await run.value == 2)
     }
 

@@ -35,7 +35,7 @@ import KairosTestSupport
             .step("takes-25s") { _, context in
                 gauge.enter()
                 defer { gauge.leave() }
-                try await context.sleep(for: 25)
+                try await context.sleep(for: .seconds(25))
             }
         let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
                                              options: JobOptions(maxRuns: 3))
@@ -58,7 +58,7 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let scheduler = makeScheduler(clock)
         let pipeline = JobPipeline(name: "quick", clock: clock)
-            .step("takes-9s") { _, context in try await context.sleep(for: 9) }
+            .step("takes-9s") { _, context in try await context.sleep(for: .seconds(9)) }
         let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
                                              options: JobOptions(maxRuns: 2))
         for time in [10.0, 19, 20, 29] {
@@ -114,7 +114,7 @@ import KairosTestSupport
         let cancelled = Recorder<Bool>()
         let pipeline = JobPipeline(name: "long", clock: clock)
             .step("hour") { _, context in
-                do { try await context.sleep(for: 3600) } catch {
+                do { try await context.sleep(for: .seconds(3600)) } catch {
                     cancelled.append(true)
                     throw error
                 }

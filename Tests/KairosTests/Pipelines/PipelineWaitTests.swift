@@ -31,8 +31,8 @@ import Testing
     @Test func waitForAnIntervalCountsFromWhenTheRunReachesIt() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "cool-down", clock: clock)
-            .step("slow") { _, context in try await context.sleep(for: 100) }
-            .wait(for: 60)
+            .step("slow") { _, context in try await context.sleep(for: .seconds(100)) }
+            .wait(for: .seconds(60))
         let run = pipeline.start()
         await clock.advance(to: pipelineEpoch.addingTimeInterval(100), whenSleeping: 1)
         await eventually { pipeline.waitingRuns.count == 1 }
@@ -118,7 +118,7 @@ import Testing
 
     @Test func cancellingARunWaitingForADateEndsTheWait() async throws {
         let clock = ManualClock(now: pipelineEpoch)
-        let pipeline = JobPipeline(name: "sleepy", clock: clock).wait(for: 86_400)
+        let pipeline = JobPipeline(name: "sleepy", clock: clock).wait(for: .seconds(86_400))
         let run = pipeline.start()
         await eventually { clock.sleepingTaskCount == 1 }
         run.cancel()

@@ -5,6 +5,19 @@ import Testing
 /// A job due every 10 s from +10 s; the scheduler starts at +55 s, so 10, 20, 30, 40 and 50 were
 /// missed.
 @Suite(.timeLimit(.minutes(1))) struct MisfirePolicyTests {
+    @Test func catchUpWindowIsADurationAndTheCodableFormKeepsSeconds() throws {
+        var policy = MisfirePolicy(catchUpWindow: .milliseconds(90_500), mode: .runAll)
+        #expect(policy.catchUpWindow == .milliseconds(90_500))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(policy)) as? [String: Any]
+        #expect(encoded?["catchUpWindow"] as? Double == 90.5)
+        let stored = Data(#"{"catchUpWindow":90.5,"mode":"runAll"}"#.utf8)
+        #expect(try JSONDecoder().decode(MisfirePolicy.self, from: stored) == policy)
+        policy.catchUpWindow = .seconds(-5)
+        #expect(policy.catchUpWindow == .zero)
+        policy.catchUpWindow = nil
+        #expect(policy == MisfirePolicy(mode: .runAll))
+    }
+
     /// The same schedule through the generic (enumerating) catch-up path.
     struct OpaqueInterval: Trigger {
         let base: IntervalTrigger
@@ -33,7 +46,7 @@ import Testing
         let interval = try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))
         let trigger: any Trigger = opaque ? OpaqueInterval(base: interval) : interval
         let id = try scheduler.schedule(trigger: trigger, options: JobOptions(misfire: policy)) { context in recorder.record(context) }
-        clock.advance(by: 55)
+        clock.advance(by: .seconds(55))
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(recorder.dues.map { $0.timeIntervalSince(start) } == policyCase.runs)
@@ -46,7 +59,7 @@ import Testing
         let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
         let recorder = RunRecorder()
         let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
-        clock.advance(by: 3600)
+        clock.advance(by: .seconds(3600))
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
@@ -59,7 +72,7 @@ import Testing
         let recorder = RunRecorder()
         let due = clock.now.addingTimeInterval(10)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
-        clock.advance(by: 10.9)  // the default threshold is 1 s
+        clock.advance(by: .seconds(10.9))  // the default threshold is 1 s
         await scheduler.waitUntilIdle()
         #expect(recorder.dues == [due])
     }

@@ -42,7 +42,7 @@ import KairosPlatform
         }
         let policy = MisfirePolicy(catchUpWindow: policyCase.window.map { .seconds($0) }, mode: policyCase.mode)
         try scheduler.schedule(trigger: try Self.everyTenSeconds(from: start, kind), options: JobOptions(misfire: policy)) { _ in }
-        clock.advance(by: 55)
+        clock.advance(by: .seconds(55))
         scheduler.start()
         await scheduler.waitUntilIdle()
         let seen = events.withLock { $0 }
@@ -75,14 +75,14 @@ import KairosPlatform
         let id = try scheduler.schedule(
             trigger: try IntervalTrigger(every: .milliseconds(100), startingAt: start.addingTimeInterval(0.1))
         ) { context in recorder.record(context) }
-        await clock.step(by: 0.1)
+        await clock.step(by: .seconds(0.1))
         #expect(recorder.count == 1)
         switch hold {
         case .pauseScheduler: scheduler.pause()
         case .stopScheduler: await scheduler.stop()
         case .pauseJob: try scheduler.pause(id)
         }
-        clock.advance(by: 1.05)
+        clock.advance(by: .seconds(1.05))
         switch hold {
         case .pauseScheduler: scheduler.resume()
         case .stopScheduler: scheduler.start()
@@ -108,10 +108,10 @@ import KairosPlatform
                                         restoring: RestoredJobState(lastDueDate: start)) { (context: JobContext) -> any Sendable in
             recorder.record(context)
         }
-        clock.advance(by: 10.5)
+        clock.advance(by: .seconds(10.5))
         scheduler.start()
         await scheduler.waitUntilIdle()
-        await clock.step(by: 9.5)
+        await clock.step(by: .seconds(9.5))
         #expect(recorder.dues == [start.addingTimeInterval(20)])
         #expect(scheduler.job(id)?.counters.missed == 1)
     }
@@ -122,9 +122,9 @@ import KairosPlatform
         let due = clock.now.addingTimeInterval(2)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         scheduler.resume()
-        clock.advance(by: 1.5)  // half a second late: within the threshold
+        clock.advance(by: .seconds(1.5))  // half a second late: within the threshold
         await scheduler.waitUntilIdle()
         #expect(recorder.dues == [due])
     }

@@ -31,10 +31,10 @@ import KairosPlatform
                 if context.isCancelled { firstCancelled.store(true, ordering: .relaxed) }
             }
         }
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         await recorder.waitFor(1)
         for _ in 0..<3 {
-            clock.advance(by: 10)
+            clock.advance(by: .seconds(10))
             while let next = scheduler.job(id)?.nextFireDate, next <= clock.now { await Task.yield() }
         }
         await recorder.waitFor(runsStartedBeforeRelease)

@@ -154,7 +154,7 @@ import KairosPlatform
         let blocker = try await occupyTheOnlySlot(scheduler, until: gate)
         let events = scheduler.events
         let waiting = try scheduler.schedule(name: "waiting", trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await waitFor(.fired, of: waiting, on: events)
         scheduler.cancel(waiting)
         #expect(scheduler.job(waiting)?.activeRuns == 0)
@@ -181,7 +181,7 @@ import KairosPlatform
         let sleepers = clock.sleepingTaskCount
         let stopping = Task { await scheduler.stop(timeout: .seconds(1)) }
         while clock.sleepingTaskCount == sleepers { await Task.yield() }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await waitFor(.runCancelled, of: job, on: events)
         let snapshot = try #require(scheduler.job(job))
         #expect(snapshot.status == .pending && snapshot.runCount == 0)

@@ -13,7 +13,7 @@ import Testing
         }
         try scheduler.pause(id)
         #expect(scheduler.job(id)?.status == .paused)
-        clock.advance(by: 35)
+        clock.advance(by: .seconds(35))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         try scheduler.resume(id)  // catching up: runLatest runs 00:30 once, 3 due dates passed
@@ -32,13 +32,13 @@ import Testing
             recorder.record(context)
         }
         try scheduler.pause(id)
-        clock.advance(by: 35)
+        clock.advance(by: .seconds(35))
         try scheduler.resume(id, catchingUp: false)
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         #expect(scheduler.job(id)?.counters.missed == 0)
         #expect(scheduler.job(id)?.nextFireDate == start.addingTimeInterval(40))
-        clock.advance(by: 5)
+        clock.advance(by: .seconds(5))
         await scheduler.waitUntilIdle()
         #expect(recorder.dues == [start.addingTimeInterval(40)])
     }
@@ -50,7 +50,7 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         #expect(scheduler.isPaused)
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         scheduler.resume()
@@ -71,7 +71,7 @@ import Testing
                 throw CancellationError()
             }
         }
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         await recorder.waitFor(1)
         #expect(scheduler.job(id)?.status == .running)
         #expect(scheduler.cancel(id))
@@ -81,7 +81,7 @@ import Testing
         #expect(job.activeRuns == 0)
         if case .cancelled = job.lastOutcome {} else { Issue.record("outcome \(String(describing: job.lastOutcome))") }
         #expect(sawCancellation.load(ordering: .relaxed) == true)
-        clock.advance(by: 60)
+        clock.advance(by: .seconds(60))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 1)
         #expect(!scheduler.cancel(id))
@@ -98,7 +98,7 @@ import Testing
             observed.store(true, ordering: .relaxed)
             try context.checkCancellation()
         }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await started.waitFor(1)
         scheduler.cancel(id)
         await scheduler.waitUntilIdle()
@@ -118,7 +118,7 @@ import Testing
         #expect(scheduler.job(id)?.status == .completed)
         try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(1)))
         #expect(scheduler.job(id)?.status == .pending)
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 3)
         #expect(scheduler.job(id)?.status == .completed)
@@ -137,7 +137,7 @@ import Testing
             await gate.wait()
             finished.store(true, ordering: .relaxed)
         }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await recorder.waitFor(1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(60)) }
         while scheduler.isRunning { await Task.yield() }
@@ -155,11 +155,11 @@ import Testing
             recorder.record(context)
             try await Task.sleep(for: .seconds(3600))
         }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await recorder.waitFor(1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(5)) }
         while clock.sleepingTaskCount == 0 { await Task.yield() }
-        clock.advance(by: 5)
+        clock.advance(by: .seconds(5))
         #expect(await stopping.value == false)
         await scheduler.waitUntilIdle()
         if case .cancelled = scheduler.job(id)?.lastOutcome {} else { Issue.record("run was not cancelled") }
@@ -174,7 +174,7 @@ import Testing
         }
         #expect(await scheduler.stop())
         #expect(!scheduler.isRunning)
-        clock.advance(by: 300)
+        clock.advance(by: .seconds(300))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         scheduler.start()
@@ -190,11 +190,11 @@ import Testing
             recorder.record(context)
             try await clock.sleep(until: .distantFuture)
         }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await recorder.waitFor(1)
-        clock.advance(by: 29)
+        clock.advance(by: .seconds(29))
         #expect(scheduler.job(id)?.status == .running)
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         let job = try #require(scheduler.job(id))
         #expect(job.counters.timeouts == 1)
@@ -222,7 +222,7 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
         let service = Task { await scheduler.run() }
         while !scheduler.isRunning { await Task.yield() }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await recorder.waitFor(1)
         service.cancel()
         #expect(await service.value)

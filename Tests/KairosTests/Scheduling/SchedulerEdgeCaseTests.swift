@@ -84,7 +84,7 @@ import Testing
         let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(10)),
                                         options: JobOptions(startPaused: true)) { context in recorder.record(context) }
         try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(5)))
-        clock.advance(by: 20)
+        clock.advance(by: .seconds(20))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         #expect(scheduler.job(id)?.status == .paused)

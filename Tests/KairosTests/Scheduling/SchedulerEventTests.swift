@@ -33,11 +33,11 @@ import KairosPlatform
             seen.withLock { $0.append((event.kind, (event.error as? TestFailure)?.message)) }
         }
         try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in throw TestFailure(message: "x") }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         scheduler.removeEventHandler(token)
         try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         let events = seen.withLock { $0 }
         #expect(events.count == 1)
@@ -50,7 +50,7 @@ import KairosPlatform
         let missed = LockedState<[Int]>([])
         scheduler.onEvent { event in if event.kind == .missed { missed.withLock { $0.append(event.count) } } }
         try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: clock.now.addingTimeInterval(1))) { _ in }
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(missed.withLock { $0 } == [9])
@@ -63,7 +63,7 @@ import KairosPlatform
         let changes = LockedState<[JobStateChange]>([])
         scheduler.observeStateChanges { change in changes.withLock { $0.append(change) } }
         let id = try scheduler.schedule(name: "observed", trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in 7 }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         let recorded = changes.withLock { $0 }
         #expect(recorded.map(\.kind) == [.scheduled, .fired, .succeeded, .completed])
@@ -108,7 +108,7 @@ import KairosPlatform
         let (scheduler, clock) = makeScheduler()
         let id = try scheduler.schedule(id: JobID(rawValue: 5), name: "p", trigger: try IntervalTrigger(every: .seconds(1)),
                                         restoring: RestoredJobState(isPaused: true)) { _ in () }
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         await scheduler.waitUntilIdle()
         #expect(scheduler.job(id)?.status == .paused)
         #expect(scheduler.job(id)?.runCount == 0)

@@ -67,9 +67,9 @@ import KairosPlatform
         let start = clock.now
         let ok = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: start.addingTimeInterval(1), repeatCount: 2)) { _ in }
         let bad = try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(1))) { _ in throw TestFailure(message: "boom") }
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
-        clock.advance(by: 1)
+        clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         #expect(scheduler.job(ok)?.status == .completed)
         #expect(scheduler.job(bad)?.status == .failed)
@@ -117,8 +117,8 @@ import KairosPlatform
         let delay = trigger.delay(for: id, dueDate: due)
         clock.advance(to: due)
         await scheduler.waitUntilIdle()
-        #expect(recorder.count == (delay == 0 ? 1 : 0))
-        clock.advance(to: due.addingTimeInterval(delay))
+        #expect(recorder.count == (delay == .zero ? 1 : 0))
+        clock.advance(to: due.addingTimeInterval(delay.timeInterval))
         await scheduler.waitUntilIdle()
         #expect(recorder.dues == [due])
     }
@@ -170,7 +170,7 @@ import KairosPlatform
     @Test func manualJobRunsOnlyWhenAskedAndReturnsItsResult() async throws {
         let (scheduler, clock) = makeScheduler()
         let id = try scheduler.schedule(name: "answer", trigger: ManualTrigger()) { _ in 42 }
-        clock.advance(by: 86_400)
+        clock.advance(by: .seconds(86_400))
         await scheduler.waitUntilIdle()
         #expect(scheduler.job(id)?.runCount == 0)
         let value = try await scheduler.runNow(id)

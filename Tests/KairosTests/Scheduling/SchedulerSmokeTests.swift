@@ -14,7 +14,7 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         #expect(count.load(ordering: .relaxed) == 0)
-        clock.advance(by: 10)
+        clock.advance(by: .seconds(10))
         await scheduler.waitUntilIdle()
         #expect(count.load(ordering: .relaxed) == 1)
         #expect(scheduler.job(id)?.status == .completed)

@@ -23,6 +23,21 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
 }
 
 @Suite(.timeLimit(.minutes(1))) struct IntervalTriggerTests {
+    @Test func intervalIsADurationAndTheCodableFormKeepsSeconds() throws {
+        let trigger = try IntervalTrigger(every: .milliseconds(1500), startingAt: utc("2026-01-01T00:00:00Z"))
+        #expect(trigger.interval == .milliseconds(1500))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(trigger)) as? [String: Any]
+        #expect(encoded?["interval"] as? Double == 1.5)
+        let decoded = try JSONDecoder().decode(IntervalTrigger.self, from: JSONEncoder().encode(trigger))
+        #expect(decoded == trigger)
+        #expect(TriggerDescription(trigger) == .interval(seconds: 1.5, start: trigger.start, end: nil, repeatCount: nil))
+    }
+
+    @Test func aStoredIntervalBeyondWhatADurationHoldsReadsAsTheLargestDuration() throws {
+        let decoded = try JSONDecoder().decode(IntervalTrigger.self, from: Data(#"{"interval":1e300}"#.utf8))
+        #expect(decoded.interval == .seconds(Int64.max))
+    }
+
     @Test func fireKIsAnchoredAtStartPlusKIntervals() throws {
         let start = utc("2026-01-01T00:00:00Z")
         let trigger = try IntervalTrigger(every: .seconds(90), startingAt: start)
@@ -135,12 +150,20 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
 }
 
 @Suite(.timeLimit(.minutes(1))) struct JitteredTriggerTests {
+    @Test func maxJitterIsADurationAndTheDataFormKeepsSeconds() throws {
+        let trigger = try OnceTrigger(at: utc("2026-01-01T00:00:00Z")).jittered(upTo: .milliseconds(2500))
+        #expect(trigger.maxJitter == .milliseconds(2500))
+        #expect(TriggerDescription(trigger) == .jittered(.once(at: utc("2026-01-01T00:00:00Z")), maxJitter: 2.5))
+        let rebuilt = try #require(try TriggerDescription.jittered(.manual, maxJitter: 2.5).makeTrigger() as? JitteredTrigger)
+        #expect(rebuilt.maxJitter == .milliseconds(2500))
+    }
+
     @Test func delayIsDeterministicBoundedAndDiffersBetweenJobs() throws {
         let trigger = try IntervalTrigger(every: .seconds(60), startingAt: utc("2026-01-01T00:00:00Z")).jittered(upTo: .seconds(10))
         let due = utc("2026-01-01T00:01:00Z")
         #expect(trigger.nextFireDate(after: utc("2026-01-01T00:00:30Z")) == due)
         let delays = (1...50).map { trigger.delay(for: JobID(rawValue: $0), dueDate: due) }
-        #expect(delays.allSatisfy { $0 >= 0 && $0 < 10 })
+        #expect(delays.allSatisfy { $0 >= .zero && $0 < .seconds(10) })
         #expect(Set(delays).count > 40)
         #expect(trigger.delay(for: JobID(rawValue: 7), dueDate: due) == trigger.delay(for: JobID(rawValue: 7), dueDate: due))
         #expect(trigger.delay(for: JobID(rawValue: 7), dueDate: due) != trigger.delay(for: JobID(rawValue: 7), dueDate: due.addingTimeInterval(60)))
