@@ -52,6 +52,20 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
         self.end = end
     }
 
+    /// Decodes a cron trigger, checking it as the initializer does.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` whose description is the ``TriggerError`` for
+    ///   `end` before `start`, or the expression's own decoding error.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self = try TriggerError.rethrowingAsDecodingError(in: decoder) {
+            try Self(try container.decode(CronExpression.self, forKey: .expression),
+                     timeZone: try container.decode(TimeZone.self, forKey: .timeZone),
+                     startingAt: try container.decodeIfPresent(Date.self, forKey: .start),
+                     until: try container.decodeIfPresent(Date.self, forKey: .end))
+        }
+    }
+
     /// Parses `text` and creates a cron trigger that fires on every date of the expression; see
     /// ``init(_:timeZone:)``.
     ///
