@@ -67,6 +67,15 @@ public struct CronExpression: Sendable, Hashable {
         return nextInstant(after: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
     }
 
+    /// The first fire time at or after `date` (a fire time is a whole second, so that is the
+    /// first after the last whole second before `date`), or `nil` as for `nextDate(after:in:)`.
+    ///
+    /// Exact for any `date`: a date a fraction of a second past a fire time does not return it.
+    package func firstDate(atOrAfter date: Date, in timeZone: TimeZone) -> Date? {
+        guard let start = Self.instant(date, roundingUp: true) else { return nil }
+        return nextInstant(after: start, in: ZoneOffsets.of(timeZone)).map(Self.date)
+    }
+
     /// The last fire time strictly before `date`, or `nil` if there is none after the year 1.
     ///
     /// The mirror image of `nextDate(after:in:)` over the same set of fire times: for any `d`,
@@ -100,11 +109,21 @@ public struct CronExpression: Sendable, Hashable {
 
     /// Whole seconds since the epoch, the largest one before `date` when `roundingUp` (previous
     /// search) or the one containing it otherwise; `nil` outside the years 1...9999.
+    ///
+    /// Rounded in seconds since 2001, the date's own representation, and only then moved to 1970
+    /// by a whole number of seconds: `timeIntervalSince1970` is a second rounding, which puts a
+    /// date a step before a whole second on that second (and `nextDate(after: now.nextDown)`
+    /// would then skip `now`).
     static func instant(_ date: Date, roundingUp: Bool) -> Int64? {
-        let interval = date.timeIntervalSince1970
-        guard interval.isFinite, interval >= Double(firstInstant), interval <= Double(lastInstant) + 1 else { return nil }
-        return roundingUp ? Int64(interval.rounded(.up)) - 1 : Int64(interval.rounded(.down))
+        let interval = date.timeIntervalSinceReferenceDate
+        guard interval.isFinite, interval >= Double(firstInstant - referenceInstant),
+              interval <= Double(lastInstant + 1 - referenceInstant) else { return nil }
+        let whole = roundingUp ? Int64(interval.rounded(.up)) - 1 : Int64(interval.rounded(.down))
+        return whole + referenceInstant
     }
+
+    /// 2001-01-01T00:00:00Z, `Date`'s reference date, in seconds since 1970.
+    static let referenceInstant = Int64(Date.timeIntervalBetween1970AndReferenceDate)
 
     static func date(_ instant: Int64) -> Date {
         Date(timeIntervalSince1970: TimeInterval(instant))

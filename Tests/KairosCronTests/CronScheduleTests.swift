@@ -120,4 +120,24 @@ import Testing
         #expect(cron.nextDate(after: CronTesting.date("2026-01-01T00:00:00Z"), in: newYork) == nil)
         #expect(cron.nextDate(after: CronTesting.date("2026-01-01T00:00:00Z"), in: CronTesting.zone("UTC")) != nil)
     }
+
+    /// A fire time is a whole second: the first at or after it is itself, and one a step of the
+    /// `Date` before or after is on the right side of it (the conversion to seconds since 1970
+    /// used to round the step before a whole second onto it).
+    @Test func fireTimesAtOrAfterAndJustAroundAWholeSecondAreExact() throws {
+        let cron = try CronExpression("0 * * * *")
+        let utc = CronTesting.zone("UTC")
+        for text in ["2026-01-01T00:00:00Z", "2001-01-01T00:00:00Z", "1999-12-31T23:00:00Z", "2262-04-11T23:00:00Z"] {
+            let fire = CronTesting.date(text)
+            let before = Date(timeIntervalSinceReferenceDate: fire.timeIntervalSinceReferenceDate.nextDown)
+            let after = Date(timeIntervalSinceReferenceDate: fire.timeIntervalSinceReferenceDate.nextUp)
+            #expect(cron.firstDate(atOrAfter: fire, in: utc) == fire, "\(text)")
+            #expect(cron.nextDate(after: before, in: utc) == fire, "\(text)")
+            #expect(cron.firstDate(atOrAfter: after, in: utc) == fire.addingTimeInterval(3600), "\(text)")
+            #expect(cron.nextDate(after: fire, in: utc) == fire.addingTimeInterval(3600), "\(text)")
+            #expect(cron.previousDate(before: after, in: utc) == fire, "\(text)")
+            #expect(cron.previousDate(before: fire, in: utc) == fire.addingTimeInterval(-3600), "\(text)")
+            #expect(cron.matches(fire, in: utc) && !cron.matches(before, in: utc), "\(text)")
+        }
+    }
 }

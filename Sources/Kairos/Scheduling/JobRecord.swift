@@ -38,6 +38,20 @@ enum TriggerStorage {
         }
     }
 
+    /// The first nominal due date at or after `date`: exact for a cron trigger (whose dates are
+    /// whole seconds) through ``CronTrigger/firstFireDate(atOrAfter:)``; for any other trigger,
+    /// the first strictly after the `Double` just below `date`.
+    func firstDue(atOrAfter date: Double) -> Double? {
+        switch self {
+        case .once(let once): return once >= date ? once : nil
+        case .boxed(let box):
+            if box.isCron, let cron = box.base as? CronTrigger {
+                return cron.firstFireDate(atOrAfter: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
+            }
+            return nextDue(after: date.nextDown)
+        }
+    }
+
     var jitter: Double {
         if case .boxed(let box) = self { box.jitter } else { 0 }
     }
@@ -66,6 +80,8 @@ final class TriggerBox: Sendable {
     let jitter: Double
     let eventKey: String?
     let isUntimed: Bool
+    /// Whether `base` is a ``CronTrigger``: only then is it cast to one to find a first date.
+    let isCron: Bool
 
     init(_ trigger: any Trigger) {
         self.trigger = trigger
@@ -79,6 +95,7 @@ final class TriggerBox: Sendable {
         self.jitter = jitter
         self.eventKey = (base as? EventTrigger)?.key
         self.isUntimed = base is EventTrigger || base is ManualTrigger
+        self.isCron = base is CronTrigger
     }
 }
 

@@ -110,7 +110,7 @@ extension SchedulerCore {
     /// handled as missed), otherwise the trigger's first date at or after now.
     static func firstDue(_ storage: TriggerStorage, now: Double) -> Double? {
         if case .once(let date) = storage { return date }
-        return storage.nextDue(after: now.nextDown)
+        return storage.firstDue(atOrAfter: now)
     }
 
     // MARK: - Events
@@ -186,7 +186,7 @@ extension SchedulerCore {
                 var next: Double? = records[index].nextDue.isNaN ? nil : records[index].nextDue
                 let now = self.now
                 if !catchingUp, let due = next, due + jitterLocked(slot: slot, due: due) < now {
-                    next = records[index].trigger.nextDue(after: now.nextDown)
+                    next = records[index].trigger.firstDue(atOrAfter: now)
                 }
                 if next == nil, records[index].flags.contains(.exhausted) || records[index].trigger.isUntimed {
                     records[index].nextDue = .nan

@@ -52,6 +52,20 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
         self.end = end
     }
 
+    /// Decodes a cron trigger, checking it as the initializer does.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` whose description is the ``TriggerError`` for
+    ///   `end` before `start`, or the expression's own decoding error.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self = try TriggerError.rethrowingAsDecodingError(in: decoder) {
+            try Self(try container.decode(CronExpression.self, forKey: .expression),
+                     timeZone: try container.decode(TimeZone.self, forKey: .timeZone),
+                     startingAt: try container.decodeIfPresent(Date.self, forKey: .start),
+                     until: try container.decodeIfPresent(Date.self, forKey: .end))
+        }
+    }
+
     /// Parses `text` and creates a cron trigger that fires on every date of the expression; see
     /// ``init(_:timeZone:)``.
     ///
@@ -72,9 +86,21 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     /// The first date of the expression strictly after `after` and not before `start`, or `nil`
     /// past `end` (or if the expression has no further date).
     public func nextFireDate(after: Date) -> Date? {
-        var from = after
-        if let start, from < start { from = start.addingTimeInterval(-0.000_001) }
-        guard let next = expression.nextDate(after: from, in: timeZone) else { return nil }
+        let next = if let start, after < start {
+            expression.firstDate(atOrAfter: start, in: timeZone)
+        } else {
+            expression.nextDate(after: after, in: timeZone)
+        }
+        guard let next else { return nil }
+        if let end, next > end { return nil }
+        return next
+    }
+
+    /// The first date of the expression at or after `date` and not before `start`, or `nil` past
+    /// `end`: exact, where `nextFireDate(after:)` of a date just before `date` depends on how
+    /// close "just before" is.
+    package func firstFireDate(atOrAfter date: Date) -> Date? {
+        guard let next = expression.firstDate(atOrAfter: max(date, start ?? date), in: timeZone) else { return nil }
         if let end, next > end { return nil }
         return next
     }

@@ -60,6 +60,20 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
         case seconds = "interval", start, end, repeatCount
     }
 
+    /// Decodes an interval trigger, checking it as the initializer does.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` whose description is the ``TriggerError`` (a
+    ///   non-positive interval, `repeatCount < 1`, `end` before `start`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self = try TriggerError.rethrowingAsDecodingError(in: decoder) {
+            try Self(seconds: try container.decode(TimeInterval.self, forKey: .seconds),
+                     start: try container.decodeIfPresent(Date.self, forKey: .start),
+                     end: try container.decodeIfPresent(Date.self, forKey: .end),
+                     repeatCount: try container.decodeIfPresent(Int.self, forKey: .repeatCount))
+        }
+    }
+
     /// The same trigger anchored so that its first fire is one interval after `date`; a trigger
     /// with an explicit start is returned unchanged.
     public func anchored(at date: Date) -> IntervalTrigger {

@@ -79,11 +79,8 @@ struct MissedDueDates {
 
     /// The first due date at or after `date`.
     func first(atOrAfter date: Double) -> Double? {
-        guard case .cron = source else { return next(after: date.nextDown) }
-        // Cron fires on whole seconds: the first at or after `date` is the first after the last
-        // whole second before it (`date.nextDown` may round back to `date` in seconds since 1970).
-        let secondsSince1970 = date + Date.timeIntervalBetween1970AndReferenceDate
-        return next(after: (secondsSince1970.rounded(.up) - 1) - Date.timeIntervalBetween1970AndReferenceDate)
+        guard case .cron(let cron) = source else { return next(after: date.nextDown) }
+        return cron.firstFireDate(atOrAfter: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
     }
 
     /// The last due date before `date` and not before `first`.
@@ -110,6 +107,7 @@ struct MissedDueDates {
 
     /// The start of the whole second (since 1970, as cron counts) after the one containing `date`.
     private static func wholeSecondAfter(_ date: Double) -> Date {
-        Date(timeIntervalSince1970: (date + Date.timeIntervalBetween1970AndReferenceDate).rounded(.down) + 1)
+        // Rounded in seconds since 2001, which differ from seconds since 1970 by whole seconds.
+        Date(timeIntervalSinceReferenceDate: date.rounded(.down) + 1)
     }
 }

@@ -29,6 +29,20 @@ extension TriggerError {
     }
 }
 
+extension TriggerError {
+    /// The value `make` returns, with a ``TriggerError`` it throws turned into a
+    /// `DecodingError.dataCorrupted` at the decoder's coding path: a decoded trigger is checked
+    /// as one built in code, and the error says which parameter and where.
+    static func rethrowingAsDecodingError<T>(in decoder: any Decoder, _ make: () throws -> T) throws -> T {
+        do {
+            return try make()
+        } catch let error as TriggerError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description,
+                                                    underlyingError: error))
+        }
+    }
+}
+
 extension Duration {
     /// The duration in seconds, as `TimeInterval`.
     package var timeInterval: TimeInterval {

@@ -9,13 +9,17 @@ import KairosPlatform
 struct PersistentRestoreTests {
     static let t0 = utcDate("2026-01-01T00:00:00Z")
 
-    /// The queue's entries in firing order: (date, priority, job ID).
+    /// The queued jobs in firing order: (date, priority, job ID). Jobs already due wait in the
+    /// due list, which fires first and in its own order; the rest wait in the heap.
     static func firingOrder(of scheduler: Scheduler) -> [(Double, Int32, JobID)] {
         let core = scheduler.core
         core.condition.lock()
         defer { core.condition.unlock() }
+        var order: [(Double, Int32, JobID)] = core.dueList[core.dueHead...].map { slot in
+            let due = core.records[Int(slot)].nextDue
+            return (due + core.jitterLocked(slot: slot, due: due), core.priorityLocked(slot: slot), core.records[Int(slot)].id)
+        }
         var queue = core.queue
-        var order: [(Double, Int32, JobID)] = []
         while let entry = queue.popMin() { order.append((entry.date, entry.priority, core.records[Int(entry.slot)].id)) }
         return order
     }
@@ -42,7 +46,10 @@ struct PersistentRestoreTests {
         let before = first.scheduler.jobs()
         let beforeOrder = Self.firingOrder(of: first.scheduler.scheduler)
 
-        let second = try first.crashAndRestart(at: Self.t0)
+        // Paused before it starts: the jobs due at t0 would otherwise fire and leave the queue.
+        let second = try first.crashAndRestart(at: Self.t0, start: false)
+        second.scheduler.scheduler.pause()
+        second.scheduler.start()
         let after = second.scheduler.jobs()
         #expect(after.count == before.count)
         #expect(second.scheduler.unrestoredJobs.isEmpty)
