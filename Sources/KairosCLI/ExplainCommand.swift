@@ -1,4 +1,5 @@
 import Kairos
+
 extension Subcommand {
     /// `kairos explain`: a cron expression in words, or its normalized form.
     package static let explain = Subcommand(
@@ -7,7 +8,7 @@ extension Subcommand {
         arguments: "[EXPR]",
         maximumPositionals: 1,
         options: [
-            CommandOption("--normalized", valueName: nil, help: "Print the normalized expression instead."),
+            CommandOption("--normalized", valueName: nil, help: "Print the normalized expression instead.")
         ],
         discussion: """
             Prints one line: the description ("At 09:00, Monday through Friday"), or with

@@ -55,15 +55,15 @@ package enum ISO8601Timestamp {
     package static func date(from text: String, localTimeZone: TimeZone) -> Date? {
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.number(digits: 4), scanner.take("-"),
-              let month = scanner.number(digits: 2), scanner.take("-"),
-              let day = scanner.number(digits: 2),
-              (1...12).contains(month), (1...CivilDate.daysInMonth(year: year, month: month)).contains(day)
+            let month = scanner.number(digits: 2), scanner.take("-"),
+            let day = scanner.number(digits: 2),
+            (1...12).contains(month), (1...CivilDate.daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         var secondOfDay = 0
         var fraction = 0.0
         if scanner.take("T") || scanner.take("t") || scanner.take(" ") {
             guard let hour = scanner.number(digits: 2), scanner.take(":"),
-                  let minute = scanner.number(digits: 2), hour < 24, minute < 60
+                let minute = scanner.number(digits: 2), hour < 24, minute < 60
             else { return nil }
             var second = 0
             if scanner.take(":") {

@@ -1,4 +1,5 @@
 import Kairos
+
 /// The `kairos` command: the table of subcommands and the dispatch over it.
 ///
 /// The executable is a shell around ``run(_:context:)``; everything it does is here, testable

@@ -11,8 +11,9 @@ extension Subcommand {
         options: [
             CommandOption("--count", shortNames: ["-n"], valueName: "N", help: "How many fire times to print (default 1)."),
             CommandOption("--after", valueName: "ISO8601", help: "Print times strictly after this instant (default now)."),
-            CommandOption("--time-zone", shortNames: ["--tz"], valueName: "IANA",
-                          help: "Evaluate in this zone (default: $TZ, else the system's)."),
+            CommandOption(
+                "--time-zone", shortNames: ["--tz"], valueName: "IANA",
+                help: "Evaluate in this zone (default: $TZ, else the system's)."),
         ],
         discussion: """
             Prints one time per line as YYYY-MM-DDTHH:MM:SS±HH:MM in the evaluation zone
@@ -138,7 +139,8 @@ struct FireTimeWriter {
             offset = timeZone.secondsFromGMT(for: date)
             offsetValidFrom = seconds
             // nil: the zone reports no later change, so the offset holds from here on.
-            offsetValidUntil = timeZone.nextDaylightSavingTimeTransition(after: date)?.timeIntervalSince1970
+            offsetValidUntil =
+                timeZone.nextDaylightSavingTimeTransition(after: date)?.timeIntervalSince1970
                 ?? .infinity
         }
         return offset

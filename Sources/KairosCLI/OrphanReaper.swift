@@ -1,6 +1,7 @@
+import Dispatch
 import Kairos
 import KairosPlatform
-import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -2,6 +2,7 @@ import Foundation
 import Kairos
 import KairosPlatform
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -132,7 +133,8 @@ final class CrontabRunner: Sendable {
             // Keep the persisted jobs whose line is still in the crontab; drop the others.
             for job in persistent.persistedJobs where job.function == Self.functionName {
                 if case .object(let arguments) = job.arguments, case .string(let key)? = arguments["key"],
-                   let count = wanted[key], count > 0 {
+                    let count = wanted[key], count > 0
+                {
                     wanted[key] = count - 1
                     state.withLock { $0.jobs[key, default: []].append(job.id) }
                 } else {
@@ -181,8 +183,9 @@ final class CrontabRunner: Sendable {
         let id: JobID
         do {
             if let persistent, persisted {
-                id = try persistent.schedule(name: entry.label, function: Self.functionName, arguments: ["key": .string(key)],
-                                             trigger: trigger, options: options)
+                id = try persistent.schedule(
+                    name: entry.label, function: Self.functionName, arguments: ["key": .string(key)],
+                    trigger: trigger, options: options)
             } else {
                 let body: @Sendable (JobContext) async throws -> Void = { [weak self] context in
                     try await self?.runJob(entry: entry, context: context)

@@ -2,6 +2,7 @@ import Foundation
 import Kairos
 import KairosPlatform
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -151,7 +152,8 @@ private struct OutputRelay {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var exitPipe = shell.exitNotice
         while exitPipe >= 0 || streams.contains(where: { $0.descriptor >= 0 }) {
-            var descriptors = streams.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+            var descriptors =
+                streams.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
                 + [pollfd(fd: exitPipe, events: Int16(POLLIN), revents: 0)]
             if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
                 if errno == EINTR { continue }

@@ -9,16 +9,20 @@ extension Subcommand {
         arguments: "CRONTAB",
         maximumPositionals: 1,
         options: [
-            CommandOption("--state", valueName: "FILE",
-                          help: "Keep the jobs in this state file: fire times missed while stopped are caught up on start."),
+            CommandOption(
+                "--state", valueName: "FILE",
+                help: "Keep the jobs in this state file: fire times missed while stopped are caught up on start."),
             CommandOption("--check", valueName: nil, help: "Validate the crontab, list each job's next runs, and exit."),
             CommandOption("--count", shortNames: ["-n"], valueName: "N", help: "With --check: how many runs to list per job (default 3)."),
-            CommandOption("--overlapping", valueName: nil,
-                          help: "Let a job start while its previous run is still going (default: skip that fire)."),
-            CommandOption("--stop-timeout", valueName: "SECONDS",
-                          help: "On SIGTERM/SIGINT, wait this long for running commands, then kill them (default 30)."),
-            CommandOption("--reap-orphans", valueName: nil,
-                          help: "Reap the orphaned processes of commands, as a child subreaper (Linux); default on when PID 1."),
+            CommandOption(
+                "--overlapping", valueName: nil,
+                help: "Let a job start while its previous run is still going (default: skip that fire)."),
+            CommandOption(
+                "--stop-timeout", valueName: "SECONDS",
+                help: "On SIGTERM/SIGINT, wait this long for running commands, then kill them (default 30)."),
+            CommandOption(
+                "--reap-orphans", valueName: nil,
+                help: "Reap the orphaned processes of commands, as a child subreaper (Linux); default on when PID 1."),
         ],
         discussion: """
             Each job line is a schedule (5 cron fields, 6 with a leading seconds field, or a macro:

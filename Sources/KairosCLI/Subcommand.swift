@@ -1,4 +1,5 @@
 import Kairos
+
 /// One entry of the `kairos` command table: its name, its help, the options it accepts and the
 /// function that runs it.
 ///
@@ -51,10 +52,11 @@ package struct Subcommand: Sendable {
     /// The full `--help` text.
     package var help: String {
         var text = "\(summary)\n\n\(usage)\n\noptions:\n"
-        let rows = options.map { option in
-            ([option.name] + option.shortNames).joined(separator: ", ")
-                + (option.valueName.map { " \($0)" } ?? "")
-        } + ["-h, --help"]
+        let rows =
+            options.map { option in
+                ([option.name] + option.shortNames).joined(separator: ", ")
+                    + (option.valueName.map { " \($0)" } ?? "")
+            } + ["-h, --help"]
         let width = rows.map(\.count).max() ?? 0
         for (row, help) in zip(rows, options.map(\.help) + ["Show this help."]) {
             text += "  \(row.padding(toLength: width, withPad: " ", startingAt: 0))  \(help)\n"

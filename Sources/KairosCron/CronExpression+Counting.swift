@@ -46,7 +46,8 @@ extension CronExpression {
     /// `fireCount(from:through:in:)`).
     package func fireDateCount(after first: Date, through last: Date, in timeZone: TimeZone) -> Int {
         guard let from = Self.instant(first, roundingUp: false), let through = Self.instant(last, roundingUp: false),
-              from < through else { return 0 }
+            from < through
+        else { return 0 }
         return fireCount(from: from + 1, through: through, in: ZoneOffsets.of(timeZone))
     }
 }

@@ -11,8 +11,10 @@ extension CronExpression: CustomStringConvertible {
         let dayFields = dayFieldTexts()
         let month = Self.plainText(UInt64(months), in: CronField.month.range)
         if followsWallClock {
-            return [Self.listText(minutes, in: CronField.minute.range), Self.listText(UInt64(hours), in: CronField.hour.range),
-                    dayFields.dayOfMonth, month, dayFields.dayOfWeek].joined(separator: " ")
+            return [
+                Self.listText(minutes, in: CronField.minute.range), Self.listText(UInt64(hours), in: CronField.hour.range),
+                dayFields.dayOfMonth, month, dayFields.dayOfWeek,
+            ].joined(separator: " ")
         }
         var minute = Self.plainText(minutes, in: CronField.minute.range)
         var hour = Self.plainText(UInt64(hours), in: CronField.hour.range)
@@ -28,8 +30,10 @@ extension CronExpression: CustomStringConvertible {
                 return [minute, hour, dayFields.dayOfMonth, month, dayFields.dayOfWeek].joined(separator: " ")
             }
         }
-        return [Self.plainText(seconds, in: CronField.second.range), minute, hour,
-                dayFields.dayOfMonth, month, dayFields.dayOfWeek].joined(separator: " ")
+        return [
+            Self.plainText(seconds, in: CronField.second.range), minute, hour,
+            dayFields.dayOfMonth, month, dayFields.dayOfWeek,
+        ].joined(separator: " ")
     }
 
     private func dayFieldTexts() -> (dayOfMonth: String, dayOfWeek: String) {

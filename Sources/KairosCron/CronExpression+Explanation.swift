@@ -13,8 +13,10 @@ extension CronExpression {
     }
 
     private static let weekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-    private static let monthNames = ["", "January", "February", "March", "April", "May", "June", "July",
-                                     "August", "September", "October", "November", "December"]
+    private static let monthNames = [
+        "", "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December",
+    ]
     private static let ordinals = ["", "first", "second", "third", "fourth", "fifth"]
 
     private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
@@ -157,8 +159,9 @@ extension CronExpression {
             return monthDayPhrase + ", and " + weekdayText
         case .both:
             let alternatives = weekdayItems(conjunction: "or")
-            let condition = Self.sentenceList((alternatives.plain.map { ["it is \($0)"] } ?? [])
-                + alternatives.others.map { "it is " + $0.dropFirst(3) }, conjunction: "or")
+            let condition = Self.sentenceList(
+                (alternatives.plain.map { ["it is \($0)"] } ?? [])
+                    + alternatives.others.map { "it is " + $0.dropFirst(3) }, conjunction: "or")
             return monthDayPhrase + ", if " + condition
         }
     }

@@ -8,7 +8,8 @@ extension CronExpression {
             let table = zone.table(containing: start)
             var lower = start + table.offset(at: start) + 1
             if let repeated = table.transition(atOrBefore: start), repeated.offsetBefore > repeated.offsetAfter,
-               start < repeated.instant + (repeated.offsetBefore - repeated.offsetAfter) {
+                start < repeated.instant + (repeated.offsetBefore - repeated.offsetAfter)
+            {
                 // In the second copy of a repeated interval: its wall times already fired.
                 lower = repeated.instant + repeated.offsetBefore
             }
@@ -41,7 +42,8 @@ extension CronExpression {
             let table = zone.table(containing: start)
             var upper = start + table.offset(at: start)
             if let repeated = table.transition(atOrBefore: start), repeated.offsetBefore > repeated.offsetAfter,
-               start < repeated.instant + (repeated.offsetBefore - repeated.offsetAfter) {
+                start < repeated.instant + (repeated.offsetBefore - repeated.offsetAfter)
+            {
                 // In the second copy: every wall time of the repeated interval fired in the first.
                 upper = repeated.instant + repeated.offsetBefore - 1
             }
@@ -75,9 +77,11 @@ extension CronExpression {
         if matchesWallClockTime(wall) && Self.instant(ofWallClockTime: wall, in: zone) == instant { return true }
         // A spring-forward transition fires for the skipped wall times that match.
         if let transition = table.transition(atOrBefore: instant), transition.instant == instant,
-           transition.offsetAfter > transition.offsetBefore {
-            return nextWallClockTime(atOrAfter: instant + transition.offsetBefore,
-                                     notAfter: instant + transition.offsetAfter - 1) != nil
+            transition.offsetAfter > transition.offsetBefore
+        {
+            return nextWallClockTime(
+                atOrAfter: instant + transition.offsetBefore,
+                notAfter: instant + transition.offsetAfter - 1) != nil
         }
         return false
     }
@@ -101,8 +105,10 @@ extension CronExpression {
             if after >= transition.instant && after < segmentEnd { earliest = min(earliest ?? after, after) }
         }
         if let earliest { return earliest }
-        for transition in near where wall >= transition.instant + transition.offsetBefore
-            && wall < transition.instant + transition.offsetAfter {
+        for transition in near
+        where wall >= transition.instant + transition.offsetBefore
+            && wall < transition.instant + transition.offsetAfter
+        {
             return transition.instant
         }
         return guess

@@ -117,7 +117,8 @@ public struct CronExpression: Sendable, Hashable {
     static func instant(_ date: Date, roundingUp: Bool) -> Int64? {
         let interval = date.timeIntervalSinceReferenceDate
         guard interval.isFinite, interval >= Double(firstInstant - referenceInstant),
-              interval <= Double(lastInstant + 1 - referenceInstant) else { return nil }
+            interval <= Double(lastInstant + 1 - referenceInstant)
+        else { return nil }
         let whole = roundingUp ? Int64(interval.rounded(.up)) - 1 : Int64(interval.rounded(.down))
         return whole + referenceInstant
     }

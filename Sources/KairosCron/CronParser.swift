@@ -15,8 +15,10 @@ struct CronParser {
     ]
     static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-    private static let fullMonthNames = ["january", "february", "march", "april", "may", "june", "july",
-                                         "august", "september", "october", "november", "december"]
+    private static let fullMonthNames = [
+        "january", "february", "march", "april", "may", "june", "july",
+        "august", "september", "october", "november", "december",
+    ]
     private static let fullDayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 
     /// What one field said, before the fields are combined.
@@ -96,7 +98,8 @@ struct CronParser {
         guard tokens.count == 5 || tokens.count == 6 else {
             throw wholeExpressionError(tokens, reason: .wrongFieldCount(tokens.count))
         }
-        let kinds: [CronField] = tokens.count == 6
+        let kinds: [CronField] =
+            tokens.count == 6
             ? [.second, .minute, .hour, .dayOfMonth, .month, .dayOfWeek]
             : [.minute, .hour, .dayOfMonth, .month, .dayOfWeek]
         var fields = [Field?](repeating: nil, count: CronField.allCases.count)

@@ -49,7 +49,9 @@ public func cronParserFuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt 
         check(previous < start, "\(text.debugDescription): previous \(previous) not before \(start)")
         check(expression.matches(previous, in: zone), "\(text.debugDescription): previous \(previous) does not match in \(zone.identifier)")
         let forward = expression.nextDate(after: previous, in: zone)
-        check(forward.map { $0 >= start } ?? (expression.nextDate(after: start, in: zone) == nil), "\(text.debugDescription): next of \(previous) is \(String(describing: forward)), before \(start)")
+        check(
+            forward.map { $0 >= start } ?? (expression.nextDate(after: start, in: zone) == nil),
+            "\(text.debugDescription): next of \(previous) is \(String(describing: forward)), before \(start)")
     }
     return 0
 }

@@ -72,8 +72,9 @@ public func stateFileFuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         for record in content.records {
             let rewritten = StateFileFormat.journalHeaderLine() + StateFileFormat.encodeRecord(record)
             let reread = try StateFileFormat.decodeJournal(rewritten, file: "fuzz.journal")
-            check(reread.records.count == 1 && reread.records[0].changes == record.changes,
-                  "journal record changed on a write and read back")
+            check(
+                reread.records.count == 1 && reread.records[0].changes == record.changes,
+                "journal record changed on a write and read back")
             do {
                 try document.apply(record.changes)
             } catch {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KairosCLI
+
 @testable import Kairos
+@testable import KairosCLI
 
 /// What one in-memory run of the `kairos` command produced.
 struct CommandResult: Equatable {

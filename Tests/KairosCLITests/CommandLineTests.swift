@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 @Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
     @Test func toolHelpListsEverySubcommandWithItsSummary() {
@@ -47,8 +48,10 @@ import KairosTestSupport
 
     @Test func parserSeparatesOptionsFlagsAndPositionals() throws {
         let parsed = try Subcommand.next.parse(["-n", "3", "0 9 * * *", "--after=2026-01-01T00:00Z"])
-        #expect(parsed == ParsedArguments(
-            positionals: ["0 9 * * *"], values: ["--count": "3", "--after": "2026-01-01T00:00Z"], flags: []))
+        #expect(
+            parsed
+                == ParsedArguments(
+                    positionals: ["0 9 * * *"], values: ["--count": "3", "--after": "2026-01-01T00:00Z"], flags: []))
         let flagged = try Subcommand.explain.parse(["--normalized", "--", "-"])
         #expect(flagged == ParsedArguments(positionals: ["-"], values: [:], flags: ["--normalized"]))
     }
@@ -61,10 +64,12 @@ import KairosTestSupport
 
     @Test func explainPrintsTheExplanationOrTheNormalizedForm() throws {
         let expression = try CronExpression("0 9 * * mon-fri")
-        #expect(runKairos(["explain", "0 9 * * mon-fri"])
-            == CommandResult(status: 0, output: expression.explanation + "\n", errorOutput: ""))
-        #expect(runKairos(["explain", "--normalized", "0 9 * * mon-fri"])
-            == CommandResult(status: 0, output: expression.description + "\n", errorOutput: ""))
+        #expect(
+            runKairos(["explain", "0 9 * * mon-fri"])
+                == CommandResult(status: 0, output: expression.explanation + "\n", errorOutput: ""))
+        #expect(
+            runKairos(["explain", "--normalized", "0 9 * * mon-fri"])
+                == CommandResult(status: 0, output: expression.description + "\n", errorOutput: ""))
     }
 
     @Test func explainReportsAnInvalidExpression() throws {

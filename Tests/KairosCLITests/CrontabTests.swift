@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 @Suite("Crontab parsing", .timeLimit(.minutes(1)))
 struct CrontabTests {
@@ -83,17 +84,18 @@ struct CrontabTests {
         try? "A=1\n@reboot echo up\n0 */6 * * * echo four times a day\n".write(toFile: path, atomically: true, encoding: .utf8)
         let result = runKairos(["run", "--check", "--count", "2", path], timeZone: Self.utc)
         #expect(result.status == 0)
-        #expect(result.output == """
-            env A=1
-            line 2: @reboot  echo up
-                once, when kairos run starts
-            line 3: 0 */6 * * *  echo four times a day
-                \(try! CronExpression("0 */6 * * *").explanation) (\(Self.utc.identifier))
-                2026-03-07T18:00:00+00:00
-                2026-03-08T00:00:00+00:00
-            2 job(s), no errors
+        #expect(
+            result.output == """
+                env A=1
+                line 2: @reboot  echo up
+                    once, when kairos run starts
+                line 3: 0 */6 * * *  echo four times a day
+                    \(try! CronExpression("0 */6 * * *").explanation) (\(Self.utc.identifier))
+                    2026-03-07T18:00:00+00:00
+                    2026-03-08T00:00:00+00:00
+                2 job(s), no errors
 
-            """)
+                """)
     }
 
     @Test(arguments: [("* * * * *", "* * * * *"), ("*/5 * * * * *", "*/5 * * * * *"), ("@daily", "@daily")])
@@ -103,22 +105,30 @@ struct CrontabTests {
         let path = directory + "/crontab"
         try? "# header\n\(line)\n".write(toFile: path, atomically: true, encoding: .utf8)
         let result = runKairos(["run", "--check", path])
-        #expect(result == CommandResult(
-            status: 1, output: "",
-            errorOutput: "\(path): line 2: the command is missing: the line has only the schedule '\(schedule)'\n"))
+        #expect(
+            result
+                == CommandResult(
+                    status: 1, output: "",
+                    errorOutput: "\(path): line 2: the command is missing: the line has only the schedule '\(schedule)'\n"))
     }
 
     @Test func aCrontabThatCannotBeReadIsReportedInWords() throws {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(runKairos(["run", "--check", directory]) == CommandResult(
-            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)': it is a directory, not a file\n"))
-        #expect(runKairos(["run", "--check", directory + "/missing"]) == CommandResult(
-            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)/missing': no such file\n"))
+        #expect(
+            runKairos(["run", "--check", directory])
+                == CommandResult(
+                    status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)': it is a directory, not a file\n"))
+        #expect(
+            runKairos(["run", "--check", directory + "/missing"])
+                == CommandResult(
+                    status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(directory)/missing': no such file\n"))
         let binary = directory + "/binary"
         try Data([0x2A, 0x20, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: binary))
-        #expect(runKairos(["run", "--check", binary]) == CommandResult(
-            status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(binary)': it is not UTF-8 text\n"))
+        #expect(
+            runKairos(["run", "--check", binary])
+                == CommandResult(
+                    status: 1, output: "", errorOutput: "kairos run: cannot read the crontab '\(binary)': it is not UTF-8 text\n"))
         // Permission bits do not stop root, who runs CI here: checked only as another user.
         if geteuid() != 0 {
             let locked = directory + "/locked"

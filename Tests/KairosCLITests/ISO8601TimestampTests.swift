@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 @Suite(.timeLimit(.minutes(1))) struct ISO8601TimestampTests {
     @Test(arguments: [

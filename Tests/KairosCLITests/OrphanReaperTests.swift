@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 /// `kairos run` reaping the orphans of its commands, as a real process on Linux: as a child
 /// subreaper (`--reap-orphans`) and, where the tests run as root, as PID 1 of a PID namespace.
@@ -129,7 +130,8 @@ struct OrphanReaperTests {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return names.compactMap { name -> ProcessEntry? in
             guard let pid = pid_t(name),
-                  let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8) else { return nil }
+                let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8)
+            else { return nil }
             var fields: [String: String] = [:]
             for line in status.split(separator: "\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 /// `kairos run` as a real process: commands that leave processes in the background, fires that
 /// are skipped or missed. Every wait is for a line of the log; the deadlines are only a safety net.
@@ -127,7 +128,8 @@ struct RunCommandBackgroundTests {
     /// Whether the process exists and has not exited (a zombie has).
     static func isRunning(_ pid: pid_t) -> Bool {
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let end = stat.range(of: ") ", options: .backwards) {
+            let end = stat.range(of: ") ", options: .backwards)
+        {
             return stat[end.upperBound...].first != "Z"
         }
         return kill(pid, 0) == 0

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import KairosCLI
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
+@testable import KairosCLI
 
 /// `kairos run` as a real process on a real crontab: the one place in the suite with real waits
 /// (about two seconds).

@@ -9,13 +9,15 @@ import Kairos
 func declareSchedules(stateFile: String, runManual: Bool) async -> Int32 {
     await withStartedScheduler(stateFile: stateFile, functions: ["tick"]) { scheduler in
         let paris = TimeZone(identifier: "Europe/Paris")!
-        try scheduler.schedule(key: "weekly-report", name: "weekly report", function: "tick",
-                               arguments: ["to": "ops@example.com"],
-                               trigger: try CronTrigger("0 9 * * mon", timeZone: paris),
-                               options: JobOptions(misfire: .runLatest))
+        try scheduler.schedule(
+            key: "weekly-report", name: "weekly report", function: "tick",
+            arguments: ["to": "ops@example.com"],
+            trigger: try CronTrigger("0 9 * * mon", timeZone: paris),
+            options: JobOptions(misfire: .runLatest))
         // Anchored when it is first declared: its next due date must survive restarts.
-        try scheduler.schedule(key: "hourly-sync", name: "hourly sync", function: "tick",
-                               trigger: try IntervalTrigger(every: .seconds(3600)))
+        try scheduler.schedule(
+            key: "hourly-sync", name: "hourly sync", function: "tick",
+            trigger: try IntervalTrigger(every: .seconds(3600)))
         let manual = try scheduler.schedule(key: "on-demand", name: "on demand", function: "tick", trigger: ManualTrigger())
         if runManual { _ = try await scheduler.scheduler.runNow(manual) }
         for job in scheduler.jobs().sorted(by: { $0.id < $1.id }) {
@@ -50,12 +52,14 @@ func withStartedScheduler(stateFile: String, functions: [String], _ body: (Persi
 /// (`D <key> <id> [<upstream ids>] [<finished runs>]`), then `COUNT <DAG jobs>`. Returns the exit status.
 func declareDAG(stateFile: String, fire: Bool) async -> Int32 {
     await withStartedScheduler(stateFile: stateFile, functions: ["extract", "clean", "load"]) { scheduler in
-        let extract = try scheduler.scheduleDependencyJob(key: "etl.extract", name: "extract", function: "extract",
-                                                          arguments: ["source": "s3://in"], trigger: EventTrigger(key: "etl.go"),
-                                                          options: .init(misfire: .runLatest))
+        let extract = try scheduler.scheduleDependencyJob(
+            key: "etl.extract", name: "extract", function: "extract",
+            arguments: ["source": "s3://in"], trigger: EventTrigger(key: "etl.go"),
+            options: .init(misfire: .runLatest))
         let clean = try scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: "clean", dependsOn: [extract])
-        let load = try scheduler.scheduleDependencyJob(key: "etl.load", name: "load", function: "load", dependsOn: [clean, extract],
-                                                       options: .init(retry: try RetryPolicy(maxAttempts: 3)))
+        let load = try scheduler.scheduleDependencyJob(
+            key: "etl.load", name: "load", function: "load", dependsOn: [clean, extract],
+            options: .init(retry: try RetryPolicy(maxAttempts: 3)))
         if fire {
             _ = scheduler.post(event: "etl.go")
             let giveUp = Date().addingTimeInterval(20)

@@ -14,6 +14,7 @@
 //   E <message>            opening failed
 import Foundation
 import Kairos
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -92,16 +93,18 @@ for job in scheduler.jobs() {
     let leaves = dagJobs.filter { scheduler.downstream(of: $0).isEmpty }
     if choice == 0 || dagJobs.isEmpty {
         emit("B A")
-        let id = try scheduler.scheduleDependencyJob(name: "dag root \(counter)", function: "work",
-                                                     trigger: try IntervalTrigger(every: .seconds(3600), startingAt: farFuture))
+        let id = try scheduler.scheduleDependencyJob(
+            name: "dag root \(counter)", function: "work",
+            trigger: try IntervalTrigger(every: .seconds(3600), startingAt: farFuture))
         emit("A \(id)")
         dagJobs.append(id)
         roots.insert(id)
     } else if choice == 1 || (dagJobs.count > 60 && leaves.isEmpty) {
         let upstream = dagJobs.randomElement(using: &random)!
         emit("B N")
-        let id = try scheduler.scheduleDependencyJob(name: "dag \(counter)", function: "work", arguments: ["n": .number(Double(counter))],
-                                                     dependsOn: [upstream], options: DependencyJobOptions(triggerRule: .allDone))
+        let id = try scheduler.scheduleDependencyJob(
+            name: "dag \(counter)", function: "work", arguments: ["n": .number(Double(counter))],
+            dependsOn: [upstream], options: DependencyJobOptions(triggerRule: .allDone))
         emit("N \(id) \(upstream)")
         dagJobs.append(id)
     } else if choice == 2, let (dependent, upstream) = edgeCandidate() {
@@ -153,7 +156,9 @@ while true {
         pending.append(id)
     } else if choice < 6 {
         let fromPaused = !paused.isEmpty && Bool.random(using: &random)
-        let id = fromPaused ? paused.remove(at: Int.random(in: 0..<paused.count, using: &random))
+        let id =
+            fromPaused
+            ? paused.remove(at: Int.random(in: 0..<paused.count, using: &random))
             : pending.remove(at: Int.random(in: 0..<pending.count, using: &random))
         emit("B C \(id)")
         guard try scheduler.cancel(id) else { emit("E cancel \(id) returned false"); exit(5) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KairosCron
 
 @Suite(.timeLimit(.minutes(1))) struct CronConcurrencyTests {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KairosCron
 import KairosTestSupport
+import Testing
+
+@testable import KairosCron
 
 @Suite(.timeLimit(.minutes(1))) struct CronExplanationTests {
     @Test(arguments: [
@@ -81,11 +82,13 @@ import KairosTestSupport
     /// The normalized text of random expressions parses back to an equal expression.
     @Test func normalizedTextRoundTripsForGeneratedExpressions() throws {
         var generator = SplitMix(seed: 42)
-        let pieces = [["*", "*/7", "0", "5-10", "1,3,5", "*/7,3", "59", "10/15"],
-                      ["*", "*/5", "0", "9-17", "0,12", "*/6,1", "23", "4/4"],
-                      ["*", "?", "1", "L", "LW", "15W", "*/2", "1-7", "31", "1,L", "*/10,L"],
-                      ["*", "1", "2", "jan-mar", "*/3", "feb,aug", "12"],
-                      ["*", "?", "mon-fri", "0", "7", "5L", "1#2", "*/2", "sat,sun", "fri#5,1", "*/3,5L"]]
+        let pieces = [
+            ["*", "*/7", "0", "5-10", "1,3,5", "*/7,3", "59", "10/15"],
+            ["*", "*/5", "0", "9-17", "0,12", "*/6,1", "23", "4/4"],
+            ["*", "?", "1", "L", "LW", "15W", "*/2", "1-7", "31", "1,L", "*/10,L"],
+            ["*", "1", "2", "jan-mar", "*/3", "feb,aug", "12"],
+            ["*", "?", "mon-fri", "0", "7", "5L", "1#2", "*/2", "sat,sun", "fri#5,1", "*/3,5L"],
+        ]
         for _ in 0..<2000 {
             var fields = pieces.map { $0[Int(generator.next() % UInt64($0.count))] }
             if generator.next() % 4 == 0 { fields.insert(pieces[0][Int(generator.next() % UInt64(pieces[0].count))], at: 0) }

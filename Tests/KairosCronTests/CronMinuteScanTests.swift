@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import KairosCron
 
 /// Checks the field-by-field search against the slowest possible reading of SPEC.md §1.5: every
 /// minute around each DST transition of 2026, with offsets taken straight from `TimeZone`.
 @Suite(.timeLimit(.minutes(1))) struct CronMinuteScanTests {
     static let zones = ["America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "Pacific/Chatham"]
-    static let expressions = ["30 2 * * *", "0,30 0-3 * * *", "15 1,2 * * *", "45 2 * * *", "50 2,3 * * *", "0 0 * * *",
-                              "30 23 * * *", "*/20 * * * *", "* 2 * * *", "0 * * * *", "*/15 1 * * *", "5 */2 * * *",
-                              "* 3 * * *", "10 0 * * 0", "20 1-3 * * 6,0"]
+    static let expressions = [
+        "30 2 * * *", "0,30 0-3 * * *", "15 1,2 * * *", "45 2 * * *", "50 2,3 * * *", "0 0 * * *",
+        "30 23 * * *", "*/20 * * * *", "* 2 * * *", "0 * * * *", "*/15 1 * * *", "5 */2 * * *",
+        "* 3 * * *", "10 0 * * 0", "20 1-3 * * 6,0",
+    ]
 
     @Test(arguments: zones)
     func searchAgreesWithMinuteScan(zone zoneName: String) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KairosCron
 
 /// Fire times in UTC (no DST): syntax forms, the day rule, leap years, month ends, extensions.
@@ -52,7 +53,13 @@ import Testing
     /// Vixie/cronie: both day fields restricted means either may match; a `*` (or `?`) in one
     /// means both must. March 2026 has Fridays on the 6th, 13th, 20th and 27th.
     @Test(arguments: [
-        ("0 0 13 * 5", ["2026-03-06T00:00:00Z", "2026-03-13T00:00:00Z", "2026-03-20T00:00:00Z", "2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z", "2026-04-10T00:00:00Z", "2026-04-13T00:00:00Z", "2026-04-17T00:00:00Z"]),
+        (
+            "0 0 13 * 5",
+            [
+                "2026-03-06T00:00:00Z", "2026-03-13T00:00:00Z", "2026-03-20T00:00:00Z", "2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z", "2026-04-10T00:00:00Z",
+                "2026-04-13T00:00:00Z", "2026-04-17T00:00:00Z",
+            ]
+        ),
         ("0 0 */2 * 5", ["2026-03-13T00:00:00Z", "2026-03-27T00:00:00Z", "2026-04-03T00:00:00Z", "2026-04-17T00:00:00Z"]),
         ("0 0 13 * */7", ["2026-09-13T00:00:00Z", "2026-12-13T00:00:00Z"]),
         ("0 0 13 * *", ["2026-03-13T00:00:00Z", "2026-04-13T00:00:00Z"]),

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import KairosCron
 
 /// Helpers that let cron tests state instants as ISO 8601 text with an explicit UTC offset.

@@ -69,8 +69,10 @@ extension DependencyGraph {
             for index in wave.runs.indices where wave.runs[index].phase == .running {
                 let attempt = wave.runs[index].attempts + 1
                 waves[run.slot]!.runs[index].attempts = attempt
-                self.log(.run(dueDate: Date(timeIntervalSinceReferenceDate: run.slot), job: nodes[index].id, phase: .running,
-                              attempts: Int(attempt)))
+                self.log(
+                    .run(
+                        dueDate: Date(timeIntervalSinceReferenceDate: run.slot), job: nodes[index].id, phase: .running,
+                        attempts: Int(attempt)))
                 effects.launches.append(Launch(node: Int32(index), id: nodes[index].id, slot: run.slot, attempt: Int(attempt)))
             }
         }

@@ -135,8 +135,10 @@ struct DependencyGraph {
     }
 
     private mutating func logRun(_ node: Int32, slot: Double, _ phase: Phase, attempts: Int32) {
-        changeLog!.append(.run(dueDate: Date(timeIntervalSinceReferenceDate: slot), job: nodes[Int(node)].id, phase: phase,
-                               attempts: Int(attempts)))
+        changeLog!.append(
+            .run(
+                dueDate: Date(timeIntervalSinceReferenceDate: slot), job: nodes[Int(node)].id, phase: phase,
+                attempts: Int(attempts)))
     }
 
     // MARK: Building
@@ -323,8 +325,10 @@ struct DependencyGraph {
                 let phase = wave.runs[Int(parent)].phase
                 if phase != .absent { tally(phase, into: &wave.runs[Int(node)]) }
             }
-            for child in nodes[Int(node)].downstream where !isNew.contains(child)
-                && wave.runs[Int(child)].phase == .waitingForUpstream {
+            for child in nodes[Int(node)].downstream
+            where !isNew.contains(child)
+                && wave.runs[Int(child)].phase == .waitingForUpstream
+            {
                 wave.runs[Int(child)].pending += 1
             }
         }

@@ -125,8 +125,9 @@ public final class DependencyScheduler: Sendable {
             return graph.addNode(id: id, name: name, options: options, trigger: anchored, upstream: parents)
         }
         if let anchored {
-            let triggerID = try scheduleTrigger(of: index, name: name, trigger: anchored, chosenID: triggerJobID,
-                                                misfire: options.misfire, restoring: nil)
+            let triggerID = try scheduleTrigger(
+                of: index, name: name, trigger: anchored, chosenID: triggerJobID,
+                misfire: options.misfire, restoring: nil)
             graph.withLock { $0.nodes[Int(index)].triggerJobID = triggerID }
         }
         do { try record() } catch { throw .persistence(error) }
@@ -143,8 +144,10 @@ public final class DependencyScheduler: Sendable {
             // would: each due date starts its DAG run, in order.
             let options = JobOptions(overlap: .bufferAll(limit: 10_000), misfire: misfire)
             if let chosenID {
-                return try scheduler.schedule(id: chosenID, name: "\(name) (trigger)", trigger: trigger, options: options,
-                                              restoring: restoring) { [weak self] (context: JobContext) -> any Sendable in
+                return try scheduler.schedule(
+                    id: chosenID, name: "\(name) (trigger)", trigger: trigger, options: options,
+                    restoring: restoring
+                ) { [weak self] (context: JobContext) -> any Sendable in
                     self?.rootFired(index, dueDate: context.dueDate)
                     return ()
                 }
@@ -414,8 +417,10 @@ public final class DependencyScheduler: Sendable {
         for (position, node) in nodes.enumerated() {
             let jobBody = body(node.id)
             do {
-                try scheduler.schedule(id: node.id, name: node.name, trigger: ManualTrigger(),
-                                       options: JobOptions(priority: node.options.priority, timeout: node.options.timeout)) { context in
+                try scheduler.schedule(
+                    id: node.id, name: node.name, trigger: ManualTrigger(),
+                    options: JobOptions(priority: node.options.priority, timeout: node.options.timeout)
+                ) { context in
                     try await jobBody(context)
                     return ()
                 }
@@ -432,8 +437,9 @@ public final class DependencyScheduler: Sendable {
         for node in nodes {
             guard let trigger = node.trigger, let triggerJobID = node.triggerJobID else { continue }
             let index = graph.withLock { $0.indexByID[node.id]! }
-            let id = try scheduleTrigger(of: index, name: node.name, trigger: trigger, chosenID: triggerJobID,
-                                         misfire: node.options.misfire, restoring: restoringTrigger(node.id))
+            let id = try scheduleTrigger(
+                of: index, name: node.name, trigger: trigger, chosenID: triggerJobID,
+                misfire: node.options.misfire, restoring: restoringTrigger(node.id))
             graph.withLock { $0.nodes[Int(index)].triggerJobID = id }
         }
         return apply(effects)

@@ -22,8 +22,9 @@ extension SchedulerCore {
                 do throws(SchedulerError) {
                     let slot = try requireSlotLocked(request.id)
                     guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(request.id) }
-                    startRunLocked(slot: slot, due: request.dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
-                                   payload: nil, attempt: request.attempt, completion: request.completion, effects: &effects)
+                    startRunLocked(
+                        slot: slot, due: request.dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
+                        payload: nil, attempt: request.attempt, completion: request.completion, effects: &effects)
                 } catch {
                     rejected.append((request, error))
                 }

@@ -1,4 +1,5 @@
 import KairosPlatform
+
 /// The routing table for named events: who waits on which key.
 ///
 /// A scheduler and the pipelines that run beside it share one hub, so that

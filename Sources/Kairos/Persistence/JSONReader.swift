@@ -63,7 +63,8 @@ struct JSONReader {
     mutating func readNull() -> Bool {
         skipWhitespace()
         if bytes.count - position >= 4, bytes[position] == UInt8(ascii: "n"), bytes[position + 1] == UInt8(ascii: "u"),
-           bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l") {
+            bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l")
+        {
             position += 4
             return true
         }
@@ -153,7 +154,8 @@ struct JSONReader {
                     var scalar = try readHexQuad()
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
-                              bytes[position + 1] == UInt8(ascii: "u") else { throw error("unpaired surrogate") }
+                            bytes[position + 1] == UInt8(ascii: "u")
+                        else { throw error("unpaired surrogate") }
                         position += 2
                         let low = try readHexQuad()
                         guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
@@ -218,8 +220,9 @@ struct JSONReader {
     mutating func readNumber() throws(JSONReadError) -> JSONValue {
         let (range, isInteger) = try numberToken()
         if isInteger, range.count >= 16,
-           let value = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
-           value.magnitude > 1 << 53 {
+            let value = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
+            value.magnitude > 1 << 53
+        {
             return .integer(value)
         }
         return .number(try double(in: range, isInteger: isInteger))
@@ -338,7 +341,8 @@ struct JSONReader {
     mutating func readInternedValue(group: Int = 0) throws(JSONReadError) -> JSONValue {
         skipWhitespace()
         guard var table = interned, table.groups[group].enabled, let first = current,
-              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+            first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        else {
             return try readValue()
         }
         interned = nil  // keeps the table's storage uniquely referenced while it changes
@@ -354,7 +358,8 @@ struct JSONReader {
             }
         }
         if table.groups[group].lookups == InternTable.Group.trialLookups,
-           table.groups[group].hits * 4 < InternTable.Group.trialLookups {
+            table.groups[group].hits * 4 < InternTable.Group.trialLookups
+        {
             table.groups[group].enabled = false
         }
         let value = try readValue()

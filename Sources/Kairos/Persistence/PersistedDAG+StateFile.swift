@@ -255,8 +255,10 @@ extension DependencyJobOptions {
         var object: [String: JSONValue] = [:]
         if triggerRule != .allSuccess { object["triggerRule"] = .string(triggerRule.rawValue) }
         if retry != .none {
-            object["retry"] = ["maxAttempts": .number(Double(retry.maxAttempts)), "initialDelay": .number(retry.initialDelaySeconds),
-                               "multiplier": .number(retry.multiplier), "maxDelay": .number(retry.maxDelaySeconds), "jitter": .number(retry.jitter)]
+            object["retry"] = [
+                "maxAttempts": .number(Double(retry.maxAttempts)), "initialDelay": .number(retry.initialDelaySeconds),
+                "multiplier": .number(retry.multiplier), "maxDelay": .number(retry.maxDelaySeconds), "jitter": .number(retry.jitter),
+            ]
         }
         if let timeout { object["timeout"] = .number(timeout.timeInterval) }
         if dependsOnPast { object["dependsOnPast"] = true }
@@ -296,9 +298,10 @@ extension DependencyJobOptions {
             let attempts = try retryNumber("maxAttempts")
             guard attempts == attempts.rounded(), abs(attempts) < 1e9 else { throw PersistedValueError("\"retry.maxAttempts\" must be an integer") }
             do {
-                retry = try RetryPolicy(maxAttempts: Int(attempts), initialDelaySeconds: try retryNumber("initialDelay"),
-                                        multiplier: try retryNumber("multiplier"), maxDelaySeconds: try retryNumber("maxDelay"),
-                                        jitter: try retryNumber("jitter"))
+                retry = try RetryPolicy(
+                    maxAttempts: Int(attempts), initialDelaySeconds: try retryNumber("initialDelay"),
+                    multiplier: try retryNumber("multiplier"), maxDelaySeconds: try retryNumber("maxDelay"),
+                    jitter: try retryNumber("jitter"))
             } catch let error as RetryPolicyError {
                 throw PersistedValueError("invalid retry policy: \(error)")
             } catch let error as PersistedValueError {

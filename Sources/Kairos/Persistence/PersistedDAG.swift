@@ -68,8 +68,9 @@ package struct PersistedDAG: Sendable, Hashable {
                 run.jobs[update.id] = update
                 if update.phase.isFinal, !wasFinal {
                     let attempts = update.phase == .succeeded || update.phase == .failed ? update.attempts : 0
-                    DependencyGraph.record(DependencyRun(dueDate: due, state: update.phase.state ?? .skipped, attempts: attempts),
-                                           in: &jobs[update.id]!.history)
+                    DependencyGraph.record(
+                        DependencyRun(dueDate: due, state: update.phase.state ?? .skipped, attempts: attempts),
+                        in: &jobs[update.id]!.history)
                 }
             }
             if finished {
@@ -192,9 +193,11 @@ package struct PersistedDAGJob: Sendable, Hashable {
     /// The latest finished runs (at most 64), oldest first, for `dependsOnPast` and `runs(of:)`.
     package var history: [DependencyRun]
 
-    package init(id: JobID, name: String, key: String? = nil, function: String, arguments: JSONValue = .null, trigger: JSONValue? = nil,
-                 options: DependencyJobOptions = DependencyJobOptions(), upstream: [JobID] = [], first: Date? = nil,
-                 last: Date? = nil, history: [DependencyRun] = []) {
+    package init(
+        id: JobID, name: String, key: String? = nil, function: String, arguments: JSONValue = .null, trigger: JSONValue? = nil,
+        options: DependencyJobOptions = DependencyJobOptions(), upstream: [JobID] = [], first: Date? = nil,
+        last: Date? = nil, history: [DependencyRun] = []
+    ) {
         self.id = id
         self.name = name
         self.key = key

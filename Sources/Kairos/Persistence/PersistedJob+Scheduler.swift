@@ -49,11 +49,13 @@ enum SchedulerValueCoding {
         case "once":
             return .once(at: try date(object["at"], "at"))
         case "interval":
-            return .interval(seconds: try number(object["seconds"], "seconds"), start: try optionalDate(object["start"], "start"),
-                             end: try optionalDate(object["end"], "end"), repeatCount: try optionalInt(object["repeatCount"], "repeatCount"))
+            return .interval(
+                seconds: try number(object["seconds"], "seconds"), start: try optionalDate(object["start"], "start"),
+                end: try optionalDate(object["end"], "end"), repeatCount: try optionalInt(object["repeatCount"], "repeatCount"))
         case "cron":
-            return .cron(expression: try string(object["expression"], "expression"), timeZone: try string(object["timeZone"], "timeZone"),
-                         start: try optionalDate(object["start"], "start"), end: try optionalDate(object["end"], "end"))
+            return .cron(
+                expression: try string(object["expression"], "expression"), timeZone: try string(object["timeZone"], "timeZone"),
+                start: try optionalDate(object["start"], "start"), end: try optionalDate(object["end"], "end"))
         case "event":
             return .event(key: try string(object["key"], "key"))
         case "manual":

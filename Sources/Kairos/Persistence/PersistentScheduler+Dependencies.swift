@@ -49,8 +49,9 @@ extension PersistentScheduler {
         name: String, function: String, arguments: JSONValue = nil, trigger: (any Trigger)? = nil,
         dependsOn upstream: [JobID] = [], options: DependencyJobOptions = DependencyJobOptions()
     ) throws(PersistentSchedulerError) -> JobID {
-        try addDependencyJob(key: nil, name: name, function: function, arguments: arguments, trigger: trigger,
-                             dependsOn: upstream, options: options)
+        try addDependencyJob(
+            key: nil, name: name, function: function, arguments: arguments, trigger: trigger,
+            dependsOn: upstream, options: options)
     }
 
     /// Adds a DAG job, with `key` if not `nil` (the caller holds the key lock and checked the key).
@@ -87,8 +88,9 @@ extension PersistentScheduler {
             return (id, triggerJobID)
         }
         do throws(DependencyError) {
-            try dependencies.add(id: id, triggerJobID: triggerJobID, name: name, trigger: anchored, dependsOn: upstreamIDs,
-                                 options: options, makeDependencyBody(id))
+            try dependencies.add(
+                id: id, triggerJobID: triggerJobID, name: name, trigger: anchored, dependsOn: upstreamIDs,
+                options: options, makeDependencyBody(id))
         } catch {
             state.withLock { state in
                 state.dagJobsBeingAdded[id] = nil
@@ -319,9 +321,11 @@ extension PersistentScheduler {
             }
             entries[id] = entry
             if entry.invalidReason == nil { triggers[id] = trigger }
-            nodes.append(DependencyGraph.RestoredNode(id: id, name: job.name, options: options, trigger: trigger,
-                                                      lastFired: job.last.map { Self.fireDate(near: $0, of: trigger.map { [$0] } ?? []) },
-                                                      upstream: job.upstream, history: job.history))
+            nodes.append(
+                DependencyGraph.RestoredNode(
+                    id: id, name: job.name, options: options, trigger: trigger,
+                    lastFired: job.last.map { Self.fireDate(near: $0, of: trigger.map { [$0] } ?? []) },
+                    upstream: job.upstream, history: job.history))
         }
         state.withLock { state in
             state.dagJobs.merge(entries) { _, restored in restored }
@@ -331,8 +335,9 @@ extension PersistentScheduler {
             }
         }
         let runs = dag.runs.values.map { run in
-            DependencyGraph.RestoredRun(slot: Self.fireDate(near: run.due, of: run.jobs.keys.compactMap { triggers[$0] }).timeIntervalSinceReferenceDate,
-                                        runs: run.jobs.mapValues { ($0.phase, Int32(clamping: $0.attempts)) })
+            DependencyGraph.RestoredRun(
+                slot: Self.fireDate(near: run.due, of: run.jobs.keys.compactMap { triggers[$0] }).timeIntervalSinceReferenceDate,
+                runs: run.jobs.mapValues { ($0.phase, Int32(clamping: $0.attempts)) })
         }
         do {
             _ = try dependencies.restore(nodes: nodes, runs: runs, body: makeDependencyBody) { id in

@@ -67,20 +67,23 @@ extension PersistentScheduler {
         defer { keyLock.unlock() }
         let document = store.document
         guard let id = document.jobKeys[key] else {
-            return try addDependencyJob(key: key, name: name, function: function, arguments: arguments, trigger: trigger,
-                                        dependsOn: upstream, options: options)
+            return try addDependencyJob(
+                key: key, name: name, function: function, arguments: arguments, trigger: trigger,
+                dependsOn: upstream, options: options)
         }
         guard let stored = document.dag.jobs[id] else {
             throw .invalidJobKey(key, reason: "it is the key of job \(id), which is not a DAG job; declare it with schedule(key:…)")
         }
-        let sameTrigger = switch (stored.trigger, declaredTrigger) {
-        case (nil, nil): true
-        case let (storedTrigger?, declared?): Self.storedTrigger(storedTrigger, matches: declared)
-        default: false
-        }
+        let sameTrigger =
+            switch (stored.trigger, declaredTrigger) {
+            case (nil, nil): true
+            case let (storedTrigger?, declared?): Self.storedTrigger(storedTrigger, matches: declared)
+            default: false
+            }
         let sameUpstream = Set(stored.upstream) == Set(upstream)
         if sameTrigger, sameUpstream, stored.name == name, stored.function == function, stored.arguments == arguments,
-           stored.options == PersistedDAGJob(id: id, name: name, function: function, options: options).options {
+            stored.options == PersistedDAGJob(id: id, name: name, function: function, options: options).options
+        {
             return id
         }
         if let reason = notUpdatableReason(stored, name: name, isRoot: trigger != nil, options: options) {
@@ -125,8 +128,10 @@ extension PersistentScheduler {
     }
 
     /// Why the stored DAG job cannot be changed in place to the declaration; `nil` if it can.
-    private func notUpdatableReason(_ stored: PersistedDAGJob, name: String, isRoot: Bool,
-                                    options: DependencyJobOptions) -> String? {
+    private func notUpdatableReason(
+        _ stored: PersistedDAGJob, name: String, isRoot: Bool,
+        options: DependencyJobOptions
+    ) -> String? {
         if !dependencies.contains(stored.id) {
             return "the stored graph is rebuilt by start(); declare changed DAG jobs after it"
         }
@@ -135,7 +140,8 @@ extension PersistentScheduler {
         }
         if stored.name != name { return "its name changed from \"\(stored.name)\" to \"\(name)\"" }
         if (stored.trigger != nil) != isRoot {
-            return isRoot ? "it is stored as a dependent and declared as a root (with a trigger)"
+            return isRoot
+                ? "it is stored as a dependent and declared as a root (with a trigger)"
                 : "it is stored as a root (with a trigger) and declared as a dependent"
         }
         let declared = PersistedDAGJob(id: stored.id, name: name, function: "", options: options).options

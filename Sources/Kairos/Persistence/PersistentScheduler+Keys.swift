@@ -40,8 +40,10 @@ extension PersistentScheduler {
     ///   longer than ``maximumKeyLength``, or the key of a DAG job, and the errors of
     ///   ``schedule(name:function:arguments:trigger:options:)``; nothing is changed then.
     @discardableResult
-    public func schedule(key: String, name: String = "", function: String, arguments: JSONValue = nil,
-                         trigger: any Trigger, options: JobOptions = JobOptions()) throws(PersistentSchedulerError) -> JobID {
+    public func schedule(
+        key: String, name: String = "", function: String, arguments: JSONValue = nil,
+        trigger: any Trigger, options: JobOptions = JobOptions()
+    ) throws(PersistentSchedulerError) -> JobID {
         try Self.checkKey(key)
         guard let description = TriggerDescription(trigger) else {
             throw .triggerNotPersistable(String(describing: type(of: trigger)))
@@ -55,8 +57,9 @@ extension PersistentScheduler {
             throw .invalidJobKey(key, reason: "it is the key of DAG job \(id); declare it with scheduleDependencyJob(key:…)")
         }
         guard let id = document.jobKeys[key], let stored = document.jobs[id] else {
-            return try scheduleKeyed(key: key, name: name, function: function, arguments: arguments,
-                                     trigger: trigger, options: options, replacing: nil)
+            return try scheduleKeyed(
+                key: key, name: name, function: function, arguments: arguments,
+                trigger: trigger, options: options, replacing: nil)
         }
         let sameTrigger = Self.storedTrigger(stored.trigger, matches: SchedulerValueCoding.json(description))
         // Stored options are the job's, with the scheduler's default policies filled in.
@@ -66,15 +69,17 @@ extension PersistentScheduler {
         if sameTrigger, sameOptions, stored.name == name, stored.function == function, stored.arguments == arguments {
             return id
         }
-        let isLive = state.withLock { $0.entries[id].map { !$0.removed } ?? false }
+        let isLive =
+            state.withLock { $0.entries[id].map { !$0.removed } ?? false }
             && scheduler.job(id).map { !$0.status.isFinished } ?? false
         if isLive, sameOptions, stored.name == name {
             try update(id, function: function, arguments: arguments, trigger: sameTrigger ? nil : trigger)
             return id
         }
         try removeForReplacement(id)
-        return try scheduleKeyed(key: key, name: name, function: function, arguments: arguments,
-                                 trigger: trigger, options: options, replacing: (stored, sameTrigger))
+        return try scheduleKeyed(
+            key: key, name: name, function: function, arguments: arguments,
+            trigger: trigger, options: options, replacing: (stored, sameTrigger))
     }
 
     /// The ID of the job or DAG job stored under `key`, restored or not; `nil` if no job has the key.
@@ -104,7 +109,8 @@ extension PersistentScheduler {
             storedObject["start"] = nil
         case "jittered":
             guard let declaredBase = declaredObject["base"], let storedBase = storedObject["base"],
-                  storedTrigger(storedBase, matches: declaredBase) else { return false }
+                storedTrigger(storedBase, matches: declaredBase)
+            else { return false }
             declaredObject["base"] = nil
             storedObject["base"] = nil
         default:
@@ -115,8 +121,10 @@ extension PersistentScheduler {
 
     /// Adds a job under `key`; a replaced job's counters, pause and (for the same trigger) due
     /// dates carry over.
-    private func scheduleKeyed(key: String, name: String, function: String, arguments: JSONValue, trigger: any Trigger,
-                               options: JobOptions, replacing: (job: PersistedJob, sameTrigger: Bool)?) throws(PersistentSchedulerError) -> JobID {
+    private func scheduleKeyed(
+        key: String, name: String, function: String, arguments: JSONValue, trigger: any Trigger,
+        options: JobOptions, replacing: (job: PersistedJob, sameTrigger: Bool)?
+    ) throws(PersistentSchedulerError) -> JobID {
         let id = state.withLock { state -> JobID in
             let id = JobID(rawValue: state.nextJobID)
             state.nextJobID += 1
@@ -124,10 +132,11 @@ extension PersistentScheduler {
             return id
         }
         let carried = replacing.map { old in
-            RestoredJobState(counters: old.job.counters,
-                             lastDueDate: old.sameTrigger ? old.job.lastFireDate : nil,
-                             nextDueDate: old.sameTrigger ? old.job.nextFireDate : nil,
-                             isPaused: old.job.status == JobStatus.paused.rawValue)
+            RestoredJobState(
+                counters: old.job.counters,
+                lastDueDate: old.sameTrigger ? old.job.lastFireDate : nil,
+                nextDueDate: old.sameTrigger ? old.job.nextFireDate : nil,
+                isPaused: old.job.status == JobStatus.paused.rawValue)
         }
         // The body reads the function and arguments from the entry, so that an update reaches
         // the next run.

@@ -23,8 +23,10 @@ extension PersistentScheduler {
     /// Adds a job to the underlying scheduler that is not persisted (its ID is taken from the
     /// persistent sequence, so it never collides with a persisted job's).
     @discardableResult
-    package func scheduleUnpersisted(name: String, trigger: any Trigger, options: JobOptions,
-                                     _ body: @escaping @Sendable (JobContext) async throws -> Void) throws(SchedulerError) -> JobID {
+    package func scheduleUnpersisted(
+        name: String, trigger: any Trigger, options: JobOptions,
+        _ body: @escaping @Sendable (JobContext) async throws -> Void
+    ) throws(SchedulerError) -> JobID {
         let id = state.withLock { state -> JobID in
             defer { state.nextJobID += 1 }
             return JobID(rawValue: state.nextJobID)

@@ -23,9 +23,11 @@ extension PersistentScheduler {
     func makeRestoredBody() -> @Sendable (JobContext) async throws -> any Sendable {
         { [weak self] context in
             guard let self else { throw CancellationError() }
-            guard let (function, arguments) = self.state.withLock({ state in
-                state.entries[context.jobID].map { ($0.function, $0.arguments) }
-            }) else { throw CancellationError() }
+            guard
+                let (function, arguments) = self.state.withLock({ state in
+                    state.entries[context.jobID].map { ($0.function, $0.arguments) }
+                })
+            else { throw CancellationError() }
             try await self.run(context, function: function, arguments: arguments)
             return ()
         }
@@ -154,8 +156,9 @@ extension PersistentScheduler {
                 continue
             }
             state.withLock { state in
-                state.entries[id] = Entry(key: job.key, function: job.function, arguments: job.arguments,
-                                          inFlight: job.inFlight, restoring: !quietly)
+                state.entries[id] = Entry(
+                    key: job.key, function: job.function, arguments: job.arguments,
+                    inFlight: job.inFlight, restoring: !quietly)
                 state.nextJobID = max(state.nextJobID, id.rawValue + 1)
             }
             let status = JobStatus(rawValue: job.status) ?? .pending

@@ -175,8 +175,10 @@ public final class PersistentScheduler: Sendable {
     ///   ``PersistentSchedulerError/triggerNotPersistable(_:)``, ``PersistentSchedulerError/scheduler(_:)``
     ///   for an invalid option, ``PersistentSchedulerError/persistence(_:)`` if the state has stopped.
     @discardableResult
-    public func schedule(name: String = "", function: String, arguments: JSONValue = nil, trigger: any Trigger,
-                         options: JobOptions = JobOptions()) throws(PersistentSchedulerError) -> JobID {
+    public func schedule(
+        name: String = "", function: String, arguments: JSONValue = nil, trigger: any Trigger,
+        options: JobOptions = JobOptions()
+    ) throws(PersistentSchedulerError) -> JobID {
         guard TriggerDescription(trigger) != nil else { throw .triggerNotPersistable(String(describing: type(of: trigger))) }
         if let failure = store.failure { throw .persistence(failure) }
         let id = try state.withLock { state throws(PersistentSchedulerError) -> JobID in
@@ -192,8 +194,10 @@ public final class PersistentScheduler: Sendable {
 
     /// Adds the job whose entry was just made to the scheduler and persists it; undoes both if
     /// either fails.
-    func add(_ id: JobID, name: String, trigger: any Trigger, options: JobOptions, restoring: RestoredJobState? = nil,
-             body: @escaping @Sendable (JobContext) async throws -> any Sendable) throws(PersistentSchedulerError) {
+    func add(
+        _ id: JobID, name: String, trigger: any Trigger, options: JobOptions, restoring: RestoredJobState? = nil,
+        body: @escaping @Sendable (JobContext) async throws -> any Sendable
+    ) throws(PersistentSchedulerError) {
         do {
             try scheduler.schedule(id: id, name: name, trigger: trigger, options: options, restoring: restoring, body)
         } catch {

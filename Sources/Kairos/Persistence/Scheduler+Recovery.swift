@@ -17,8 +17,9 @@ extension Scheduler {
             // A one-shot job restored with its only run in flight is already marked completed; its
             // run still has to happen again.
             guard core.records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
-            core.startRunLocked(slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
-                                payload: payload, attempt: attempt, completion: nil, effects: &effects)
+            core.startRunLocked(
+                slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity,
+                payload: payload, attempt: attempt, completion: nil, effects: &effects)
         }
     }
 }

@@ -35,7 +35,8 @@ package struct StateDocument: Sendable, Hashable {
     /// - Returns: a key held by two jobs, if any, with their IDs.
     mutating func indexKeys() -> (key: String, jobs: (JobID, JobID))? {
         jobKeys = [:]
-        let keyed = jobs.values.compactMap { job in job.key.map { ($0, job.id) } }
+        let keyed =
+            jobs.values.compactMap { job in job.key.map { ($0, job.id) } }
             + dag.jobs.values.compactMap { job in job.key.map { ($0, job.id) } }
         for (key, id) in keyed {
             if let owner = jobKeys.updateValue(id, forKey: key) {
@@ -218,7 +219,7 @@ extension StateChange {
         case ("removePipelineRun", _, .string(let id)?, _, _): self = .removePipelineRun(id)
         case ("reserveJobIDs", _, _, _, let next?): self = .reserveJobIDs(next)
         case ("putJob"?, _, _, _, _), ("removeJob"?, _, _, _, _), ("putPipelineRun"?, _, _, _, _),
-             ("removePipelineRun"?, _, _, _, _), ("reserveJobIDs"?, _, _, _, _):
+            ("removePipelineRun"?, _, _, _, _), ("reserveJobIDs"?, _, _, _, _):
             throw reader.error("change \"\(operation!)\" is missing its operand")
         case (let operation?, _, _, _, _): throw reader.error("unknown change \"\(operation)\"")
         case (nil, _, _, _, _): throw reader.error("a change is missing \"op\"")

@@ -239,8 +239,9 @@ enum StateFileFormat {
                 guard let format, let version else {
                     throw .corruptJournal(file: file, line: 1, reason: "not a Kairos journal header (no format or version)")
                 }
-                try checkHeader(format: format, version: version, expectedFormat: journalFormatName,
-                                supported: journalVersion, file: file, line: 1)
+                try checkHeader(
+                    format: format, version: version, expectedFormat: journalFormatName,
+                    supported: journalVersion, file: file, line: 1)
                 content.headerMissing = false
                 content.version = version
             } else {
@@ -268,8 +269,9 @@ enum StateFileFormat {
                 }
                 if !hasSequence { throw .corruptJournal(file: file, line: lineNumber, reason: "no \"seq\"") }
                 if let previous = content.records.last, record.seq != previous.seq + 1 {
-                    throw .corruptJournal(file: file, line: lineNumber,
-                                          reason: "sequence \(record.seq) follows \(previous.seq)")
+                    throw .corruptJournal(
+                        file: file, line: lineNumber,
+                        reason: "sequence \(record.seq) follows \(previous.seq)")
                 }
                 content.records.append(record)
             }

@@ -231,8 +231,9 @@ package final class StateStore: Sendable {
         state.pending.removeAll(keepingCapacity: true)
         let lastSequence = batch.last?.sequence ?? state.committedSequence
         let batchBytes = batch.reduce(0) { $0 + $1.line.count }
-        let threshold = max(configuration.compactionMinimumBytes,
-                            Int(Double(state.snapshotBytes) * configuration.compactionRatio))
+        let threshold = max(
+            configuration.compactionMinimumBytes,
+            Int(Double(state.snapshotBytes) * configuration.compactionRatio))
         let compacting = forceCompaction || state.upgradePending || state.journalBytes + batchBytes > threshold
         // Only a compaction takes a reference to the document: holding one otherwise would make
         // the next commit copy the whole dictionary.
@@ -387,9 +388,10 @@ package final class StateStore: Sendable {
         do {
             // A journal whose records are all in the snapshot is left over from a compaction cut
             // short between its two renames; appending to it would leave a gap in the sequence.
-            let stale = loaded.journal.map { content in
-                content.records.last.map { $0.seq <= loaded.snapshotSequence } ?? false
-            } ?? false
+            let stale =
+                loaded.journal.map { content in
+                    content.records.last.map { $0.seq <= loaded.snapshotSequence } ?? false
+                } ?? false
             guard let content = loaded.journal, !content.headerMissing, !stale else {
                 let version = loaded.document.writtenVersion
                 let header = StateFileFormat.journalHeaderLine(version: version)

@@ -35,7 +35,8 @@ extension JobPipeline {
             throw reject("it was taken from a pipeline of \(checkpoint.stageCount) stages; \"\(name)\" has \(stages.count)")
         }
         guard (0...stages.count).contains(checkpoint.stageIndex),
-              checkpoint.completedStageResults.count == checkpoint.stageIndex else {
+            checkpoint.completedStageResults.count == checkpoint.stageIndex
+        else {
             throw reject("stage index \(checkpoint.stageIndex) does not match \(checkpoint.completedStageResults.count) completed stage results")
         }
         guard !checkpoint.status.isFinished else { throw reject("the run has already ended (\(checkpoint.status.rawValue))") }

@@ -37,15 +37,17 @@ extension JobPipeline {
         timeout: Duration? = nil,
         body: @escaping @Sendable (Element, PipelineJobContext) async throws -> Next
     ) -> JobPipeline<Input, [Next]> where Output == [Element] {
-        addingJobs(name, failurePolicy: failurePolicy, output: [Next].self, jobs: { elements in
-            let jobs = elements.indices.map { index in
-                let element = elements[index]
-                return PipelineJob<Void, Next>("\(name)[\(index)]", retry: retry, timeout: timeout) { _, context in
-                    try await body(element, context)
+        addingJobs(
+            name, failurePolicy: failurePolicy, output: [Next].self,
+            jobs: { elements in
+                let jobs = elements.indices.map { index in
+                    let element = elements[index]
+                    return PipelineJob<Void, Next>("\(name)[\(index)]", retry: retry, timeout: timeout) { _, context in
+                        try await body(element, context)
+                    }
                 }
-            }
-            return ((), jobs)
-        }, combine: { $0 })
+                return ((), jobs)
+            }, combine: { $0 })
     }
 
     /// Adds a stage of a single job that receives this pipeline's output; its result, unwrapped,

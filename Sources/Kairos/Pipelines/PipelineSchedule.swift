@@ -175,8 +175,10 @@ extension JobPipeline {
     ///   - input: the input of every run.
     ///   - options: the job's options; an `overlap` of `nil` means ``OverlapPolicy/skip``.
     /// - Throws: ``SchedulerError/invalidOption(option:reason:)`` for invalid options.
-    public func schedule(on scheduler: Scheduler, trigger: some Trigger, input: Input,
-                         options: JobOptions = JobOptions()) throws(SchedulerError) -> PipelineSchedule {
+    public func schedule(
+        on scheduler: Scheduler, trigger: some Trigger, input: Input,
+        options: JobOptions = JobOptions()
+    ) throws(SchedulerError) -> PipelineSchedule {
         var options = options
         if options.overlap == nil { options.overlap = .skip }
         let pipeline = self
@@ -185,8 +187,10 @@ extension JobPipeline {
         let pipelineName = name
         let jobID = try scheduler.schedule(name: name, trigger: trigger, options: options) { context in
             let run = pipeline.start(input)
-            log.runStarted(PipelineSchedule.Run(runID: run.id, dueDate: context.dueDate, startedAt: clock.now,
-                                                endedAt: nil, status: .running))
+            log.runStarted(
+                PipelineSchedule.Run(
+                    runID: run.id, dueDate: context.dueDate, startedAt: clock.now,
+                    endedAt: nil, status: .running))
             let status = await withTaskCancellationHandler {
                 await run.outcome
             } onCancel: {
@@ -205,8 +209,10 @@ extension JobPipeline {
 
 extension JobPipeline where Input == NoValue {
     /// Schedules a pipeline that takes no input (see ``schedule(on:trigger:input:options:)``).
-    public func schedule(on scheduler: Scheduler, trigger: some Trigger,
-                         options: JobOptions = JobOptions()) throws(SchedulerError) -> PipelineSchedule {
+    public func schedule(
+        on scheduler: Scheduler, trigger: some Trigger,
+        options: JobOptions = JobOptions()
+    ) throws(SchedulerError) -> PipelineSchedule {
         try schedule(on: scheduler, trigger: trigger, input: NoValue(), options: options)
     }
 }

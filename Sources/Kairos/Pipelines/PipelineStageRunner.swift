@@ -83,10 +83,11 @@ enum PipelineStageRunner {
                 return .succeeded(output)
             } catch {
                 if Task.isCancelled { return .cancelled }
-                run.emit(.jobFailed(
-                    stage: execution.index, job: job.name, attempt: attempt,
-                    reason: String(describing: error), timedOut: error is PipelineJobTimeoutError
-                ))
+                run.emit(
+                    .jobFailed(
+                        stage: execution.index, job: job.name, attempt: attempt,
+                        reason: String(describing: error), timedOut: error is PipelineJobTimeoutError
+                    ))
                 guard let delay = job.retry.delaySeconds(beforeAttempt: attempt + 1) else {
                     return .failed(PipelineJobFailure(job: job.name, jobIndex: index, attempts: attempt, error: error))
                 }

@@ -48,8 +48,9 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         maxDelay: Duration = .seconds(300),
         jitter: Double = 0
     ) throws(RetryPolicyError) {
-        try self.init(maxAttempts: maxAttempts, initialDelaySeconds: initialDelay.timeInterval, multiplier: multiplier,
-                      maxDelaySeconds: maxDelay.timeInterval, jitter: jitter)
+        try self.init(
+            maxAttempts: maxAttempts, initialDelaySeconds: initialDelay.timeInterval, multiplier: multiplier,
+            maxDelaySeconds: maxDelay.timeInterval, jitter: jitter)
     }
 
     /// Creates a retry policy from delays in seconds, the stored form (a decoded policy, a state

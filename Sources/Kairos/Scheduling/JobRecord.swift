@@ -179,9 +179,10 @@ struct JobRecord {
     var fired: Int { runs + Int(active) }
 
     static func free(generation: UInt32) -> JobRecord {
-        JobRecord(id: JobID(rawValue: 0), name: "", nextDue: .nan, lastDue: .nan, runs: 0, activeRun: nil, extras: nil,
-                  lastStartOffset: .nan, lastDuration: .nan, body: .empty, state: .free, flags: [], active: 0,
-                  optionsIndex: 0, generation: generation, trigger: .once(.nan))
+        JobRecord(
+            id: JobID(rawValue: 0), name: "", nextDue: .nan, lastDue: .nan, runs: 0, activeRun: nil, extras: nil,
+            lastStartOffset: .nan, lastDuration: .nan, body: .empty, state: .free, flags: [], active: 0,
+            optionsIndex: 0, generation: generation, trigger: .once(.nan))
     }
 
     mutating func extrasCreatingIfNeeded() -> JobExtras {

@@ -96,18 +96,23 @@ final class JobRun: @unchecked Sendable {
     /// An empty run, to be filled by ``reuse(jobID:slot:name:dueDate:startAfter:priority:sequence:attempt:payload:body:timeout:completion:)``.
     init() {}
 
-    init(jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
-         sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
-         completion: (@Sendable (RunOutcome) -> Void)?) {
-        reuse(jobID: jobID, slot: slot, name: name, dueDate: dueDate, startAfter: startAfter, priority: priority,
-              sequence: sequence, attempt: attempt, payload: payload, body: body, timeout: timeout, completion: completion)
+    init(
+        jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
+        sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
+        completion: (@Sendable (RunOutcome) -> Void)?
+    ) {
+        reuse(
+            jobID: jobID, slot: slot, name: name, dueDate: dueDate, startAfter: startAfter, priority: priority,
+            sequence: sequence, attempt: attempt, payload: payload, body: body, timeout: timeout, completion: completion)
     }
 
     /// Re-initializes a finished run taken from the scheduler's pool (it was uniquely referenced,
     /// so nothing else can observe it), so that firing allocates nothing.
-    func reuse(jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
-               sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
-               completion: (@Sendable (RunOutcome) -> Void)?) {
+    func reuse(
+        jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
+        sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
+        completion: (@Sendable (RunOutcome) -> Void)?
+    ) {
         self.jobID = jobID
         self.slot = slot
         self.name = name

@@ -40,8 +40,10 @@ package struct RestoredJobState: Sendable {
     package var finishedStatus: JobStatus?
 
     /// Describes restored state; every part is optional.
-    package init(counters: JobCounters = JobCounters(), firedRuns: Int? = nil, lastDueDate: Date? = nil,
-                 nextDueDate: Date? = nil, isPaused: Bool = false, finishedStatus: JobStatus? = nil) {
+    package init(
+        counters: JobCounters = JobCounters(), firedRuns: Int? = nil, lastDueDate: Date? = nil,
+        nextDueDate: Date? = nil, isPaused: Bool = false, finishedStatus: JobStatus? = nil
+    ) {
         self.counters = counters
         self.firedRuns = firedRuns ?? counters.runs
         self.lastDueDate = lastDueDate

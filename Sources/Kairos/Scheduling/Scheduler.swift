@@ -54,8 +54,10 @@ public final class Scheduler: Sendable {
     /// - Throws: ``SchedulerError/invalidOption(option:reason:)`` if an option is out of range.
     /// - Complexity: O(log n).
     @discardableResult
-    public func schedule(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
-                         _ body: @escaping @Sendable (JobContext) throws -> Void) throws(SchedulerError) -> JobID {
+    public func schedule(
+        name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
+        _ body: @escaping @Sendable (JobContext) throws -> Void
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .syncVoid(body), restoring: nil)
     }
 
@@ -63,24 +65,30 @@ public final class Scheduler: Sendable {
     /// returned by ``runNow(_:)``. Otherwise as the synchronous `schedule(name:trigger:options:_:)`
     /// whose body returns nothing.
     @discardableResult
-    public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
-                                           _ body: @escaping @Sendable (JobContext) throws -> Result) throws(SchedulerError) -> JobID {
+    public func schedule<Result: Sendable>(
+        name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
+        _ body: @escaping @Sendable (JobContext) throws -> Result
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .syncValue { try body($0) }, restoring: nil)
     }
 
     /// Adds a job whose `async` body returns nothing; it runs as a task and sees Swift task
     /// cancellation. See ``schedule(name:trigger:options:_:)-(_,_,_,(JobContext)->Void)``.
     @discardableResult
-    public func schedule(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
-                         _ body: @escaping @Sendable (JobContext) async throws -> Void) throws(SchedulerError) -> JobID {
+    public func schedule(
+        name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
+        _ body: @escaping @Sendable (JobContext) async throws -> Void
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .asyncVoid(body), restoring: nil)
     }
 
     /// Adds a job whose `async` body returns a value. Otherwise as the synchronous
     /// `schedule(name:trigger:options:_:)` whose body returns nothing.
     @discardableResult
-    public func schedule<Result: Sendable>(name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
-                                           _ body: @escaping @Sendable (JobContext) async throws -> Result) throws(SchedulerError) -> JobID {
+    public func schedule<Result: Sendable>(
+        name: String = "", trigger: some Trigger, options: JobOptions = JobOptions(),
+        _ body: @escaping @Sendable (JobContext) async throws -> Result
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: nil, name: name, trigger: trigger, options: options, body: .asyncValue { try await body($0) }, restoring: nil)
     }
 
@@ -93,17 +101,21 @@ public final class Scheduler: Sendable {
     ///
     /// - Throws: ``SchedulerError/duplicateJobID(_:)`` if a job with `id` exists.
     @discardableResult
-    package func schedule(id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
-                          restoring: RestoredJobState? = nil,
-                          _ body: @escaping @Sendable (JobContext) async throws -> any Sendable) throws(SchedulerError) -> JobID {
+    package func schedule(
+        id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
+        restoring: RestoredJobState? = nil,
+        _ body: @escaping @Sendable (JobContext) async throws -> any Sendable
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: id, name: name, trigger: trigger, options: options, body: .asyncValue(body), restoring: restoring)
     }
 
     /// Adds a job with a caller-chosen ID and a synchronous body; see the `async` variant.
     @discardableResult
-    package func schedule(id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
-                          restoring: RestoredJobState? = nil,
-                          synchronous body: @escaping @Sendable (JobContext) throws -> any Sendable) throws(SchedulerError) -> JobID {
+    package func schedule(
+        id: JobID, name: String, trigger: some Trigger, options: JobOptions = JobOptions(),
+        restoring: RestoredJobState? = nil,
+        synchronous body: @escaping @Sendable (JobContext) throws -> any Sendable
+    ) throws(SchedulerError) -> JobID {
         try core.schedule(id: id, name: name, trigger: trigger, options: options, body: .syncValue(body), restoring: restoring)
     }
 
@@ -207,8 +219,9 @@ public final class Scheduler: Sendable {
     public func runNow<Value: Sendable>(_ id: JobID, as type: Value.Type) async throws -> Value {
         let value = try await runNow(id)
         guard let typed = value as? Value else {
-            throw SchedulerError.resultTypeMismatch(id, expected: String(reflecting: Value.self),
-                                                    actual: String(reflecting: Swift.type(of: value)))
+            throw SchedulerError.resultTypeMismatch(
+                id, expected: String(reflecting: Value.self),
+                actual: String(reflecting: Swift.type(of: value)))
         }
         return typed
     }

@@ -260,8 +260,9 @@ extension SchedulerCore {
         let index = Int(slot)
         if maxRunsReachedLocked(slot: slot) { return }
         if records[index].active == 0 {
-            startRunLocked(slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
-                           attempt: 1, completion: nil, effects: &effects)
+            startRunLocked(
+                slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
+                attempt: 1, completion: nil, effects: &effects)
             return
         }
         guard records[index].active < UInt16.max else {
@@ -274,8 +275,9 @@ extension SchedulerCore {
             countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
         case .allowAll(let limit):
             if Int(records[index].active) < limit {
-                startRunLocked(slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
-                               attempt: 1, completion: nil, effects: &effects)
+                startRunLocked(
+                    slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
+                    attempt: 1, completion: nil, effects: &effects)
             } else {
                 countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
             }
@@ -331,8 +333,10 @@ extension SchedulerCore {
 
     /// Creates a run and hands it to the effects for the executor.
     @discardableResult
-    func startRunLocked(slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
-                        completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects) -> JobRun {
+    func startRunLocked(
+        slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
+        completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects
+    ) -> JobRun {
         let index = Int(slot)
         records[index].active += 1
         records[index].lastDue = due
@@ -373,7 +377,8 @@ extension SchedulerCore {
         let index = Int(slot)
         let state = records[index].state
         guard records[index].flags.contains(.exhausted), records[index].active == 0,
-              (records[index].extras?.bufferedCount ?? 0) == 0, state == .pending || state == .paused else { return }
+            (records[index].extras?.bufferedCount ?? 0) == 0, state == .pending || state == .paused
+        else { return }
         if state == .paused { pausedCount -= 1 }
         records[index].state = records[index].flags.contains(.lastFailed) ? .failed : .completed
         noteLocked(.completed, slot: slot, effects: &effects)
@@ -391,8 +396,11 @@ extension SchedulerCore {
             condition.unlock()
         }
         if bus.isListening {
-            bus.emit([SchedulerEvent(kind: .started, jobID: run.jobID, jobName: run.name, dueDate: run.dueDate,
-                                     date: Date(timeIntervalSinceReferenceDate: start))])
+            bus.emit([
+                SchedulerEvent(
+                    kind: .started, jobID: run.jobID, jobName: run.name, dueDate: run.dueDate,
+                    date: Date(timeIntervalSinceReferenceDate: start))
+            ])
         }
     }
 
@@ -446,12 +454,14 @@ extension SchedulerCore {
         }
         let state = records[index].state
         if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
-           let buffered = extras.popBuffered() {
+            let buffered = extras.popBuffered()
+        {
             if maxRunsReachedLocked(slot: slot) {
                 extras.clearBuffer()
             } else {
-                startRunLocked(slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
-                               attempt: 1, completion: nil, effects: &effects)
+                startRunLocked(
+                    slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
+                    attempt: 1, completion: nil, effects: &effects)
             }
         }
         finishIfDoneLocked(slot: slot, effects: &effects)
@@ -491,8 +501,9 @@ extension SchedulerCore {
             if failed { extras.counters.failures += 1; totals.failures += 1 }
             if timedOut { extras.counters.timeouts += 1; totals.timeouts += 1 }
         }
-        noteLocked(kind, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: completed.outcome,
-                   duration: completed.end - completed.start, effects: &effects)
+        noteLocked(
+            kind, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: completed.outcome,
+            duration: completed.end - completed.start, effects: &effects)
     }
 
     /// Reports a run cancelled before it started. It is no run: no counter changes, the last
@@ -500,10 +511,12 @@ extension SchedulerCore {
     /// exhausted when the run fired is pending again, and continues with its trigger).
     private func withdrawnLocked(_ run: JobRun, slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
-        noteLocked(.runCancelled, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: .cancelled,
-                   effects: &effects)
+        noteLocked(
+            .runCancelled, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: .cancelled,
+            effects: &effects)
         guard records[index].flags.contains(.exhausted), let maxRuns = optionsTable[Int(records[index].optionsIndex)].maxRuns,
-              records[index].fired < maxRuns, records[index].nextDue.isNaN else { return }
+            records[index].fired < maxRuns, records[index].nextDue.isNaN
+        else { return }
         let state = records[index].state
         guard state == .pending || state == .paused else { return }
         if records[index].trigger.isUntimed {

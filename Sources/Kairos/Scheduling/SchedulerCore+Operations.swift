@@ -3,15 +3,18 @@ import Foundation
 extension SchedulerCore {
     // MARK: - Adding jobs
 
-    func schedule<T: Trigger>(id explicitID: JobID?, name: String, trigger: T, options: JobOptions, body: JobBody,
-                              restoring: RestoredJobState?) throws(SchedulerError) -> JobID {
+    func schedule<T: Trigger>(
+        id explicitID: JobID?, name: String, trigger: T, options: JobOptions, body: JobBody,
+        restoring: RestoredJobState?
+    ) throws(SchedulerError) -> JobID {
         var options = options
         try Self.validate(&options, configuration: configuration)
         // The record is built before taking the lock; only what touches shared state is done under
         // it. A one-shot job needs a clock reading only if it runs on start or may be due already.
         var now = Double.nan
         if T.self != OnceTrigger.self || options.runOnStart
-            || unsafeBitCast(trigger, to: OnceTrigger.self).date.timeIntervalSinceReferenceDate <= latestReading + 1 {
+            || unsafeBitCast(trigger, to: OnceTrigger.self).date.timeIntervalSinceReferenceDate <= latestReading + 1
+        {
             now = self.now
         }
         let storage = TriggerStorage(trigger, anchoredAt: now)
@@ -240,8 +243,10 @@ extension SchedulerCore {
     /// Fires a run of the job now. With `outsideLimit`, the run starts at once without waiting for
     /// an executor slot (a run requested from inside a running body, see ``Scheduler/runNow(_:)``).
     @discardableResult
-    func runNow(_ id: JobID, attempt: Int = 1, outsideLimit: Bool = false,
-                completion: @escaping @Sendable (RunOutcome) -> Void) throws(SchedulerError) -> JobRun {
+    func runNow(
+        _ id: JobID, attempt: Int = 1, outsideLimit: Bool = false,
+        completion: @escaping @Sendable (RunOutcome) -> Void
+    ) throws(SchedulerError) -> JobRun {
         let run = try withLock { (effects: inout Effects) throws(SchedulerError) -> JobRun in
             let slot = try requireSlotLocked(id)
             guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
@@ -252,8 +257,9 @@ extension SchedulerCore {
                 throw .invalidOption(option: "runNow", reason: "65535 runs of job \(id) are already in flight")
             }
             let now = self.now
-            let run = startRunLocked(slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
-                                     completion: completion, effects: &effects)
+            let run = startRunLocked(
+                slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt,
+                completion: completion, effects: &effects)
             // Started below, once the `fired` change is delivered, instead of queued for a slot.
             if outsideLimit { effects.runs.removeLast() }
             return run

@@ -162,8 +162,10 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     /// Records an event and an observer change for the job in `slot`, if anyone listens.
     /// `lastMissed`: for `missed`, the last of the due dates (`due` is the first).
-    func noteLocked(_ kind: SchedulerEvent.Kind, slot: UInt32, due: Double? = nil, lastMissed: Double? = nil,
-                    outcome: RunOutcome? = nil, duration: Double? = nil, count: Int = 1, effects: inout Effects) {
+    func noteLocked(
+        _ kind: SchedulerEvent.Kind, slot: UInt32, due: Double? = nil, lastMissed: Double? = nil,
+        outcome: RunOutcome? = nil, duration: Double? = nil, count: Int = 1, effects: inout Effects
+    ) {
         let listening = bus.isListening
         guard listening || observer != nil else { return }
         let record = records[Int(slot)]
@@ -173,10 +175,11 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             if kind == .missed, let due, let dueDate {
                 missed = dueDate...Date(timeIntervalSinceReferenceDate: max(lastMissed ?? due, due))
             }
-            effects.events.append(SchedulerEvent(
-                kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now,
-                duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
-                missedDueDates: missed))
+            effects.events.append(
+                SchedulerEvent(
+                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now,
+                    duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
+                    missedDueDates: missed))
         }
         if observer != nil {
             effects.changes.append(JobStateChange(kind: kind, dueDate: dueDate, outcome: outcome, snapshot: snapshotLocked(slot)))
@@ -328,8 +331,9 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     func statsLocked() -> SchedulerStats {
         let counts = executor.counts
-        return SchedulerStats(jobs: jobCount, queuedJobs: queue.count + dueList.count - dueHead, pausedJobs: pausedCount, activeRuns: activeRuns,
-                              executingRuns: counts.executing, totals: totals)
+        return SchedulerStats(
+            jobs: jobCount, queuedJobs: queue.count + dueList.count - dueHead, pausedJobs: pausedCount, activeRuns: activeRuns,
+            executingRuns: counts.executing, totals: totals)
     }
 }
 

@@ -69,9 +69,11 @@ public struct SchedulerEvent: Sendable {
     /// How many due dates (`missed`, `overlapSkipped`, `bufferDropped`); 1 otherwise.
     public var count: Int
 
-    init(kind: Kind, jobID: JobID, jobName: String, dueDate: Date? = nil, date: Date,
-         duration: Duration? = nil, result: (any Sendable)? = nil, error: (any Error)? = nil, count: Int = 1,
-         missedDueDates: ClosedRange<Date>? = nil) {
+    init(
+        kind: Kind, jobID: JobID, jobName: String, dueDate: Date? = nil, date: Date,
+        duration: Duration? = nil, result: (any Sendable)? = nil, error: (any Error)? = nil, count: Int = 1,
+        missedDueDates: ClosedRange<Date>? = nil
+    ) {
         self.kind = kind
         self.jobID = jobID
         self.jobName = jobName

@@ -1,4 +1,5 @@
 import KairosPlatform
+
 /// The platform seam for the timer precision of the scheduler thread.
 enum TimerSlack {
     /// Asks the kernel to wake the calling thread as close to its deadlines as it can. On Linux,

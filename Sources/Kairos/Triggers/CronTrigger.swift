@@ -43,8 +43,10 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     ///   - end: the latest date it may fire (inclusive).
     /// - Throws: ``TriggerError`` for `until` (`end`) before `startingAt`, as ``IntervalTrigger``
     ///   does: such a trigger would never fire.
-    public init(_ expression: CronExpression, timeZone: TimeZone = .current, startingAt start: Date? = nil,
-                until end: Date? = nil) throws(TriggerError) {
+    public init(
+        _ expression: CronExpression, timeZone: TimeZone = .current, startingAt start: Date? = nil,
+        until end: Date? = nil
+    ) throws(TriggerError) {
         try TriggerError.checkBounds(start: start, end: end)
         self.expression = expression
         self.timeZone = timeZone
@@ -59,10 +61,11 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self = try TriggerError.rethrowingAsDecodingError(in: decoder) {
-            try Self(try container.decode(CronExpression.self, forKey: .expression),
-                     timeZone: try container.decode(TimeZone.self, forKey: .timeZone),
-                     startingAt: try container.decodeIfPresent(Date.self, forKey: .start),
-                     until: try container.decodeIfPresent(Date.self, forKey: .end))
+            try Self(
+                try container.decode(CronExpression.self, forKey: .expression),
+                timeZone: try container.decode(TimeZone.self, forKey: .timeZone),
+                startingAt: try container.decodeIfPresent(Date.self, forKey: .start),
+                until: try container.decodeIfPresent(Date.self, forKey: .end))
         }
     }
 
@@ -86,11 +89,12 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
     /// The first date of the expression strictly after `after` and not before `start`, or `nil`
     /// past `end` (or if the expression has no further date).
     public func nextFireDate(after: Date) -> Date? {
-        let next = if let start, after < start {
-            expression.firstDate(atOrAfter: start, in: timeZone)
-        } else {
-            expression.nextDate(after: after, in: timeZone)
-        }
+        let next =
+            if let start, after < start {
+                expression.firstDate(atOrAfter: start, in: timeZone)
+            } else {
+                expression.nextDate(after: after, in: timeZone)
+            }
         guard let next else { return nil }
         if let end, next > end { return nil }
         return next

@@ -67,10 +67,11 @@ public struct IntervalTrigger: Trigger, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self = try TriggerError.rethrowingAsDecodingError(in: decoder) {
-            try Self(seconds: try container.decode(TimeInterval.self, forKey: .seconds),
-                     start: try container.decodeIfPresent(Date.self, forKey: .start),
-                     end: try container.decodeIfPresent(Date.self, forKey: .end),
-                     repeatCount: try container.decodeIfPresent(Int.self, forKey: .repeatCount))
+            try Self(
+                seconds: try container.decode(TimeInterval.self, forKey: .seconds),
+                start: try container.decodeIfPresent(Date.self, forKey: .start),
+                end: try container.decodeIfPresent(Date.self, forKey: .end),
+                repeatCount: try container.decodeIfPresent(Int.self, forKey: .repeatCount))
         }
     }
 

@@ -27,12 +27,14 @@ struct MissedDueDates {
         self.first = first
         if case .boxed(let box) = trigger, let interval = box.base as? IntervalTrigger, interval.start != nil {
             source = .interval(interval)
-            last = interval.lastIndex(atOrBefore: Date(timeIntervalSinceReferenceDate: end))
+            last =
+                interval.lastIndex(atOrBefore: Date(timeIntervalSinceReferenceDate: end))
                 .map { interval.date(ofIndex: $0).timeIntervalSinceReferenceDate }.map { max($0, first) } ?? first
         } else if case .boxed(let box) = trigger, let cron = box.base as? CronTrigger {
             source = .cron(cron)
             let bound = min(end, cron.end?.timeIntervalSinceReferenceDate ?? end)
-            last = cron.expression.previousDate(before: Self.wholeSecondAfter(bound), in: cron.timeZone)
+            last =
+                cron.expression.previousDate(before: Self.wholeSecondAfter(bound), in: cron.timeZone)
                 .map { max($0.timeIntervalSinceReferenceDate, first) } ?? first
         } else {
             source = .other(trigger)
@@ -52,8 +54,10 @@ struct MissedDueDates {
         case .interval(let interval):
             return Int(index(of: last, in: interval) - index(of: first, in: interval)) + 1
         case .cron(let cron):
-            return 1 + cron.expression.fireDateCount(after: Date(timeIntervalSinceReferenceDate: first),
-                                                     through: Date(timeIntervalSinceReferenceDate: last), in: cron.timeZone)
+            return 1
+                + cron.expression.fireDateCount(
+                    after: Date(timeIntervalSinceReferenceDate: first),
+                    through: Date(timeIntervalSinceReferenceDate: last), in: cron.timeZone)
         case .other(let trigger):
             var count = 1
             var current = first

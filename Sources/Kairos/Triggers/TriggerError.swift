@@ -37,8 +37,10 @@ extension TriggerError {
         do {
             return try make()
         } catch let error as TriggerError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description,
-                                                    underlyingError: error))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: error.description,
+                    underlyingError: error))
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-import Synchronization
-import Testing
-@testable import Kairos
 import KairosPlatform
 import KairosTestSupport
+import Synchronization
+import Testing
+
+@testable import Kairos
 
 /// Clock moves racing the scheduler thread: no wake-up may be lost and no due date lost or
 /// doubled, however the moves and the thread's passes interleave.

@@ -1,7 +1,7 @@
 import Foundation
+import Kairos
 import Synchronization
 import Testing
-import Kairos
 
 /// Stepping a `ManualClock` from outside the package (a plain `import Kairos`): every due date
 /// fires on time, in order, and the test waits for events, not for time.
@@ -13,7 +13,7 @@ import Kairos
         let reports = try scheduler.schedule(name: "report", trigger: try CronTrigger("0 6 * * *", timeZone: .gmt)) { _ in }
         scheduler.start()
 
-        await clock.step(by: .seconds(365 * 86_400))      // every 06:00 of 2026 fires on time, in order
+        await clock.step(by: .seconds(365 * 86_400))  // every 06:00 of 2026 fires on time, in order
 
         let job = try #require(scheduler.job(reports))
         #expect(job.runCount == 365)

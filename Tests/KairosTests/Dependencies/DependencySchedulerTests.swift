@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct DependencySchedulerTests {
     @Test func diamondRunsInTopologicalOrderWithItsBranchesInParallel() async throws {
@@ -167,8 +168,10 @@ import KairosTestSupport
         let (dag, clock) = makeDAG()
         let retry = try RetryPolicy(maxAttempts: 2, initialDelay: .seconds(1))
         let cancelled = Recorder<Int>()
-        let job = try dag.schedule(name: "sometimes-slow", trigger: OnceTrigger(at: dagDate(1)),
-                                   options: .init(retry: retry, timeout: .seconds(5))) { context in
+        let job = try dag.schedule(
+            name: "sometimes-slow", trigger: OnceTrigger(at: dagDate(1)),
+            options: .init(retry: retry, timeout: .seconds(5))
+        ) { context in
             guard context.attempt == 1 else { return }
             do { try await clock.sleep(until: clock.now.addingTimeInterval(60)) } catch {
                 cancelled.append(context.attempt)

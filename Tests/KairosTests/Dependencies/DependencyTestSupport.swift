@@ -1,7 +1,8 @@
 import Foundation
-@testable import Kairos
-import KairosTestSupport
 import KairosPlatform
+import KairosTestSupport
+
+@testable import Kairos
 
 let dagEpoch = Date(timeIntervalSince1970: 1_767_225_600)
 
@@ -25,8 +26,11 @@ final class Timeline: Sendable {
     private let entries = LockedState<[Entry]>([])
     let gauge = Gauge()
 
-    func body(_ name: String, clock: ManualClock, sleep seconds: TimeInterval = 0, fail: Bool = false)
-        -> @Sendable (JobContext) async throws -> Void {
+    func body(
+        _ name: String, clock: ManualClock, sleep seconds: TimeInterval = 0, fail: Bool = false
+    )
+        -> @Sendable (JobContext) async throws -> Void
+    {
         { [self] _ in
             let index = entries.withLock { entries in
                 entries.append(Entry(job: name, started: clock.now))

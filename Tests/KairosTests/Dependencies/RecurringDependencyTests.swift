@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct RecurringDependencyTests {
     @Test func eachDAGRunIsTheRootsDueDateAndDependentsSeeIt() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// A state Kairos cannot read is refused with an error naming the file and the damage, and its
@@ -60,8 +61,8 @@ struct DamagedStateTests {
             case (.snapshotJobMissingFunction, .corruptSnapshot(path, let reason)): return reason.contains("function")
             case (.snapshotDuplicateJob, .corruptSnapshot(path, let reason)): return reason.contains("twice")
             case (.snapshotNotJSON, .corruptSnapshot(path, _)),
-                 (.snapshotTruncated, .corruptSnapshot(path, _)),
-                 (.snapshotEmpty, .corruptSnapshot(path, _)):
+                (.snapshotTruncated, .corruptSnapshot(path, _)),
+                (.snapshotEmpty, .corruptSnapshot(path, _)):
                 return true
             case (.journalRecordFlippedInTheMiddle, .corruptJournal(journalPath, 3, let reason)): return reason.contains("checksum")
             case (.journalRecordMissingInTheMiddle, .corruptJournal(journalPath, 3, let reason)): return reason.contains("follows")

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 /// A program that declares its durable schedules at every start-up (the README's example) keeps
 /// one job per key across real restarts: the child process (`KairosCrashChild --declare`) is run

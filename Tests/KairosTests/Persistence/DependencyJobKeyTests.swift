@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// `scheduleDependencyJob(key:…)` is an upsert: a program that declares its graph at every
@@ -23,17 +24,21 @@ struct DependencyJobKeyTests {
     /// (depending on extract), which load depends on instead of extract.
     @discardableResult
     static func declare(on scheduler: PersistentScheduler, secondVersion: Bool = false) throws -> Graph {
-        let extract = try scheduler.scheduleDependencyJob(key: "etl.extract", name: "extract", function: "extract",
-                                                          arguments: ["source": "s3://in"],
-                                                          trigger: try IntervalTrigger(every: .seconds(3600)),
-                                                          options: .init(misfire: .runLatest))
-        let clean = try scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: secondVersion ? "clean.v2" : "clean",
-                                                        dependsOn: [extract])
-        let report = secondVersion
+        let extract = try scheduler.scheduleDependencyJob(
+            key: "etl.extract", name: "extract", function: "extract",
+            arguments: ["source": "s3://in"],
+            trigger: try IntervalTrigger(every: .seconds(3600)),
+            options: .init(misfire: .runLatest))
+        let clean = try scheduler.scheduleDependencyJob(
+            key: "etl.clean", name: "clean", function: secondVersion ? "clean.v2" : "clean",
+            dependsOn: [extract])
+        let report =
+            secondVersion
             ? try scheduler.scheduleDependencyJob(key: "etl.report", name: "report", function: "report", dependsOn: [extract]) : nil
-        let load = try scheduler.scheduleDependencyJob(key: "etl.load", name: "load", function: "load",
-                                                       dependsOn: [clean, report ?? extract],
-                                                       options: .init(retry: try RetryPolicy(maxAttempts: 3)))
+        let load = try scheduler.scheduleDependencyJob(
+            key: "etl.load", name: "load", function: "load",
+            dependsOn: [clean, report ?? extract],
+            options: .init(retry: try RetryPolicy(maxAttempts: 3)))
         return Graph(extract: extract, clean: clean, load: load, report: report)
     }
 
@@ -66,8 +71,9 @@ struct DependencyJobKeyTests {
         #expect(first.scheduler.store.document.writtenVersion == 3, "DAG keys are part of format version 3")
 
         for restart in 1...2 {
-            let again = Self.started(try first.crashAndRestart(at: Self.at(3600 + 100 * Double(restart)), register: false, start: false),
-                                     functions)
+            let again = Self.started(
+                try first.crashAndRestart(at: Self.at(3600 + 100 * Double(restart)), register: false, start: false),
+                functions)
             let journalBefore = Self.journal(of: again)
             #expect(try Self.declare(on: again.scheduler) == graph, "restart \(restart): the same IDs")
             #expect(Self.journal(of: again) == journalBefore ? true : false, "restart \(restart): nothing was written")
@@ -161,9 +167,10 @@ struct DependencyJobKeyTests {
         let graph = try Self.declare(on: first.scheduler)
         first.clock.advance(to: Self.at(600))
         let every15Minutes = try IntervalTrigger(every: .seconds(900))
-        let extract = try first.scheduler.scheduleDependencyJob(key: "etl.extract", name: "extract", function: "extract",
-                                                                arguments: ["source": "s3://in"], trigger: every15Minutes,
-                                                                options: .init(misfire: .runLatest))
+        let extract = try first.scheduler.scheduleDependencyJob(
+            key: "etl.extract", name: "extract", function: "extract",
+            arguments: ["source": "s3://in"], trigger: every15Minutes,
+            options: .init(misfire: .runLatest))
         #expect(extract == graph.extract)
         let stored = try #require(first.scheduler.store.document.dag.jobs[extract])
         #expect(stored.first == Self.at(1500), "anchored at the declaration")
@@ -174,9 +181,11 @@ struct DependencyJobKeyTests {
 
         let second = Self.started(try first.crashAndRestart(at: Self.at(1600), register: false, start: false), functions)
         let journalBefore = Self.journal(of: second)
-        #expect(try second.scheduler.scheduleDependencyJob(key: "etl.extract", name: "extract", function: "extract",
-                                                           arguments: ["source": "s3://in"], trigger: every15Minutes,
-                                                           options: .init(misfire: .runLatest)) == extract)
+        #expect(
+            try second.scheduler.scheduleDependencyJob(
+                key: "etl.extract", name: "extract", function: "extract",
+                arguments: ["source": "s3://in"], trigger: every15Minutes,
+                options: .init(misfire: .runLatest)) == extract)
         #expect(Self.journal(of: second) == journalBefore ? true : false, "the unanchored interval matches the stored one")
         second.clock.advance(to: Self.at(2400))
         _ = try #require(await second.finishedDAGRun(at: Self.at(2400)))
@@ -193,8 +202,9 @@ struct DependencyJobKeyTests {
             try harness.scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: "clean", dependsOn: [graph.load])
         }
         #expect(throws: PersistentSchedulerError.dependency(.cycle(["clean", "clean"]))) {
-            try harness.scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: "clean.v2",
-                                                        dependsOn: [graph.extract, graph.clean])
+            try harness.scheduler.scheduleDependencyJob(
+                key: "etl.clean", name: "clean", function: "clean.v2",
+                dependsOn: [graph.extract, graph.clean])
         }
         #expect(Self.journal(of: harness) == journalBefore ? true : false, "nothing was written")
         #expect(harness.scheduler.upstream(of: graph.clean) == [graph.extract])
@@ -211,8 +221,9 @@ struct DependencyJobKeyTests {
         await eventually("clean started") { functions.calls(of: "clean").count == 1 }
         #expect(harness.scheduler.dagRun(at: Self.at(3600))?.states[graph.load] == .waiting)
 
-        try harness.scheduler.scheduleDependencyJob(key: "etl.load", name: "load", function: "load", dependsOn: [graph.extract],
-                                                    options: .init(retry: try RetryPolicy(maxAttempts: 3)))
+        try harness.scheduler.scheduleDependencyJob(
+            key: "etl.load", name: "load", function: "load", dependsOn: [graph.extract],
+            options: .init(retry: try RetryPolicy(maxAttempts: 3)))
         await eventually("load ran") { functions.calls(of: "load").count == 1 }
         #expect(harness.scheduler.dagRun(at: Self.at(3600))?.states[graph.clean] == .running)
         let stored = harness.scheduler.store.document.dag
@@ -245,8 +256,9 @@ struct DependencyJobKeyTests {
         }
         #expect(asRoot == "it is stored as a dependent and declared as a root (with a trigger)")
         let withOptions = reason {
-            try first.scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: "clean", dependsOn: [graph.extract],
-                                                      options: .init(triggerRule: .allDone))
+            try first.scheduler.scheduleDependencyJob(
+                key: "etl.clean", name: "clean", function: "clean", dependsOn: [graph.extract],
+                options: .init(triggerRule: .allDone))
         }
         #expect(withOptions?.hasPrefix("its options changed") == true)
         #expect(Self.journal(of: first) == journalBefore ? true : false, "a refused declaration writes nothing")

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite("State JSON reader and writer", .timeLimit(.minutes(1)))
 struct JSONReaderWriterTests {
@@ -95,10 +96,12 @@ struct JSONInterningTests {
         }
         let plain = try JSONReader.read(Data(text.utf8)) { (reader: inout JSONReader) throws(JSONReadError) in try reader.readValue() }
         guard case .array(let pairs) = plain else { throw TestFailure("not an array") }
-        #expect(interned == pairs.flatMap { pair -> [JSONValue] in
-            guard case .array(let members) = pair else { return [] }
-            return members
-        })
+        #expect(
+            interned
+                == pairs.flatMap { pair -> [JSONValue] in
+                    guard case .array(let members) = pair else { return [] }
+                    return members
+                })
     }
 
     @Test(arguments: [

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// `schedule(key:…)` is an upsert: declaring the same job at every start-up keeps one job, with
@@ -13,8 +14,9 @@ struct JobKeyTests {
     /// restarts and declares it again.
     @Test func theSameDeclarationAfterARestartKeepsTheJobItsCountersAndItsNextDueDate() async throws {
         let first = try PersistentHarness()
-        let id = try first.scheduler.schedule(key: "tick", name: "tick", function: "record", arguments: ["n": 1],
-                                              trigger: Self.everyMinute(), options: JobOptions(misfire: .runLatest))
+        let id = try first.scheduler.schedule(
+            key: "tick", name: "tick", function: "record", arguments: ["n": 1],
+            trigger: Self.everyMinute(), options: JobOptions(misfire: .runLatest))
         for minute in 1...2 {
             first.clock.advance(to: Self.t0.addingTimeInterval(Double(minute) * 60))
             await first.recorder.waitFor(minute)
@@ -26,8 +28,9 @@ struct JobKeyTests {
         // Restarted before the next due date (00:03), and declared again at 00:02:30.
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(150))
         let journalBefore = second.fileSystem.files[PersistentHarness.path + ".journal"]
-        let again = try second.scheduler.schedule(key: "tick", name: "tick", function: "record", arguments: ["n": 1],
-                                                  trigger: Self.everyMinute(), options: JobOptions(misfire: .runLatest))
+        let again = try second.scheduler.schedule(
+            key: "tick", name: "tick", function: "record", arguments: ["n": 1],
+            trigger: Self.everyMinute(), options: JobOptions(misfire: .runLatest))
         #expect(again == id)
         #expect(second.scheduler.jobs().count == 1)
         let job = try #require(second.scheduler.job(key: "tick"))
@@ -91,8 +94,9 @@ struct JobKeyTests {
         await harness.settle()
         try await harness.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
-        let replacement = try harness.scheduler.schedule(key: "report", name: "report", function: "record",
-                                                         trigger: Self.everyMinute(), options: JobOptions(priority: 5))
+        let replacement = try harness.scheduler.schedule(
+            key: "report", name: "report", function: "record",
+            trigger: Self.everyMinute(), options: JobOptions(priority: 5))
         #expect(replacement != id)
         #expect(harness.scheduler.jobID(forKey: "report") == replacement)
         let job = try #require(harness.scheduler.job(replacement))
@@ -134,8 +138,10 @@ struct JobKeyTests {
         await harness.scheduler.stop(timeout: .zero)
     }
 
-    @Test(arguments: [("", "cannot be empty"), (String(repeating: "k", count: 257), "257 bytes"),
-                      (String(repeating: "é", count: 129), "258 bytes")])
+    @Test(arguments: [
+        ("", "cannot be empty"), (String(repeating: "k", count: 257), "257 bytes"),
+        (String(repeating: "é", count: 129), "258 bytes"),
+    ])
     func anUnusableKeyIsRefusedAndNothingIsWritten(key: String, reason: String) async throws {
         let harness = try PersistentHarness()
         let files = harness.fileSystem.files

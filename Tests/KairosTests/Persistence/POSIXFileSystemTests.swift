@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite("POSIX file system", .timeLimit(.minutes(1)))
 struct POSIXFileSystemTests {

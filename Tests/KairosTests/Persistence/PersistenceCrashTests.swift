@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 /// Real crashes: a child process (`Tests/KairosCrashChild`) schedules, cancels, pauses, resumes
 /// and completes jobs on a real state file and is killed with SIGKILL at a random moment, over
@@ -83,7 +84,8 @@ struct PersistenceCrashTests {
                 lineStart = newline + 1
                 if readyAt == nil, line == "READY" { readyAt = Date() }
                 guard readyAt != nil, let operation = line.split(separator: " ").first,
-                      acknowledgementOperations.contains(operation) else { continue }
+                    acknowledgementOperations.contains(operation)
+                else { continue }
                 acknowledged += 1
                 guard !killed, case .work(let target, let fraction) = point, acknowledged >= target, let readyAt else { continue }
                 let meanGap = Date().timeIntervalSince(readyAt) / Double(acknowledged)
@@ -231,13 +233,15 @@ struct PersistenceCrashTests {
             for (root, due) in finishedDAGRuns {
                 #expect(document.dag.runs[due] == nil, "round \(round): the DAG run for \(due) finished (acknowledged) but is in progress")
                 if let job = document.dag.jobs[root] {
-                    #expect(job.history.contains { $0.dueDate == due && $0.state == .succeeded },
-                            "round \(round): root \(root) ran for \(due) (acknowledged) but its history does not say so")
+                    #expect(
+                        job.history.contains { $0.dueDate == due && $0.state == .succeeded },
+                        "round \(round): root \(root) ran for \(due) (acknowledged) but its history does not say so")
                 }
             }
         }
         let loads = figures.loads.sorted()
-        print("""
+        print(
+            """
             crash test: \(figures.kills) SIGKILLs, \(figures.killedBeforeReady) before the child was ready, \
             \(figures.awaitedAcknowledgements) acknowledgements awaited before a kill, \
             \(figures.acknowledged) acknowledged changes checked, \(model.count) jobs tracked, \
@@ -246,8 +250,9 @@ struct PersistenceCrashTests {
             max \(String(format: "%.1f", (loads.last ?? 0) * 1000)) ms
             """)
         #expect(figures.kills == kills)
-        #expect(figures.acknowledged + figures.acknowledgedDAG >= figures.awaitedAcknowledgements,
-                "every kill in the work came after the acknowledgements it waited for")
+        #expect(
+            figures.acknowledged + figures.acknowledgedDAG >= figures.awaitedAcknowledgements,
+            "every kill in the work came after the acknowledgements it waited for")
         #expect(figures.acknowledged > 0, "the children changed jobs")
         #expect(figures.acknowledgedDAG > 0, "the children changed the graph")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// The stored form of dependency graphs: damaged graphs are refused and left untouched, and
@@ -12,17 +13,26 @@ struct PersistentDependencyStateFileTests {
     /// a (root) → b → c, with a DAG run in progress in the snapshot; then three journal records.
     static func writeState(at path: String) throws {
         let store = try StateStore(path: path)
-        let a = PersistedDAGJob(id: JobID(rawValue: 1), name: "a", function: "extract", arguments: ["n": 1],
-                                trigger: ["kind": "interval", "seconds": 60, "start": 1_767_225_660], first: due)
+        let a = PersistedDAGJob(
+            id: JobID(rawValue: 1), name: "a", function: "extract", arguments: ["n": 1],
+            trigger: ["kind": "interval", "seconds": 60, "start": 1_767_225_660], first: due)
         let b = PersistedDAGJob(id: JobID(rawValue: 2), name: "b", function: "transform", upstream: [JobID(rawValue: 1)])
-        let c = PersistedDAGJob(id: JobID(rawValue: 3), name: "c", function: "load",
-                                options: DependencyJobOptions(triggerRule: .oneFailed, retry: try RetryPolicy(maxAttempts: 3)),
-                                upstream: [JobID(rawValue: 2)])
+        let c = PersistedDAGJob(
+            id: JobID(rawValue: 3), name: "c", function: "load",
+            options: DependencyJobOptions(triggerRule: .oneFailed, retry: try RetryPolicy(maxAttempts: 3)),
+            upstream: [JobID(rawValue: 2)])
         try store.commit([.dag(.putJob(a)), .dag(.putJob(b)), .dag(.putJob(c))])
-        try store.commit([.dag(.rootFired(job: a.id, due: due)),
-                          .dag(.updateRun(due: due, jobs: [PersistedDAGJobRun(id: a.id, phase: .running, attempts: 1),
-                                                           PersistedDAGJobRun(id: b.id, phase: .waitingForUpstream, attempts: 0)],
-                                          finished: false))])
+        try store.commit([
+            .dag(.rootFired(job: a.id, due: due)),
+            .dag(
+                .updateRun(
+                    due: due,
+                    jobs: [
+                        PersistedDAGJobRun(id: a.id, phase: .running, attempts: 1),
+                        PersistedDAGJobRun(id: b.id, phase: .waitingForUpstream, attempts: 0),
+                    ],
+                    finished: false)),
+        ])
         try store.compact()
         let d = PersistedDAGJob(id: JobID(rawValue: 4), name: "d", function: "load", upstream: [JobID(rawValue: 3)])
         try store.commit([.dag(.putJob(d))])
@@ -106,8 +116,9 @@ struct PersistentDependencyStateFileTests {
 
     @Test func aStoredCycleIsNamedFromOneOfItsJobsBackToItself() {
         func job(_ id: UInt64, _ name: String, _ upstream: [UInt64], root: Bool = false) -> PersistedDAGJob {
-            PersistedDAGJob(id: JobID(rawValue: id), name: name, function: "f", trigger: root ? ["kind": "manual"] : nil,
-                            upstream: upstream.map(JobID.init(rawValue:)))
+            PersistedDAGJob(
+                id: JobID(rawValue: id), name: name, function: "f", trigger: root ? ["kind": "manual"] : nil,
+                upstream: upstream.map(JobID.init(rawValue:)))
         }
         // a → c → b → a, with d downstream of the cycle and a also fed by the root.
         let jobs = [job(1, "root", [], root: true), job(2, "a", [1, 4]), job(3, "b", [2]), job(4, "c", [3]), job(5, "d", [4])]
@@ -152,7 +163,8 @@ struct PersistentDependencyStateFileTests {
         "pipelineRuns":[]}
 
         """
-    static let versionOneJournal = line(#"{"format":"kairos-journal","version":1}"#)
+    static let versionOneJournal =
+        line(#"{"format":"kairos-journal","version":1}"#)
         + line(#"{"seq":2,"changes":[{"op":"reserveJobIDs","next":5}]}"#)
 
     @Test func aVersionOneStateLoadsAndIsUpgradedByItsFirstDAGChange() async throws {

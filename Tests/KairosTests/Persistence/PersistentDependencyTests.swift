@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import Kairos
-import KairosTestSupport
 import KairosPlatform
+import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 /// Registered functions for the DAG tests: each records its calls, and can fail or wait on a
 /// gate.
@@ -86,8 +87,9 @@ struct PersistentDependencyTests {
 
     static let optionSets: [DependencyJobOptions] = [
         DependencyJobOptions(),
-        DependencyJobOptions(triggerRule: .allDone, retry: try! RetryPolicy(maxAttempts: 4, initialDelay: .seconds(2), multiplier: 3, maxDelay: .seconds(60), jitter: 0.25),
-                             timeout: .seconds(90), dependsOnPast: true, priority: 5),
+        DependencyJobOptions(
+            triggerRule: .allDone, retry: try! RetryPolicy(maxAttempts: 4, initialDelay: .seconds(2), multiplier: 3, maxDelay: .seconds(60), jitter: 0.25),
+            timeout: .seconds(90), dependsOnPast: true, priority: 5),
         DependencyJobOptions(triggerRule: .oneSuccess, timeout: .milliseconds(1500), priority: -3),
         DependencyJobOptions(triggerRule: .oneFailed, dependsOnPast: true),
         DependencyJobOptions(triggerRule: .allFailed, retry: try! RetryPolicy(maxAttempts: 2)),
@@ -119,11 +121,13 @@ struct PersistentDependencyTests {
         let functions = DAGFunctions()
         functions.register(["extract", "clean", "load"], on: first.scheduler)
         first.scheduler.start()
-        let extract = try first.scheduler.scheduleDependencyJob(name: "extract", function: "extract", arguments: ["source": "s3://in", "n": 3],
-                                                                trigger: trigger, options: rootOptions)
+        let extract = try first.scheduler.scheduleDependencyJob(
+            name: "extract", function: "extract", arguments: ["source": "s3://in", "n": 3],
+            trigger: trigger, options: rootOptions)
         let clean = try first.scheduler.scheduleDependencyJob(name: "clean", function: "clean", dependsOn: [extract], options: options)
-        let load = try first.scheduler.scheduleDependencyJob(name: "load", function: "load", arguments: ["to": ["db", "cache"]],
-                                                             dependsOn: [extract, extract], options: options)
+        let load = try first.scheduler.scheduleDependencyJob(
+            name: "load", function: "load", arguments: ["to": ["db", "cache"]],
+            dependsOn: [extract, extract], options: options)
         try first.scheduler.addDependency(load, dependsOn: clean)
         let stored = first.scheduler.store.document.dag
 
@@ -232,8 +236,9 @@ struct PersistentDependencyTests {
         first.scheduler.start()
         let tick = try first.scheduler.scheduleDependencyJob(
             name: "tick", function: "tick", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.at(60)))
-        let report = try first.scheduler.scheduleDependencyJob(name: "report", function: "report", dependsOn: [tick],
-                                                               options: DependencyJobOptions(dependsOnPast: true))
+        let report = try first.scheduler.scheduleDependencyJob(
+            name: "report", function: "report", dependsOn: [tick],
+            options: DependencyJobOptions(dependsOnPast: true))
         first.clock.advance(to: Self.at(60))
         _ = await first.finishedDAGRun(at: Self.at(60))
         #expect(first.scheduler.dependencyRuns(of: report).map(\.state) == [previousFailed ? .failed : .succeeded])

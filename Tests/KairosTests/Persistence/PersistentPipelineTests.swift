@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Kairos
 
 /// Counts calls from any thread.

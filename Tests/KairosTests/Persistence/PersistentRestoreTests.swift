@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 /// Restoring many jobs at once: triggers and options shared between jobs, one body for every
 /// restored job, and the order the restored queue fires them in.
@@ -32,15 +33,18 @@ struct PersistentRestoreTests {
         for n in 0..<240 {
             // Many jobs share each cron expression; equal due dates and priorities are frequent,
             // so the first-in-first-out order among them is checked too.
-            let trigger: any Trigger = switch n % 6 {
-            case 0, 1, 2: try CronTrigger(expressions[n % 4], timeZone: paris)
-            case 3: try IntervalTrigger(every: .seconds(Double(60 * (1 + n % 5))), startingAt: Self.t0.addingTimeInterval(30))
-            case 4: OnceTrigger(at: Self.t0.addingTimeInterval(Double(3600 * (n % 3 + 1))))
-            default: try JitteredTrigger(try CronTrigger(expressions[n % 4], timeZone: paris), maxJitter: .seconds(20))
-            }
+            let trigger: any Trigger =
+                switch n % 6 {
+                case 0, 1, 2: try CronTrigger(expressions[n % 4], timeZone: paris)
+                case 3: try IntervalTrigger(every: .seconds(Double(60 * (1 + n % 5))), startingAt: Self.t0.addingTimeInterval(30))
+                case 4: OnceTrigger(at: Self.t0.addingTimeInterval(Double(3600 * (n % 3 + 1))))
+                default: try JitteredTrigger(try CronTrigger(expressions[n % 4], timeZone: paris), maxJitter: .seconds(20))
+                }
             let options = JobOptions(priority: n % 3, overlap: n % 2 == 0 ? .skip : .bufferOne, misfire: .runLatest)
-            ids.append(try first.scheduler.schedule(name: "job \(n)", function: "record", arguments: ["n": .number(Double(n))],
-                                                    trigger: trigger, options: options))
+            ids.append(
+                try first.scheduler.schedule(
+                    name: "job \(n)", function: "record", arguments: ["n": .number(Double(n))],
+                    trigger: trigger, options: options))
         }
         for id in ids where id.rawValue % 7 == 0 { try first.scheduler.pause(id) }
         let before = first.scheduler.jobs()

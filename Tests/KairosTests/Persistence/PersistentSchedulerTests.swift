@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Kairos
 
 /// A persistent scheduler over a simulated file system and a manual clock, and the means to
@@ -12,8 +13,10 @@ final class PersistentHarness: Sendable {
     let scheduler: PersistentScheduler
     let recorder = RunRecorder()
 
-    init(fileSystem: SimulatedFileSystem = SimulatedFileSystem(), at date: Date = utcDate("2026-01-01T00:00:00Z"),
-         register: Bool = true, start: Bool = true) throws {
+    init(
+        fileSystem: SimulatedFileSystem = SimulatedFileSystem(), at date: Date = utcDate("2026-01-01T00:00:00Z"),
+        register: Bool = true, start: Bool = true
+    ) throws {
         self.fileSystem = fileSystem
         clock = ManualClock(now: date)
         scheduler = try PersistentScheduler(
@@ -39,8 +42,10 @@ final class PersistentHarness: Sendable {
     /// Waits until the state holds what `condition` checks and it is durable. Changes made by the
     /// scheduler itself (a run's end, a misfire) are recorded by the observer just after the
     /// scheduler's step, so they may reach the disk a moment after the scheduler looks idle.
-    func waitUntilPersisted(sourceLocation: SourceLocation = #_sourceLocation,
-                            _ condition: @escaping (StateDocument) -> Bool) async throws {
+    func waitUntilPersisted(
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: @escaping (StateDocument) -> Bool
+    ) async throws {
         await eventually("the state to be persisted", sourceLocation: sourceLocation) { condition(self.scheduler.store.document) }
         try scheduler.store.waitUntilDurable()
     }
@@ -55,7 +60,10 @@ struct PersistentSchedulerTests {
         ("interval", try! IntervalTrigger(every: .seconds(90), startingAt: utcDate("2026-01-01T00:00:30Z"), until: utcDate("2027-01-01T00:00:00Z"), repeatCount: 500)),
         ("interval anchored at schedule", try! IntervalTrigger(every: .seconds(3600))),
         ("cron", try! CronTrigger("*/15 9-17 * * mon-fri", timeZone: TimeZone(identifier: "America/New_York")!)),
-        ("cron with bounds", try! CronTrigger("0 0 L * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: utcDate("2026-02-01T00:00:00Z"), until: utcDate("2026-12-31T00:00:00Z"))),
+        (
+            "cron with bounds",
+            try! CronTrigger("0 0 L * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: utcDate("2026-02-01T00:00:00Z"), until: utcDate("2026-12-31T00:00:00Z"))
+        ),
         ("event", EventTrigger(key: "upload-done")),
         ("manual", ManualTrigger()),
         ("jittered", try! JitteredTrigger(try! IntervalTrigger(every: .seconds(600)), maxJitter: .seconds(30))),
@@ -73,8 +81,9 @@ struct PersistentSchedulerTests {
     func everyTriggerAndPolicySurvivesARestart(triggerIndex: Int, optionsIndex: Int) async throws {
         let (label, trigger) = Self.triggers[triggerIndex]
         let first = try PersistentHarness(start: false)
-        let id = try first.scheduler.schedule(name: "job \(label)", function: "record", arguments: ["n": 1, "tags": ["x"]],
-                                              trigger: trigger, options: Self.options[optionsIndex])
+        let id = try first.scheduler.schedule(
+            name: "job \(label)", function: "record", arguments: ["n": 1, "tags": ["x"]],
+            trigger: trigger, options: Self.options[optionsIndex])
         let before = try #require(first.scheduler.job(id))
 
         let second = try first.crashAndRestart(at: Self.t0, start: false)
@@ -151,8 +160,9 @@ struct PersistentSchedulerTests {
     ])
     func fireTimesMissedWhileDownFollowTheMisfirePolicy(policy: MisfirePolicy, expectedRuns: [String], expectedMissed: Int) async throws {
         let first = try PersistentHarness()
-        let id = try first.scheduler.schedule(function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)),
-                                              options: JobOptions(misfire: policy))
+        let id = try first.scheduler.schedule(
+            function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)),
+            options: JobOptions(misfire: policy))
         first.clock.advance(to: Self.t0.addingTimeInterval(60))
         await first.recorder.waitFor(1)
         await first.settle()
@@ -256,8 +266,9 @@ struct PersistentSchedulerTests {
 
     @Test func jobWithAnUnregisteredFunctionIsKeptReportedAndRunsOnceRegistered() async throws {
         let first = try PersistentHarness()
-        let id = try first.scheduler.schedule(name: "nightly", function: "record", arguments: ["keep": true],
-                                              trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)))
+        let id = try first.scheduler.schedule(
+            name: "nightly", function: "record", arguments: ["keep": true],
+            trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)))
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(30), register: false)
         #expect(second.scheduler.unrestoredJobs == [UnrestoredJob(id: id, name: "nightly", function: "record", reason: .functionNotRegistered)])
         #expect(second.scheduler.job(id) == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import Kairos
 
 /// An in-memory file system that remembers what has reached "the disk" (fsync for file data,

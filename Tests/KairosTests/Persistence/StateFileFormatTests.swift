@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite("State file format: snapshot", .timeLimit(.minutes(1)))

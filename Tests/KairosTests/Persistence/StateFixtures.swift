@@ -1,6 +1,7 @@
 import Foundation
-@testable import Kairos
 import KairosTestSupport
+
+@testable import Kairos
 
 /// Jobs, runs and directories shared by the persistence tests.
 enum StateFixtures {

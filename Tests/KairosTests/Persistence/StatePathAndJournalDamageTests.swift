@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// A state path that cannot name a file is refused before anything is created; a journal whose
@@ -53,8 +54,10 @@ struct StatePathAndJournalDamageTests {
         store.close()
     }
 
-    @Test(arguments: [("hello\n", "not a checksummed record"), ("hello", "unterminated"),
-                      ("", nil), ("00000000 {\"format\":\"kairos-journal\",\"version\":1}\n", "checksum mismatch")])
+    @Test(arguments: [
+        ("hello\n", "not a checksummed record"), ("hello", "unterminated"),
+        ("", nil), ("00000000 {\"format\":\"kairos-journal\",\"version\":1}\n", "checksum mismatch"),
+    ])
     func aJournalWhoseHeaderIsDamagedIsRefusedAndLeftByteIdentical(header: String, reason: String?) throws {
         let directory = StateFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

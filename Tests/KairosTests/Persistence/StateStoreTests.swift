@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite("State store", .timeLimit(.minutes(1)))
@@ -99,8 +100,9 @@ struct StateStoreTests {
         let path = directory + "/state.json"
         let first = try StateStore(path: path)
         #expect(throws: PersistenceError.openInThisProcess(file: path)) { try StateStore(path: path) }
-        #expect(PersistenceError.openInThisProcess(file: path).description
-            == "\(path): the state is already open in this process (close the PersistentScheduler that has it open first)")
+        #expect(
+            PersistenceError.openInThisProcess(file: path).description
+                == "\(path): the state is already open in this process (close the PersistentScheduler that has it open first)")
         first.close()
         let second = try StateStore(path: path)
         second.close()

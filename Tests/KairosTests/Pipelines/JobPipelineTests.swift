@@ -1,17 +1,21 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct JobPipelineTests {
     @Test func resultsFlowFromStageToStage() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "numbers", input: [Int].self, clock: clock)
             .forEach("double") { number, _ in number * 2 }
-            .stage("summarize", jobs: [
-                PipelineJob("sum") { doubled, _ in doubled.reduce(0, +) },
-                PipelineJob("max") { doubled, _ in doubled.max() ?? 0 },
-            ])
+            .stage(
+                "summarize",
+                jobs: [
+                    PipelineJob("sum") { doubled, _ in doubled.reduce(0, +) },
+                    PipelineJob("max") { doubled, _ in doubled.max() ?? 0 },
+                ]
+            )
             .step("format") { summary, _ in "sum=\(summary[0]) max=\(summary[1])" }
         let text = try await pipeline.start([1, 2, 3, 10]).value
         #expect(text == "sum=32 max=20")
@@ -51,11 +55,14 @@ import KairosTestSupport
             }
         }
         let pipeline = JobPipeline(name: "fail-fast", clock: clock)
-            .stage("mixed", failurePolicy: .failFast, jobs: [
-                slow("slow-1"),
-                PipelineJob("bad") { _, _ in throw TestFailure("disk full") },
-                slow("slow-2"),
-            ])
+            .stage(
+                "mixed", failurePolicy: .failFast,
+                jobs: [
+                    slow("slow-1"),
+                    PipelineJob("bad") { _, _ in throw TestFailure("disk full") },
+                    slow("slow-2"),
+                ]
+            )
             .step("after") { _, _ in laterStage.append("ran") }
         let run = pipeline.start()
         let error = await #expect(throws: PipelineError.self) { try await run.value }
@@ -63,8 +70,9 @@ import KairosTestSupport
             Issue.record("expected a stage failure, got \(String(describing: error))")
             return
         }
-        #expect(index == 0 && name == "mixed" && failures.map(\.job) == ["bad"]
-            && (failures.first?.error as? TestFailure) == TestFailure("disk full"))
+        #expect(
+            index == 0 && name == "mixed" && failures.map(\.job) == ["bad"]
+                && (failures.first?.error as? TestFailure) == TestFailure("disk full"))
         #expect(Set(cancelled.all) == ["slow-1", "slow-2"])
         #expect(laterStage.all.isEmpty)
         #expect(clock.now == pipelineEpoch)
@@ -75,18 +83,20 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let finished = Recorder<String>()
         let pipeline = JobPipeline(name: "finish", clock: clock, failurePolicy: .finishStage)
-            .stage("mixed", jobs: [
-                PipelineJob<NoValue, Int>("a") { _, _ in throw TestFailure("a broke") },
-                PipelineJob("b") { _, context in
-                    try await context.sleep(for: .seconds(10))
-                    finished.append("b")
-                    return 1
-                },
-                PipelineJob("c") { _, context in
-                    try await context.sleep(for: .seconds(5))
-                    throw TestFailure("c broke")
-                },
-            ])
+            .stage(
+                "mixed",
+                jobs: [
+                    PipelineJob<NoValue, Int>("a") { _, _ in throw TestFailure("a broke") },
+                    PipelineJob("b") { _, context in
+                        try await context.sleep(for: .seconds(10))
+                        finished.append("b")
+                        return 1
+                    },
+                    PipelineJob("c") { _, context in
+                        try await context.sleep(for: .seconds(5))
+                        throw TestFailure("c broke")
+                    },
+                ])
         let run = pipeline.start()
         await clock.advance(to: pipelineEpoch.addingTimeInterval(10), whenSleeping: 2)
         let error = await #expect(throws: PipelineError.self) { try await run.value }
@@ -94,9 +104,11 @@ import KairosTestSupport
             Issue.record("expected a stage failure, got \(String(describing: error))")
             return
         }
-        #expect(failures.map(\.job) == ["a", "c"] && failures.map(\.description) == [
-            "job \"a\" failed after 1 attempt: a broke", "job \"c\" failed after 1 attempt: c broke",
-        ])
+        #expect(
+            failures.map(\.job) == ["a", "c"]
+                && failures.map(\.description) == [
+                    "job \"a\" failed after 1 attempt: a broke", "job \"c\" failed after 1 attempt: c broke",
+                ])
         #expect(finished.all == ["b"])
     }
 
@@ -178,8 +190,9 @@ import KairosTestSupport
             Issue.record("expected a stage failure, got \(String(describing: error))")
             return
         }
-        #expect(failures.count == 1 && failures[0].timedOut
-            && (failures[0].error as? PipelineJobTimeoutError) == PipelineJobTimeoutError(job: "stuck", timeout: .seconds(5)))
+        #expect(
+            failures.count == 1 && failures[0].timedOut
+                && (failures[0].error as? PipelineJobTimeoutError) == PipelineJobTimeoutError(job: "stuck", timeout: .seconds(5)))
         #expect(sawCancellation.all == [true])
     }
 
@@ -264,21 +277,22 @@ import KairosTestSupport
             kinds.append(event.kind)
         }
         #expect(try await run.value == 20)
-        #expect(kinds == [
-            .runStarted(atStage: 0),
-            .stageStarted(index: 0, name: "inc"),
-            .jobStarted(stage: 0, job: "inc", attempt: 1),
-            .jobSucceeded(stage: 0, job: "inc", attempt: 1),
-            .stageFinished(index: 0, name: "inc", succeeded: true),
-            .stageStarted(index: 1, name: "check"),
-            .jobStarted(stage: 1, job: "check", attempt: 1),
-            .jobFailed(stage: 1, job: "check", attempt: 1, reason: "flaky", timedOut: false),
-            .jobRetrying(stage: 1, job: "check", nextAttempt: 2, delay: .zero),
-            .jobStarted(stage: 1, job: "check", attempt: 2),
-            .jobSucceeded(stage: 1, job: "check", attempt: 2),
-            .stageFinished(index: 1, name: "check", succeeded: true),
-            .runFinished(.succeeded),
-        ])
+        #expect(
+            kinds == [
+                .runStarted(atStage: 0),
+                .stageStarted(index: 0, name: "inc"),
+                .jobStarted(stage: 0, job: "inc", attempt: 1),
+                .jobSucceeded(stage: 0, job: "inc", attempt: 1),
+                .stageFinished(index: 0, name: "inc", succeeded: true),
+                .stageStarted(index: 1, name: "check"),
+                .jobStarted(stage: 1, job: "check", attempt: 1),
+                .jobFailed(stage: 1, job: "check", attempt: 1, reason: "flaky", timedOut: false),
+                .jobRetrying(stage: 1, job: "check", nextAttempt: 2, delay: .zero),
+                .jobStarted(stage: 1, job: "check", attempt: 2),
+                .jobSucceeded(stage: 1, job: "check", attempt: 2),
+                .stageFinished(index: 1, name: "check", succeeded: true),
+                .runFinished(.succeeded),
+            ])
         #expect(callbackEvents.all.map(\.kind) == kinds)
     }
 

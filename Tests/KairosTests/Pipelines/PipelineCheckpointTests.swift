@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct PipelineCheckpointTests {
     private func roundTrip(_ checkpoint: PipelineCheckpoint) throws -> PipelineCheckpoint {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 /// Scheduled pipelines are jobs of a scheduler: its triggers, overlap and misfire policies,
 /// `maxRuns`, pause, resume and cancel apply to them.
@@ -16,8 +17,10 @@ import KairosTestSupport
 
     /// Advances the clock to `date` and waits until the scheduler has handled every fire date up to
     /// it and a started run, if any, has reached a sleep on the clock (or ended).
-    private func advance(_ clock: ManualClock, to date: Date, _ scheduler: Scheduler, _ schedule: PipelineSchedule,
-                         sourceLocation: SourceLocation = #_sourceLocation) async {
+    private func advance(
+        _ clock: ManualClock, to date: Date, _ scheduler: Scheduler, _ schedule: PipelineSchedule,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
         clock.advance(to: date)
         await eventually("the scheduler to settle at \(date)", sourceLocation: sourceLocation) {
             guard let job = scheduler.job(schedule.jobID) else { return true }
@@ -37,8 +40,9 @@ import KairosTestSupport
                 defer { gauge.leave() }
                 try await context.sleep(for: .seconds(25))
             }
-        let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
-                                             options: JobOptions(maxRuns: 3))
+        let schedule = try pipeline.schedule(
+            on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
+            options: JobOptions(maxRuns: 3))
         for time in [10.0, 20, 30, 35, 40, 50, 60, 65, 70, 80, 90, 95] {
             await advance(clock, to: at(time), scheduler, schedule)
         }
@@ -59,8 +63,9 @@ import KairosTestSupport
         let scheduler = makeScheduler(clock)
         let pipeline = JobPipeline(name: "quick", clock: clock)
             .step("takes-9s") { _, context in try await context.sleep(for: .seconds(9)) }
-        let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
-                                             options: JobOptions(maxRuns: 2))
+        let schedule = try pipeline.schedule(
+            on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
+            options: JobOptions(maxRuns: 2))
         for time in [10.0, 19, 20, 29] {
             await advance(clock, to: at(time), scheduler, schedule)
         }
@@ -74,10 +79,12 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let scheduler = makeScheduler(clock)
         let pipeline = JobPipeline(name: "pausable", clock: clock).step("quick") { _, _ in }
-        let skipping = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
-                                             options: JobOptions(maxRuns: 1, misfire: .skip))
-        let catchingUp = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
-                                               options: JobOptions(maxRuns: 1, misfire: .runLatest))
+        let skipping = try pipeline.schedule(
+            on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
+            options: JobOptions(maxRuns: 1, misfire: .skip))
+        let catchingUp = try pipeline.schedule(
+            on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
+            options: JobOptions(maxRuns: 1, misfire: .runLatest))
         skipping.pause()
         catchingUp.pause()
         #expect(skipping.status == .paused && catchingUp.status == .paused)
@@ -97,8 +104,9 @@ import KairosTestSupport
         let clock = ManualClock(now: pipelineEpoch)
         let scheduler = makeScheduler(clock)
         let pipeline = JobPipeline(name: "pausable", clock: clock).step("quick") { _, _ in }
-        let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
-                                             options: JobOptions(maxRuns: 1))
+        let schedule = try pipeline.schedule(
+            on: scheduler, trigger: EveryTrigger(start: at(10), interval: 10),
+            options: JobOptions(maxRuns: 1))
         schedule.pause()
         await advance(clock, to: at(25), scheduler, schedule)
         schedule.resume(catchingUp: false)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 /// A thread-safe list that job bodies append to.
 final class Recorder<Element: Sendable>: Sendable {
@@ -14,11 +15,14 @@ final class Recorder<Element: Sendable>: Sendable {
 /// A thread-safe counter that also tracks the highest value it reached.
 final class Gauge: Sendable {
     private let state = LockedState((current: 0, peak: 0))
-    func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
+    func enter() {
+        state.withLock {
+            $0.current += 1; $0.peak = max($0.peak, $0.current)
+        }
+    }
     func leave() { state.withLock { $0.current -= 1 } }
     var peak: Int { state.withLock { $0.peak } }
 }
-
 
 /// Fires every `interval` seconds from `start` (inclusive), `count` times if given.
 struct EveryTrigger: Trigger {

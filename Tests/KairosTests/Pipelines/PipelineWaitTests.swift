@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct PipelineWaitTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct RetryPolicyTests {
@@ -38,13 +39,15 @@ import Testing
         }
         // The stored form (seconds, as decoded or read from a state file), which may be NaN.
         #expect {
-            try RetryPolicy(maxAttempts: maxAttempts, initialDelaySeconds: initialDelay, multiplier: multiplier,
-                            maxDelaySeconds: maxDelay, jitter: jitter)
+            try RetryPolicy(
+                maxAttempts: maxAttempts, initialDelaySeconds: initialDelay, multiplier: multiplier,
+                maxDelaySeconds: maxDelay, jitter: jitter)
         } throws: { isRejected($0) }
         guard initialDelay.isFinite else { return }
         #expect {
-            try RetryPolicy(maxAttempts: maxAttempts, initialDelay: .seconds(initialDelay), multiplier: multiplier,
-                            maxDelay: .seconds(maxDelay), jitter: jitter)
+            try RetryPolicy(
+                maxAttempts: maxAttempts, initialDelay: .seconds(initialDelay), multiplier: multiplier,
+                maxDelay: .seconds(maxDelay), jitter: jitter)
         } throws: { isRejected($0) }
     }
 

@@ -1,6 +1,7 @@
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct JobQueueTests {
     @Test func popsByDateThenHigherPriorityThenInsertionOrder() {

@@ -1,18 +1,22 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct RunQueueTests {
     private func run(_ start: Double, priority: Int32 = 0, sequence: UInt64) -> JobRun {
-        JobRun(jobID: JobID(rawValue: sequence), slot: 0, name: "", dueDate: Date(timeIntervalSinceReferenceDate: start),
-               startAfter: start, priority: priority, sequence: sequence, attempt: 1, payload: nil, body: .empty,
-               timeout: nil, completion: nil)
+        JobRun(
+            jobID: JobID(rawValue: sequence), slot: 0, name: "", dueDate: Date(timeIntervalSinceReferenceDate: start),
+            startAfter: start, priority: priority, sequence: sequence, attempt: 1, payload: nil, body: .empty,
+            timeout: nil, completion: nil)
     }
 
     @Test func outOfOrderRunsComeOutInStartThenPriorityOrder() {
         var queue = RunQueue()
-        let pushed = [run(10, sequence: 1), run(20, sequence: 2), run(5, sequence: 3), run(20, priority: 5, sequence: 4),
-                      run(30, sequence: 5), run(1, sequence: 6), run(30, sequence: 7)]
+        let pushed = [
+            run(10, sequence: 1), run(20, sequence: 2), run(5, sequence: 3), run(20, priority: 5, sequence: 4),
+            run(30, sequence: 5), run(1, sequence: 6), run(30, sequence: 7),
+        ]
         for item in pushed { queue.push(item) }
         #expect(queue.count == pushed.count)
         var order: [UInt64] = []

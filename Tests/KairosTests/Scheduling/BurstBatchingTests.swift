@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 /// The scheduler thread's pause after a burst (`Configuration.burstBatchingDelay`): jobs queued
 /// already due wait for it, nothing else does, and it loses or repeats no run. The pause is real
@@ -9,8 +10,10 @@ import KairosPlatform
 @Suite(.timeLimit(.minutes(1))) struct BurstBatchingTests {
     private static let hour = Duration.seconds(3600)
 
-    private func makeScheduler(delay: Duration, clock: any SchedulerClock = SystemClock.shared,
-                               maxConcurrentJobs: Int = 2) -> Scheduler {
+    private func makeScheduler(
+        delay: Duration, clock: any SchedulerClock = SystemClock.shared,
+        maxConcurrentJobs: Int = 2
+    ) -> Scheduler {
         Scheduler(configuration: .init(maxConcurrentJobs: maxConcurrentJobs, clock: clock, burstBatchingDelay: delay))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// A cron job continues at its first date at or after now (SPEC §4.2): a job scheduled, resumed

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 /// How workers take synchronous runs in batches: quick runs in bulk, slow ones one at a time, and
 /// a batch that overruns hands its unstarted runs back without losing or reordering any.

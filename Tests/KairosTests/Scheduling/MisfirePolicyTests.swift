@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// A job due every 10 s from +10 s; the scheduler starts at +55 s, so 10, 20, 30, 40 and 50 were

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 /// What a `missed` event reports, pauses and stops of any length as misfires, and counting missed
 /// dates without enumerating them.
@@ -104,8 +105,10 @@ import KairosPlatform
         let start = clock.now
         let recorder = RunRecorder()
         let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start)
-        let id = try scheduler.schedule(id: JobID(rawValue: 1 << 40), name: "restored", trigger: trigger,
-                                        restoring: RestoredJobState(lastDueDate: start)) { (context: JobContext) -> any Sendable in
+        let id = try scheduler.schedule(
+            id: JobID(rawValue: 1 << 40), name: "restored", trigger: trigger,
+            restoring: RestoredJobState(lastDueDate: start)
+        ) { (context: JobContext) -> any Sendable in
             recorder.record(context)
         }
         clock.advance(by: .seconds(10.5))
@@ -138,8 +141,10 @@ import KairosPlatform
         let (scheduler, clock) = makeScheduler(start: false)
         let start = clock.now
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: try CronTrigger("* * * * * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: start),
-                                        options: JobOptions(misfire: policy)) { context in recorder.record(context) }
+        let id = try scheduler.schedule(
+            trigger: try CronTrigger("* * * * * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: start),
+            options: JobOptions(misfire: policy)
+        ) { context in recorder.record(context) }
         let last = start.addingTimeInterval(30 * 86_400)
         clock.advance(to: last.addingTimeInterval(0.5))
         scheduler.start()

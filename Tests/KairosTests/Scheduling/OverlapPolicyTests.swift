@@ -1,8 +1,9 @@
 import Foundation
+import KairosPlatform
 import Synchronization
 import Testing
+
 @testable import Kairos
-import KairosPlatform
 
 /// Each case: a job due every 10 s whose first run blocks until released; the clock passes three
 /// more due dates while it runs.
@@ -23,7 +24,9 @@ import KairosPlatform
         let firstCancelled = Atomic<Bool>(false)
         let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10), repeatCount: 4)
         let id = try scheduler.schedule(trigger: trigger, options: JobOptions(overlap: policy)) { context in
-            concurrent.withLock { $0.now += 1; $0.max = max($0.max, $0.now) }
+            concurrent.withLock {
+                $0.now += 1; $0.max = max($0.max, $0.now)
+            }
             defer { concurrent.withLock { $0.now -= 1 } }
             recorder.record(context)
             if blockEveryRun || context.dueDate == start.addingTimeInterval(10) {
@@ -42,8 +45,9 @@ import KairosPlatform
         await scheduler.waitUntilIdle()
         let job = try #require(scheduler.job(id))
         #expect(job.status == .completed)
-        return Outcome(dues: recorder.dues.map { $0.timeIntervalSince(start) }, counters: job.counters,
-                       maxConcurrent: concurrent.withLock { $0.max }, firstRunCancelled: firstCancelled.load(ordering: .relaxed))
+        return Outcome(
+            dues: recorder.dues.map { $0.timeIntervalSince(start) }, counters: job.counters,
+            maxConcurrent: concurrent.withLock { $0.max }, firstRunCancelled: firstCancelled.load(ordering: .relaxed))
     }
 
     @Test func skipDropsFiresWhileRunning() async throws {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosPlatform
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct RunNowTests {
     /// Suspends until the scheduler reports `kind` for `id` on `events` (a stream taken before the
@@ -39,12 +40,17 @@ import KairosPlatform
         var callers: [JobID] = []
         for index in 0..<slots {
             let callee = try scheduler.schedule(name: "callee \(index)", trigger: ManualTrigger()) { _ in index }
-            callers.append(try scheduler.schedule(name: "caller \(index)", trigger: ManualTrigger()) { _ async throws -> Int in
-                // Every slot is taken before any caller asks for its callee's run.
-                if started.withLock({ $0 += 1; return $0 }) == slots { bothStarted.open() }
-                await bothStarted.wait()
-                return try await scheduler.runNow(callee, as: Int.self)
-            })
+            callers.append(
+                try scheduler.schedule(name: "caller \(index)", trigger: ManualTrigger()) { _ async throws -> Int in
+                    // Every slot is taken before any caller asks for its callee's run.
+                    if started.withLock({
+                        $0 += 1; return $0
+                    }) == slots {
+                        bothStarted.open()
+                    }
+                    await bothStarted.wait()
+                    return try await scheduler.runNow(callee, as: Int.self)
+                })
         }
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for caller in callers { group.addTask { try await scheduler.runNow(caller, as: Int.self) } }
@@ -173,8 +179,10 @@ import KairosPlatform
         _ = try await occupyTheOnlySlot(scheduler, until: gate)
         let events = scheduler.events
         let start = clock.now.addingTimeInterval(10)
-        let job = try scheduler.schedule(name: "once", trigger: try IntervalTrigger(every: .seconds(10), startingAt: start),
-                                         options: JobOptions(maxRuns: 1)) { _ in }
+        let job = try scheduler.schedule(
+            name: "once", trigger: try IntervalTrigger(every: .seconds(10), startingAt: start),
+            options: JobOptions(maxRuns: 1)
+        ) { _ in }
         clock.advance(to: start)
         await waitFor(.fired, of: job, on: events)
         #expect(scheduler.job(job)?.nextFireDate == nil)  // maxRuns reached by the waiting run

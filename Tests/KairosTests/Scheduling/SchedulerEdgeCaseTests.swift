@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct SchedulerEdgeCaseTests {
@@ -81,8 +82,10 @@ import Testing
     @Test func reschedulingAPausedJobKeepsItPaused() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(10)),
-                                        options: JobOptions(startPaused: true)) { context in recorder.record(context) }
+        let id = try scheduler.schedule(
+            trigger: OnceTrigger(at: clock.now.addingTimeInterval(10)),
+            options: JobOptions(startPaused: true)
+        ) { context in recorder.record(context) }
         try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(5)))
         clock.advance(by: .seconds(20))
         await scheduler.waitUntilIdle()

@@ -1,9 +1,10 @@
 import Foundation
+import KairosPlatform
+import KairosTestSupport
 import Synchronization
 import Testing
+
 @testable import Kairos
-import KairosTestSupport
-import KairosPlatform
 
 @Suite(.timeLimit(.minutes(1))) struct SchedulerEventTests {
     @Test func eventStreamReportsTheLifeOfAJob() async throws {
@@ -106,8 +107,10 @@ import KairosPlatform
 
     @Test func restoredPausedJobStaysPaused() async throws {
         let (scheduler, clock) = makeScheduler()
-        let id = try scheduler.schedule(id: JobID(rawValue: 5), name: "p", trigger: try IntervalTrigger(every: .seconds(1)),
-                                        restoring: RestoredJobState(isPaused: true)) { _ in () }
+        let id = try scheduler.schedule(
+            id: JobID(rawValue: 5), name: "p", trigger: try IntervalTrigger(every: .seconds(1)),
+            restoring: RestoredJobState(isPaused: true)
+        ) { _ in () }
         clock.advance(by: .seconds(10))
         await scheduler.waitUntilIdle()
         #expect(scheduler.job(id)?.status == .paused)

@@ -1,9 +1,10 @@
 import Foundation
+import KairosPlatform
+import KairosTestSupport
 import Synchronization
 import Testing
+
 @testable import Kairos
-import KairosTestSupport
-import KairosPlatform
 
 @Suite(.timeLimit(.minutes(1))) struct SchedulerFiringTests {
     @Test func intervalJobFiresAtEachAnchoredDateEvenWhenTheClockOvershoots() async throws {
@@ -29,13 +30,14 @@ import KairosPlatform
             recorder.record(context)
         }
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
-        #expect(recorder.dues == [
-            utcDate("2026-02-28T07:30:00Z"), // last day of February
-            utcDate("2026-03-01T07:30:00Z"),
-            utcDate("2026-03-08T07:00:00Z"), // 02:30 skipped by DST: 03:00 EDT
-            utcDate("2026-03-28T06:30:00Z"),
-            utcDate("2026-03-29T06:30:00Z"),
-        ])
+        #expect(
+            recorder.dues == [
+                utcDate("2026-02-28T07:30:00Z"),  // last day of February
+                utcDate("2026-03-01T07:30:00Z"),
+                utcDate("2026-03-08T07:00:00Z"),  // 02:30 skipped by DST: 03:00 EDT
+                utcDate("2026-03-28T06:30:00Z"),
+                utcDate("2026-03-29T06:30:00Z"),
+            ])
     }
 
     @Test func cronJobFiresOnceInTheRepeatedHour() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct SchedulerSmokeTests {

@@ -1,9 +1,10 @@
 import Foundation
+import KairosPlatform
+import KairosTestSupport
 import Synchronization
 import Testing
+
 @testable import Kairos
-import KairosTestSupport
-import KairosPlatform
 
 /// 100,000 jobs, stepped through 40 seconds of virtual time while random jobs are cancelled,
 /// paused and resumed, or rescheduled. Every job must fire exactly the due dates its trigger and
@@ -39,9 +40,10 @@ import KairosPlatform
             if random.next() % 5 == 0 {
                 trigger = OnceTrigger(at: second(Int(random.next() % 30) + 1))
             } else {
-                trigger = try IntervalTrigger(every: .seconds(Int(random.next() % 5) + 1),
-                                              startingAt: second(Int(random.next() % 10) + 1),
-                                              repeatCount: Int(random.next() % 6) + 1)
+                trigger = try IntervalTrigger(
+                    every: .seconds(Int(random.next() % 5) + 1),
+                    startingAt: second(Int(random.next() % 10) + 1),
+                    repeatCount: Int(random.next() % 6) + 1)
             }
             let at = Int(random.next() % 30) + 1
             let fate: Fate
@@ -50,9 +52,12 @@ import KairosPlatform
             case 1: fate = .cancel(at: at)
             case 2: fate = .pause(at: at, resumeAt: at + Int(random.next() % 8) + 1)
             default:
-                fate = .reschedule(at: at, to: try IntervalTrigger(every: .seconds(Int(random.next() % 4) + 1),
-                                                                   startingAt: second(at + Int(random.next() % 3)),
-                                                                   repeatCount: Int(random.next() % 4) + 1))
+                fate = .reschedule(
+                    at: at,
+                    to: try IntervalTrigger(
+                        every: .seconds(Int(random.next() % 4) + 1),
+                        startingAt: second(at + Int(random.next() % 3)),
+                        repeatCount: Int(random.next() % 4) + 1))
             }
             plans.append(Plan(trigger: trigger, fate: fate))
         }
@@ -61,10 +66,11 @@ import KairosPlatform
         var ids: [JobID] = []
         ids.reserveCapacity(Self.jobCount)
         for (index, plan) in plans.enumerated() {
-            ids.append(try scheduler.schedule(trigger: plan.trigger) { context in
-                let due = context.dueDate.timeIntervalSince(origin)
-                fired.withLock { $0[index].append(due) }
-            })
+            ids.append(
+                try scheduler.schedule(trigger: plan.trigger) { context in
+                    let due = context.dueDate.timeIntervalSince(origin)
+                    fired.withLock { $0[index].append(due) }
+                })
         }
 
         var operations: [Int: [(Int, Fate)]] = [:]

@@ -1,7 +1,8 @@
 import Foundation
-import Synchronization
-@testable import Kairos
 import KairosPlatform
+import Synchronization
+
+@testable import Kairos
 
 func utcDate(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 
@@ -14,8 +15,9 @@ func makeScheduler(
     start started: Bool = true
 ) -> (Scheduler, ManualClock) {
     let clock = ManualClock(now: start)
-    let scheduler = Scheduler(configuration: .init(
-        maxConcurrentJobs: maxConcurrentJobs, clock: clock, defaultOverlap: overlap, defaultMisfire: misfire))
+    let scheduler = Scheduler(
+        configuration: .init(
+            maxConcurrentJobs: maxConcurrentJobs, clock: clock, defaultOverlap: overlap, defaultMisfire: misfire))
     if started { scheduler.start() }
     return (scheduler, clock)
 }
@@ -96,4 +98,3 @@ final class Gate: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 }
-

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 /// Triggers decoded through `Codable` are checked as the initializers check them: a stored value
@@ -17,8 +18,10 @@ struct TriggerDecodingTests {
 
     /// Decodes `data` as `T`, expecting a `DecodingError` whose underlying `TriggerError` names
     /// `parameter`.
-    static func expectRefused<T: Decodable>(_ type: T.Type, _ data: Data, parameter: String,
-                                            sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRefused<T: Decodable>(
+        _ type: T.Type, _ data: Data, parameter: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try JSONDecoder().decode(type, from: data)
             Issue.record("decoded an invalid \(type)", sourceLocation: sourceLocation)

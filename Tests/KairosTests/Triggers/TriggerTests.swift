@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Kairos
 
 private func utc(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
@@ -41,8 +42,9 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
     @Test func fireKIsAnchoredAtStartPlusKIntervals() throws {
         let start = utc("2026-01-01T00:00:00Z")
         let trigger = try IntervalTrigger(every: .seconds(90), startingAt: start)
-        #expect(sequence(trigger, after: start.addingTimeInterval(-1), count: 4)
-            == [0, 90, 180, 270].map { start.addingTimeInterval($0) })
+        #expect(
+            sequence(trigger, after: start.addingTimeInterval(-1), count: 4)
+                == [0, 90, 180, 270].map { start.addingTimeInterval($0) })
         // Asking from arbitrary instants (a slow run finishing late) never drifts.
         #expect(trigger.nextFireDate(after: start.addingTimeInterval(100.7)) == start.addingTimeInterval(180))
         #expect(trigger.nextFireDate(after: start.addingTimeInterval(180)) == start.addingTimeInterval(270))
@@ -96,38 +98,43 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
 
     @Test func skippedTimeFiresAtTheTransition() throws {
         let trigger = try CronTrigger("30 2 * * *", timeZone: Self.newYork)
-        #expect(sequence(trigger, after: utc("2026-03-07T00:00:00Z"), count: 3) == [
-            utc("2026-03-07T07:30:00Z"), // 02:30 EST
-            utc("2026-03-08T07:00:00Z"), // 02:30 does not exist: 03:00 EDT
-            utc("2026-03-09T06:30:00Z"), // 02:30 EDT
-        ])
+        #expect(
+            sequence(trigger, after: utc("2026-03-07T00:00:00Z"), count: 3) == [
+                utc("2026-03-07T07:30:00Z"),  // 02:30 EST
+                utc("2026-03-08T07:00:00Z"),  // 02:30 does not exist: 03:00 EDT
+                utc("2026-03-09T06:30:00Z"),  // 02:30 EDT
+            ])
     }
 
     @Test func repeatedTimeFiresOnceAndWildcardHourFiresTwice() throws {
         let fixed = try CronTrigger("30 1 * * *", timeZone: Self.newYork)
-        #expect(sequence(fixed, after: utc("2026-10-31T12:00:00Z"), count: 2) == [
-            utc("2026-11-01T05:30:00Z"), // 01:30 EDT, not again at 01:30 EST
-            utc("2026-11-02T06:30:00Z"),
-        ])
+        #expect(
+            sequence(fixed, after: utc("2026-10-31T12:00:00Z"), count: 2) == [
+                utc("2026-11-01T05:30:00Z"),  // 01:30 EDT, not again at 01:30 EST
+                utc("2026-11-02T06:30:00Z"),
+            ])
         let everyHalfHour = try CronTrigger("*/30 1 1 11 *", timeZone: Self.newYork)
-        #expect(sequence(everyHalfHour, after: utc("2026-11-01T00:00:00Z"), count: 4) == [
-            utc("2026-11-01T05:00:00Z"), utc("2026-11-01T05:30:00Z"), // EDT
-            utc("2026-11-01T06:00:00Z"), utc("2026-11-01T06:30:00Z"), // EST
-        ])
+        #expect(
+            sequence(everyHalfHour, after: utc("2026-11-01T00:00:00Z"), count: 4) == [
+                utc("2026-11-01T05:00:00Z"), utc("2026-11-01T05:30:00Z"),  // EDT
+                utc("2026-11-01T06:00:00Z"), utc("2026-11-01T06:30:00Z"),  // EST
+            ])
     }
 
     @Test func monthEndsSkipShortMonths() throws {
         let trigger = try CronTrigger("0 0 31 * *", timeZone: .gmt)
-        #expect(sequence(trigger, after: utc("2026-01-01T00:00:00Z"), count: 4) == [
-            utc("2026-01-31T00:00:00Z"), utc("2026-03-31T00:00:00Z"), utc("2026-05-31T00:00:00Z"), utc("2026-07-31T00:00:00Z"),
-        ])
+        #expect(
+            sequence(trigger, after: utc("2026-01-01T00:00:00Z"), count: 4) == [
+                utc("2026-01-31T00:00:00Z"), utc("2026-03-31T00:00:00Z"), utc("2026-05-31T00:00:00Z"), utc("2026-07-31T00:00:00Z"),
+            ])
     }
 
     @Test func startAndEndAreInclusiveBounds() throws {
         let trigger = try CronTrigger("0 * * * *", timeZone: .gmt, startingAt: utc("2026-01-01T03:00:00Z"), until: utc("2026-01-01T05:00:00Z"))
-        #expect(sequence(trigger, after: .distantPast, count: 10) == [
-            utc("2026-01-01T03:00:00Z"), utc("2026-01-01T04:00:00Z"), utc("2026-01-01T05:00:00Z"),
-        ])
+        #expect(
+            sequence(trigger, after: .distantPast, count: 10) == [
+                utc("2026-01-01T03:00:00Z"), utc("2026-01-01T04:00:00Z"), utc("2026-01-01T05:00:00Z"),
+            ])
     }
 
     @Test func untilBeforeStartIsATypedErrorAsForIntervalTriggers() throws {

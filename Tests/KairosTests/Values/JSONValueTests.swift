@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Kairos
 import KairosTestSupport
+import Testing
+
+@testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct JSONValueTests {
     struct Report: Codable, Equatable {
@@ -25,10 +26,12 @@ import KairosTestSupport
 
     @Test func literalsBuildTheMatchingCases() {
         let value: JSONValue = ["flag": true, "n": 7, "x": 1.5, "s": "t", "list": [nil, 1], "empty": [:]]
-        #expect(value == .object([
-            "flag": .bool(true), "n": .number(7), "x": .number(1.5), "s": .string("t"),
-            "list": .array([.null, .number(1)]), "empty": .object([:]),
-        ]))
+        #expect(
+            value
+                == .object([
+                    "flag": .bool(true), "n": .number(7), "x": .number(1.5), "s": .string("t"),
+                    "list": .array([.null, .number(1)]), "empty": .object([:]),
+                ]))
     }
 
     @Test(arguments: [
