@@ -93,12 +93,20 @@ extension SchedulerCore {
                 let pauseEnd: DispatchTime = pause < 86_400 ? .now() + pause : .distantFuture
                 burstPaused = pause > 0
                 burstPauseUntil = now + pause
+                // Until its events are delivered, the pass is not over: a waiter for idleness
+                // must not see the state it left before what it reported (`isIdleLocked`).
+                let delivers = !(effects.events.isEmpty && effects.changes.isEmpty && effects.completions.isEmpty)
+                threadDelivering = delivers
                 condition.unlock()
                 perform(&effects)
                 if pause > 0 { _ = burstPauseEnd.wait(timeout: pauseEnd) }
                 condition.lock()
                 if pause > 0 { finishBurstPauseLocked() }
                 threadEffects = effects
+                if delivers {
+                    threadDelivering = false
+                    wakeProgressWaitersLocked(&threadEffects)
+                }
                 continue
             }
             var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)

@@ -381,7 +381,7 @@ extension SchedulerCore {
     }
 
     func isIdleLocked() -> Bool {
-        guard activeRuns == 0 else { return false }
+        guard activeRuns == 0, !threadDelivering else { return false }
         guard lifecycle == .running, !paused else { return true }
         let now = self.now
         if dueHead < dueList.count { return false }

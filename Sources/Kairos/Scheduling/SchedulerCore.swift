@@ -64,6 +64,9 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// before any): a date due before it fell due while nothing could fire, so it is missed
     /// however little late the scheduler reaches it.
     @exclusivity(unchecked) var heldUntil = -Double.infinity
+    /// The scheduler thread has released the lock to deliver a pass's events, state changes and
+    /// completions, and has not finished.
+    @exclusivity(unchecked) var threadDelivering = false
     @exclusivity(unchecked) var threadAlive = false
     /// The deadline the scheduler thread waits for (infinity: no deadline), or `nil` when it is
     /// not waiting or a wake-up is already on its way.

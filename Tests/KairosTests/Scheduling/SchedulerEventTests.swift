@@ -7,6 +7,28 @@ import Testing
 @testable import Kairos
 
 @Suite(.timeLimit(.minutes(1))) struct SchedulerEventTests {
+    /// `waitUntilIdle` returns only once the scheduler thread has delivered what its pass
+    /// reported: a pass that fires nothing (dates missed under `.skip`) leaves nothing running to
+    /// wait for, and its `missed` event is delivered after the thread releases its lock. The
+    /// test waits while that delivery is under way (the handler takes a few milliseconds).
+    @Test func waitUntilIdleWaitsForThePassesEventsToBeDelivered() async throws {
+        let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
+        let delivering = LockedState(false)
+        let missed = LockedState(0)
+        scheduler.onEvent { event in
+            guard event.kind == .missed else { return }
+            delivering.withLock { $0 = true }
+            Thread.sleep(forTimeInterval: 0.005)
+            missed.withLock { $0 += 1 }
+        }
+        try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: clock.now.addingTimeInterval(10))) { _ in }
+        clock.advance(by: .seconds(55))
+        scheduler.start()
+        await eventually("the missed event's delivery to start") { delivering.withLock { $0 } }
+        await scheduler.waitUntilIdle()
+        #expect(missed.withLock { $0 } == 1)
+    }
+
     @Test func eventStreamReportsTheLifeOfAJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let stream = scheduler.events
