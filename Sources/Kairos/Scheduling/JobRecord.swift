@@ -38,17 +38,12 @@ enum TriggerStorage {
         }
     }
 
-    /// The first nominal due date at or after `date`: exact for a cron trigger (whose dates are
-    /// whole seconds) through ``CronTrigger/firstFireDate(atOrAfter:)``; for any other trigger,
-    /// the first strictly after the `Double` just below `date`.
+    /// The first nominal due date at or after `date`: the first strictly after the `Double` just
+    /// below it (exact for cron too, whose whole seconds are counted in the `Date`'s own reference).
     func firstDue(atOrAfter date: Double) -> Double? {
         switch self {
         case .once(let once): return once >= date ? once : nil
-        case .boxed(let box):
-            if box.isCron, let cron = box.base as? CronTrigger {
-                return cron.firstFireDate(atOrAfter: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
-            }
-            return nextDue(after: date.nextDown)
+        case .boxed: return nextDue(after: date.nextDown)
         }
     }
 
@@ -80,8 +75,6 @@ final class TriggerBox: Sendable {
     let jitter: Double
     let eventKey: String?
     let isUntimed: Bool
-    /// Whether `base` is a ``CronTrigger``: only then is it cast to one to find a first date.
-    let isCron: Bool
 
     init(_ trigger: any Trigger) {
         self.trigger = trigger
@@ -95,7 +88,6 @@ final class TriggerBox: Sendable {
         self.jitter = jitter
         self.eventKey = (base as? EventTrigger)?.key
         self.isUntimed = base is EventTrigger || base is ManualTrigger
-        self.isCron = base is CronTrigger
     }
 }
 

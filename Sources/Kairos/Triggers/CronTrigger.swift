@@ -100,15 +100,6 @@ public struct CronTrigger: Trigger, Hashable, Codable, DescribableTrigger {
         return next
     }
 
-    /// The first date of the expression at or after `date` and not before `start`, or `nil` past
-    /// `end`: exact, where `nextFireDate(after:)` of a date just before `date` depends on how
-    /// close "just before" is.
-    package func firstFireDate(atOrAfter date: Date) -> Date? {
-        guard let next = expression.firstDate(atOrAfter: max(date, start ?? date), in: timeZone) else { return nil }
-        if let end, next > end { return nil }
-        return next
-    }
-
     var triggerDescription: TriggerDescription {
         .cron(expression: expression.description, timeZone: timeZone.identifier, start: start, end: end)
     }

@@ -83,8 +83,7 @@ struct MissedDueDates {
 
     /// The first due date at or after `date`.
     func first(atOrAfter date: Double) -> Double? {
-        guard case .cron(let cron) = source else { return next(after: date.nextDown) }
-        return cron.firstFireDate(atOrAfter: Date(timeIntervalSinceReferenceDate: date))?.timeIntervalSinceReferenceDate
+        next(after: date.nextDown)
     }
 
     /// The last due date before `date` and not before `first`.

@@ -12,6 +12,11 @@ struct CronFirstDueTests {
     static let hourly = "0 * * * *"
     static let t0 = utcDate("2026-01-01T00:00:00Z")
 
+    /// The `Date` just below `date`: what "after" means to ask for a date at or after it.
+    static func justBefore(_ date: Date) -> Date {
+        Date(timeIntervalSinceReferenceDate: date.timeIntervalSinceReferenceDate.nextDown)
+    }
+
     /// The closest date after `date` that a `Date` can hold (about 0.1 µs in 2026).
     static func justAfter(_ date: Date) -> Date {
         Date(timeIntervalSinceReferenceDate: date.timeIntervalSinceReferenceDate.nextUp)
@@ -84,7 +89,7 @@ struct CronFirstDueTests {
     @Test func aCronTriggerStartingOnOneOfItsFireSecondsFiresThatSecond() throws {
         let trigger = try CronTrigger(Self.hourly, timeZone: .gmt, startingAt: Self.t0)
         #expect(trigger.nextFireDate(after: Self.t0.addingTimeInterval(-7200)) == Self.t0)
-        #expect(trigger.firstFireDate(atOrAfter: Self.t0) == Self.t0)
-        #expect(trigger.firstFireDate(atOrAfter: Self.justAfter(Self.t0)) == Self.t0.addingTimeInterval(3600))
+        #expect(trigger.nextFireDate(after: Self.justBefore(Self.t0)) == Self.t0)
+        #expect(trigger.nextFireDate(after: Self.justBefore(Self.justAfter(Self.t0))) == Self.t0.addingTimeInterval(3600))
     }
 }
