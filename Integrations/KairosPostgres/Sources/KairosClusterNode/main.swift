@@ -1,0 +1,1 @@
+print("kairos-cluster-node: not built yet")

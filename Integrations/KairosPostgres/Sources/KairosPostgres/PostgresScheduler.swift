@@ -1,0 +1,2 @@
+import Kairos
+import PostgresNIO
