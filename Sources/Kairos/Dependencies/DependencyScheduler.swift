@@ -115,7 +115,7 @@ public final class DependencyScheduler: Sendable {
         } catch {
             throw .scheduler(error)
         }
-        let anchored = trigger.map { SchedulerCore.anchor($0, at: scheduler.clock.now) }
+        let anchored = trigger.map { scheduler.anchoring($0) }
         let index = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> Int32 in
             var parents: [Int32] = []
             for id in upstream {
@@ -225,7 +225,7 @@ public final class DependencyScheduler: Sendable {
     /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/missingTrigger(name:)`` if
     ///   `job` is a dependent, ``DependencyError/scheduler(_:)``.
     func replaceTrigger(of job: JobID, with trigger: any Trigger) throws(DependencyError) -> any Trigger {
-        let anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now)
+        let anchored = scheduler.anchoring(trigger)
         let root = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> (Int32, JobID?) in
             guard let index = graph.indexByID[job] else { throw .unknownJob(job) }
             guard graph.nodes[Int(index)].trigger != nil else { throw .missingTrigger(name: graph.nodes[Int(index)].name) }
@@ -460,13 +460,13 @@ public final class DependencyScheduler: Sendable {
         }
         guard !launches.isEmpty else { return }
         let requests = launches.map { launch in
-            SchedulerCore.DependencyRunRequest(
+            Scheduler.DependencyRunRequest(
                 id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
             ) { [self] outcome in
                 attemptFinished(launch, outcome: outcome)
             }
         }
-        guard let rejected = scheduler.core.runForDependencies(requests) else {
+        guard let rejected = scheduler.startDependencyRuns(requests) else {
             graph.withLock { $0.parked.append(contentsOf: launches) }
             // A start() that raced with this call may have flushed already: flush again if running.
             if scheduler.isRunning { start(takeParked()) }

@@ -62,7 +62,7 @@ extension PersistentScheduler {
         var stored: TriggerDescription?
         var anchored: (any Trigger)?
         if let trigger {
-            anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now)
+            anchored = scheduler.anchoring(trigger)
             guard let description = TriggerDescription(anchored!) else {
                 throw .triggerNotPersistable(String(describing: type(of: trigger)))
             }

@@ -63,8 +63,8 @@ extension PersistentScheduler {
         }
         let sameTrigger = Self.storedTrigger(stored.trigger, matches: SchedulerValueCoding.json(description))
         // Stored options are the job's, with the scheduler's default policies filled in.
-        var resolved = options
-        do { try SchedulerCore.validate(&resolved, configuration: scheduler.configuration) } catch { throw .scheduler(error) }
+        let resolved: JobOptions
+        do { resolved = try scheduler.resolvedOptions(options) } catch { throw .scheduler(error) }
         let sameOptions = stored.options == SchedulerValueCoding.json(resolved)
         if sameTrigger, sameOptions, stored.name == name, stored.function == function, stored.arguments == arguments {
             return id

@@ -1,0 +1,109 @@
+import Foundation
+
+// The hooks that the layers above the scheduler (Persistence/, Dependencies/, Pipelines/) use
+// instead of reaching into its storage. Each one is a complete operation under the scheduler's
+// lock: a layer never sees job records, slots, the queue or the lock itself. `.ci/check-layering`
+// fails when a file in those folders names the scheduler's core.
+
+extension Scheduler {
+    /// One run that ``DependencyScheduler`` asks the scheduler to start for a DAG run.
+    package struct DependencyRunRequest: Sendable {
+        /// The job to run.
+        package let id: JobID
+        /// The DAG run's due date: the run's ``JobContext/dueDate`` and idempotency key name the
+        /// DAG run, not the instant the run started.
+        package let dueDate: Date
+        /// The attempt number, from 1.
+        package let attempt: Int
+        /// Called once with how the run ended (``RunOutcome/cancelled`` if it was withdrawn
+        /// before it started).
+        package let completion: @Sendable (RunOutcome) -> Void
+
+        /// Creates a request.
+        package init(id: JobID, dueDate: Date, attempt: Int, completion: @escaping @Sendable (RunOutcome) -> Void) {
+            self.id = id
+            self.dueDate = dueDate
+            self.attempt = attempt
+            self.completion = completion
+        }
+    }
+
+    /// Starts a batch of DAG runs under one lock acquisition (used by ``DependencyScheduler``).
+    ///
+    /// Like ``runNow(_:)``, each run goes straight to the executor, whatever the job's trigger,
+    /// misfire and overlap policies say (the DAG decided it is due), and counts towards `maxRuns`.
+    ///
+    /// - Returns: the requests that could not start, each with the reason
+    ///   (``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``); `nil`, with
+    ///   nothing started, when the scheduler is not running: the caller keeps the requests for
+    ///   its next start.
+    package func startDependencyRuns(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
+        let core = self.core
+        return core.withLock { (effects: inout SchedulerCore.Effects) in
+            guard core.lifecycle == .running else { return nil }
+            var rejected: [(DependencyRunRequest, SchedulerError)] = []
+            for request in requests {
+                do throws(SchedulerError) {
+                    try core.startRequestedRunLocked(
+                        request.id, dueDate: request.dueDate, payload: nil, attempt: request.attempt,
+                        completion: request.completion, effects: &effects)
+                } catch {
+                    rejected.append((request, error))
+                }
+            }
+            return rejected
+        }
+    }
+
+    /// Fires a run of job `id` for a due date that was in flight when the process stopped (used by
+    /// ``PersistentScheduler`` for at-least-once recovery).
+    ///
+    /// The run goes straight to the executor, like ``runNow(_:)``, whether or not the scheduler is
+    /// started and whatever the misfire and overlap policies say: it was already fired once. Its
+    /// context carries the original `dueDate` (so the idempotency key is the one the interrupted
+    /// run had), `attempt` and the `payload` of the event that fired it. A one-shot job restored
+    /// with its only run in flight is already completed; its run still happens again.
+    ///
+    /// - Throws: ``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``.
+    package func rerunInterruptedRun(of id: JobID, dueDate: Date, attempt: Int, payload: JSONValue? = nil) throws(SchedulerError) {
+        let core = self.core
+        try core.withLock { (effects: inout SchedulerCore.Effects) throws(SchedulerError) in
+            try core.startRequestedRunLocked(
+                id, dueDate: dueDate, payload: payload, attempt: attempt, completion: nil, effects: &effects)
+        }
+    }
+
+    /// `trigger` with an unanchored ``IntervalTrigger`` (possibly inside a ``JitteredTrigger``)
+    /// anchored at the scheduler clock's current time, as ``schedule(name:trigger:options:_:)``
+    /// would store it (used by ``DependencyScheduler`` and ``PersistentScheduler`` to record the
+    /// trigger a job really has). Other triggers are returned unchanged.
+    package func anchoring(_ trigger: any Trigger) -> any Trigger {
+        SchedulerCore.anchor(trigger, at: clock.now)
+    }
+
+    /// `options` as the scheduler stores them: validated, with the configuration's default
+    /// overlap and misfire policies filled in (used by ``PersistentScheduler`` to compare a job's
+    /// stored options with new ones).
+    ///
+    /// - Throws: ``SchedulerError/invalidOption(option:reason:)``, as
+    ///   ``schedule(name:trigger:options:_:)`` would.
+    package func resolvedOptions(_ options: JobOptions) throws(SchedulerError) -> JobOptions {
+        var resolved = options
+        try SchedulerCore.validate(&resolved, configuration: configuration)
+        return resolved
+    }
+}
+
+extension SchedulerCore {
+    /// Starts a run that a layer above asked for by job ID (a DAG run, a recovered run).
+    fileprivate func startRequestedRunLocked(
+        _ id: JobID, dueDate: Date, payload: JSONValue?, attempt: Int, completion: (@Sendable (RunOutcome) -> Void)?,
+        effects: inout Effects
+    ) throws(SchedulerError) {
+        let slot = try requireSlotLocked(id)
+        guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
+        startRunLocked(
+            slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity, payload: payload,
+            attempt: attempt, completion: completion, effects: &effects)
+    }
+}
