@@ -170,16 +170,26 @@ package struct JobQueue: Sendable {
         }
     }
 
-    /// Checks the heap order and the slot index; traps on the first violation. For tests.
-    package func _checkInvariants() {
-        var queued = 0
+    /// The broken invariants of the heap order and the slot index, each as a sentence; empty
+    /// when the queue is consistent. - Complexity: O(n + number of slots).
+    package func invariantViolations() -> [String] {
+        var violations: [String] = []
         for (index, entry) in heap.enumerated() {
-            precondition(positions[Int(entry.slot)] == Int32(index), "slot \(entry.slot) indexes the wrong position")
-            if index > 0 {
-                precondition(!Entry.precedes(entry, heap[(index - 1) / 2]), "heap order broken at \(index)")
+            if Int(entry.slot) >= positions.count || positions[Int(entry.slot)] != Int32(index) {
+                violations.append("slot \(entry.slot) indexes the wrong heap position")
+            }
+            if index > 0, Entry.precedes(entry, heap[(index - 1) / 2]) {
+                violations.append("heap order broken at \(index)")
             }
         }
-        for position in positions where position >= 0 { queued += 1 }
-        precondition(queued == heap.count, "\(queued) slots marked queued for \(heap.count) entries")
+        let queued = positions.count { $0 >= 0 }
+        if queued != heap.count { violations.append("\(queued) slots marked queued for \(heap.count) entries") }
+        return violations
+    }
+
+    /// Checks the heap order and the slot index; traps on the first violation. For tests.
+    package func _checkInvariants() {
+        let violations = invariantViolations()
+        precondition(violations.isEmpty, violations.joined(separator: "; "))
     }
 }

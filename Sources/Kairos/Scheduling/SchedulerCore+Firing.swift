@@ -109,6 +109,7 @@ extension SchedulerCore {
                 }
                 continue
             }
+            checkInvariantsLocked()
             var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)
             if let first = timeouts.first { deadline = min(deadline, first.deadline) }
             waitingUntil = deadline
@@ -167,7 +168,7 @@ extension SchedulerCore {
         let index = Int(slot)
         guard records[index].state == .pending else { return }
         let due = records[index].nextDue
-        if now - fireDate > threshold || fireDate < heldUntil {
+        if MisfireResolution.isMissed(fireDate: fireDate, now: now, threshold: threshold, heldUntil: heldUntil) {
             catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
             return
         }
@@ -212,95 +213,61 @@ extension SchedulerCore {
 
     // MARK: - Misfires
 
-    /// Handles missed due dates (reached more than the threshold late, or due before `heldUntil`):
-    /// drops those older than the catch-up window, runs those inside it per the misfire mode,
-    /// queues the next future one.
-    /// Counting them takes no enumeration for interval and cron triggers (``MissedDueDates``).
+    /// Handles missed due dates (reached more than the threshold late, or due before `heldUntil`)
+    /// as ``MisfireResolution`` decides: runs the chosen ones, counts and reports the dropped
+    /// ones, queues the next future date.
     func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
-        let cutoff = policy.catchUpWindowSeconds.map { now - $0 } ?? -.infinity
-        let trigger = records[index].trigger
-        let dates = MissedDueDates(trigger, first: firstMissed, through: now)
-        let last = dates.last
-        var firstInWindow: Double? = firstMissed >= cutoff ? firstMissed : dates.first(atOrAfter: cutoff)
-        if let candidate = firstInWindow, candidate > last { firstInWindow = nil }
-        var selected: [Double] = []
-        if let firstInWindow {
-            switch policy.mode {
-            case .runLatest: selected = [last]
-            case .runEarliest: selected = [firstInWindow]
-            case .runAll:
-                var due: Double? = firstInWindow
-                while let current = due, current <= last, selected.count < MissedDueDates.enumerationLimit {
-                    selected.append(current)
-                    due = dates.next(after: current)
-                }
-            }
+        let resolution = MisfireResolution(policy: policy, trigger: records[index].trigger, firstMissed: firstMissed, now: now)
+        if let dropped = resolution.dropped {
+            records[index].extrasCreatingIfNeeded().counters.missed += resolution.droppedCount
+            totals.missed += resolution.droppedCount
+            noteLocked(
+                .missed, slot: slot, due: dropped.lowerBound, lastMissed: dropped.upperBound, count: resolution.droppedCount,
+                effects: &effects)
         }
-        let dropped = dates.count - selected.count
-        if dropped > 0 {
-            // The dates that did not run span from the first to the last missed one, minus the
-            // selected ones, which are consecutive.
-            var firstDropped = firstMissed, lastDropped = last
-            if let ran = selected.first, ran == firstMissed { firstDropped = dates.next(after: selected[selected.count - 1]) ?? last }
-            if let ran = selected.last, ran == last { lastDropped = dates.previous(before: selected[0]) ?? firstDropped }
-            records[index].extrasCreatingIfNeeded().counters.missed += dropped
-            totals.missed += dropped
-            noteLocked(.missed, slot: slot, due: firstDropped, lastMissed: lastDropped, count: dropped, effects: &effects)
-        }
-        for (position, due) in selected.enumerated() {
+        for (position, due) in resolution.runs.enumerated() {
             if position == 0 {
                 fireOrOverlapLocked(slot: slot, due: due, payload: nil, effects: &effects)
             } else {
                 bufferLocked(slot: slot, due: due, payload: nil)
             }
         }
-        var next = trigger.nextDue(after: last)
-        if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
-        queueNextLocked(slot: slot, next: next, effects: &effects)
+        queueNextLocked(slot: slot, next: resolution.next, effects: &effects)
     }
 
     // MARK: - Overlap
 
-    /// Starts a run for `due` unless a run is going, in which case the overlap policy decides.
+    /// Starts a run for `due` unless a run is going, in which case the overlap policy decides
+    /// (``OverlapDecision``).
     func fireOrOverlapLocked(slot: UInt32, due: Double, payload: JSONValue?, effects: inout Effects) {
         let index = Int(slot)
         if maxRunsReachedLocked(slot: slot) { return }
+        let decision: OverlapDecision
         if records[index].active == 0 {
+            decision = .start  // the common case, without reading the policy
+        } else {
+            decision = OverlapDecision(
+                policy: optionsTable[Int(records[index].optionsIndex)].overlap ?? configuration.defaultOverlap,
+                active: Int(records[index].active), buffered: records[index].extras?.bufferedCount ?? 0)
+        }
+        switch decision {
+        case .start:
             startRunLocked(
                 slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
                 attempt: 1, completion: nil, effects: &effects)
-            return
-        }
-        guard records[index].active < UInt16.max else {
-            countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
-            return
-        }
-        let policy = optionsTable[Int(records[index].optionsIndex)].overlap ?? configuration.defaultOverlap
-        switch policy {
         case .skip:
             countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
-        case .allowAll(let limit):
-            if Int(records[index].active) < limit {
-                startRunLocked(
-                    slot: slot, due: due, startAfter: due + jitterLocked(slot: slot, due: due), payload: payload,
-                    attempt: 1, completion: nil, effects: &effects)
-            } else {
-                countOverlapSkipLocked(slot: slot, due: due, effects: &effects)
-            }
-        case .bufferOne:
+        case .buffer:
+            bufferLocked(slot: slot, due: due, payload: payload)
+        case .dropFire:
+            records[index].extrasCreatingIfNeeded().counters.bufferDropped += 1
+            totals.bufferDropped += 1
+            noteLocked(.bufferDropped, slot: slot, due: due, effects: &effects)
+        case .replaceBuffer:
             replaceBufferLocked(slot: slot, due: due, payload: payload, effects: &effects)
-        case .bufferAll(let limit):
-            let extras = records[index].extrasCreatingIfNeeded()
-            if extras.bufferedCount < limit {
-                extras.buffered.append((due, payload))
-            } else {
-                extras.counters.bufferDropped += 1
-                totals.bufferDropped += 1
-                noteLocked(.bufferDropped, slot: slot, due: due, effects: &effects)
-            }
-        case .cancelOther:
+        case .cancelRunsAndReplaceBuffer:
             cancelActiveRunsLocked(slot: slot, reason: .cancelled, effects: &effects)
             replaceBufferLocked(slot: slot, due: due, payload: payload, effects: &effects)
         }
@@ -324,7 +291,8 @@ extension SchedulerCore {
         extras.buffered.append((due, payload))
     }
 
-    /// Queues a fire behind the current run, whatever the overlap policy (misfire `runAll`).
+    /// Queues a fire behind the current run (overlap `bufferAll`, and misfire `runAll` whatever
+    /// the overlap policy).
     private func bufferLocked(slot: UInt32, due: Double, payload: JSONValue?) {
         records[Int(slot)].extrasCreatingIfNeeded().buffered.append((due, payload))
     }
@@ -421,6 +389,7 @@ extension SchedulerCore {
         recycling.removeAll(keepingCapacity: true)
         for index in completed.indices { finishRunLocked(completed[index], effects: &effects) }
         wakeProgressWaitersLocked(&effects)
+        checkInvariantsLocked()
         condition.unlock()
         perform(&effects)
         for index in completed.indices where isKnownUniquelyReferenced(&completed[index].run) {
@@ -433,6 +402,7 @@ extension SchedulerCore {
         let run = completed.run
         let slot = run.slot
         let index = Int(slot)
+        assert(activeRuns > 0, "a run finished with none in flight")
         guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
             activeRuns -= 1
             if let completion = run.completion {
@@ -441,6 +411,7 @@ extension SchedulerCore {
             }
             return
         }
+        assert(records[index].active > 0, "slot \(slot) finished a run with none in flight")
         records[index].active -= 1
         activeRuns -= 1
         if records[index].activeRun === run {

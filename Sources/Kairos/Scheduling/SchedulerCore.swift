@@ -153,11 +153,13 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             result = try body(&effects)
         } catch {
             wakeProgressWaitersLocked(&effects)
+            checkInvariantsLocked()
             condition.unlock()
             perform(&effects)
             throw error
         }
         wakeProgressWaitersLocked(&effects)
+        checkInvariantsLocked()
         condition.unlock()
         perform(&effects)
         return result
@@ -247,6 +249,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         let slot: UInt32
         if let free = freeSlots.popLast() {
             slot = free
+            assert(records[Int(slot)].state == .free, "free list holds slot \(slot), which is in use")
         } else {
             slot = UInt32(records.count)
             records.append(.free(generation: 0))
@@ -268,6 +271,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// Releases a finished job's slot and everything it references.
     func freeSlotLocked(_ slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
+        assert(records[index].active == 0, "slot \(slot) freed with runs in flight")
         if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
         if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
