@@ -75,13 +75,9 @@ enum SchedulerValueCoding {
         if let maxRuns = options.maxRuns { object["maxRuns"] = .number(Double(maxRuns)) }
         if options.priority != 0 { object["priority"] = .number(Double(options.priority)) }
         if let overlap = options.overlap {
-            switch overlap {
-            case .skip: object["overlap"] = ["kind": "skip"]
-            case .bufferOne: object["overlap"] = ["kind": "bufferOne"]
-            case .bufferAll(let limit): object["overlap"] = ["kind": "bufferAll", "limit": .number(Double(limit))]
-            case .cancelOther: object["overlap"] = ["kind": "cancelOther"]
-            case .allowAll(let limit): object["overlap"] = ["kind": "allowAll", "limit": .number(Double(limit))]
-            }
+            var policy: [String: JSONValue] = ["kind": .string(overlap.name)]
+            if let limit = overlap.limit { policy["limit"] = .number(Double(limit)) }
+            object["overlap"] = .object(policy)
         }
         if let misfire = options.misfire {
             var policy: [String: JSONValue] = ["mode": .string(misfire.mode.rawValue)]
@@ -101,14 +97,12 @@ enum SchedulerValueCoding {
         options.priority = try optionalInt(object["priority"], "priority") ?? 0
         if let overlap = object["overlap"] {
             guard case .object(let policy) = overlap else { throw Failure(description: "\"overlap\" must be an object") }
-            switch try string(policy["kind"], "overlap.kind") {
-            case "skip": options.overlap = .skip
-            case "bufferOne": options.overlap = .bufferOne
-            case "bufferAll": options.overlap = .bufferAll(limit: try int(policy["limit"], "overlap.limit"))
-            case "cancelOther": options.overlap = .cancelOther
-            case "allowAll": options.overlap = .allowAll(limit: try int(policy["limit"], "overlap.limit"))
-            case let other: throw Failure(description: "unknown overlap policy \"\(other)\"")
+            let name = try string(policy["kind"], "overlap.kind")
+            let limit = name == "bufferAll" || name == "allowAll" ? try int(policy["limit"], "overlap.limit") : nil
+            guard let overlap = OverlapPolicy(name: name, limit: limit) else {
+                throw Failure(description: "unknown overlap policy \"\(name)\"")
             }
+            options.overlap = overlap
         }
         if let misfire = object["misfire"] {
             guard case .object(let policy) = misfire else { throw Failure(description: "\"misfire\" must be an object") }

@@ -69,7 +69,7 @@ public final class PipelineSchedule: Sendable {
     /// The schedule's status.
     public var status: Status {
         guard let job = scheduler.job(jobID) else { return .completed }
-        switch job.status {
+        switch job.status.kind {
         case .pending: return job.isPaused ? .paused : .scheduled
         case .running: return .running
         case .paused: return .paused

@@ -1,20 +1,48 @@
 /// Where a job is in its life.
-public enum JobStatus: String, Sendable, Hashable, Codable, CaseIterable {
+///
+/// New states may be added in later versions: a `switch` over a status matches the static members
+/// (`case .pending:`) and needs a `default:` case. Its `Codable` form is its ``rawValue``.
+public struct JobStatus: RawRepresentable, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// The states there are; Kairos switches over them exhaustively.
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
+        case pending, running, paused, completed, failed, cancelled
+    }
+
+    /// Which state this is.
+    package let kind: Kind
+
+    private init(_ kind: Kind) { self.kind = kind }
+
+    /// The state's name as in the source (`pending`, `running`, …): its stored form.
+    public var rawValue: String { kind.rawValue }
+
+    /// The state named `rawValue`, or `nil` for an unknown name.
+    public init?(rawValue: String) {
+        guard let kind = Kind(rawValue: rawValue) else { return nil }
+        self.kind = kind
+    }
+
+    /// Every state, in declaration order.
+    public static var allCases: [JobStatus] { Kind.allCases.map(JobStatus.init) }
+
+    /// The state's name, as ``rawValue``.
+    public var description: String { rawValue }
+
     /// Waiting for its next due date (or, for event and manual triggers, for an event or a
     /// ``Scheduler/runNow(_:)``).
-    case pending
+    public static let pending = JobStatus(.pending)
     /// At least one run has been fired and has not finished (it may still wait for a free
     /// executor slot).
-    case running
+    public static let running = JobStatus(.running)
     /// Paused by ``Scheduler/pause(_:)``: it does not fire until resumed.
-    case paused
+    public static let paused = JobStatus(.paused)
     /// Finished: its trigger is exhausted or it reached `maxRuns`, and its last run did not fail.
-    case completed
+    public static let completed = JobStatus(.completed)
     /// Finished: its trigger is exhausted or it reached `maxRuns`, and its last run failed or
     /// timed out.
-    case failed
+    public static let failed = JobStatus(.failed)
     /// Cancelled by ``Scheduler/cancel(_:)``.
-    case cancelled
+    public static let cancelled = JobStatus(.cancelled)
 
     /// Whether the job will never fire again (completed, failed or cancelled).
     public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }

@@ -20,13 +20,35 @@
 /// ```
 public struct MisfirePolicy: Sendable, Hashable, Codable {
     /// Which missed due dates inside the catch-up window run.
-    public enum Mode: String, Sendable, Hashable, Codable {
+    ///
+    /// New modes may be added in later versions: a `switch` over a mode matches the static members
+    /// (`case .runLatest:`) and needs a `default:` case. Its `Codable` form is its ``rawValue``.
+    public struct Mode: RawRepresentable, Sendable, Hashable, Codable {
+        /// The modes there are; the scheduler switches over them exhaustively.
+        package enum Kind: String, Sendable, Hashable {
+            case runLatest, runEarliest, runAll
+        }
+
+        /// Which mode this is.
+        package let kind: Kind
+
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// The mode's name as in the source (`runLatest`, `runEarliest`, `runAll`): its stored form.
+        public var rawValue: String { kind.rawValue }
+
+        /// The mode named `rawValue`, or `nil` for an unknown name.
+        public init?(rawValue: String) {
+            guard let kind = Kind(rawValue: rawValue) else { return nil }
+            self.kind = kind
+        }
+
         /// Run once, for the latest missed due date (the default).
-        case runLatest
+        public static let runLatest = Mode(.runLatest)
         /// Run once, for the earliest missed due date inside the window.
-        case runEarliest
+        public static let runEarliest = Mode(.runEarliest)
         /// Run once for every missed due date inside the window, oldest first, one after another.
-        case runAll
+        public static let runAll = Mode(.runAll)
     }
 
     /// How far back missed due dates may still run; `nil` is unlimited. `.zero` means "skip to

@@ -36,7 +36,7 @@ struct MisfireResolution: Equatable {
         if let candidate = firstInWindow, candidate > last { firstInWindow = nil }
         var runs: [Double] = []
         if let firstInWindow {
-            switch policy.mode {
+            switch policy.mode.kind {
             case .runLatest: runs = [last]
             case .runEarliest: runs = [firstInWindow]
             case .runAll:

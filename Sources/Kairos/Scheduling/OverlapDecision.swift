@@ -30,7 +30,7 @@ enum OverlapDecision: Equatable {
             self = .skip
             return
         }
-        switch policy {
+        switch policy.kind {
         case .skip: self = .skip
         case .allowAll(let limit): self = active < limit ? .start : .skip
         case .bufferOne: self = .replaceBuffer

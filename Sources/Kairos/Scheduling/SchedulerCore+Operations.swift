@@ -88,7 +88,7 @@ extension SchedulerCore {
         }
         options.overlap = options.overlap ?? configuration.defaultOverlap
         options.misfire = options.misfire ?? configuration.defaultMisfire
-        switch options.overlap {
+        switch options.overlap?.kind {
         case .bufferAll(let limit) where limit < 1:
             throw .invalidOption(option: "overlap", reason: "bufferAll needs a limit of at least 1 (got \(limit))")
         case .allowAll(let limit) where limit < 1 || limit > Int(UInt16.max):
