@@ -115,7 +115,7 @@ public final class DependencyScheduler: Sendable {
         } catch {
             throw .scheduler(error)
         }
-        let anchored = trigger.map { SchedulerCore.anchor($0, at: scheduler.clock.now) }
+        let anchored = trigger.map { SchedulerCore.anchor($0, at: scheduler.clock.now.date) }
         let index = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> Int32 in
             var parents: [Int32] = []
             for id in upstream {
@@ -225,7 +225,7 @@ public final class DependencyScheduler: Sendable {
     /// - Throws: ``DependencyError/unknownJob(_:)``, ``DependencyError/missingTrigger(name:)`` if
     ///   `job` is a dependent, ``DependencyError/scheduler(_:)``.
     func replaceTrigger(of job: JobID, with trigger: any Trigger) throws(DependencyError) -> any Trigger {
-        let anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now)
+        let anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now.date)
         let root = try graph.withLock { (graph: inout DependencyGraph) throws(DependencyError) -> (Int32, JobID?) in
             guard let index = graph.indexByID[job] else { throw .unknownJob(job) }
             guard graph.nodes[Int(index)].trigger != nil else { throw .missingTrigger(name: graph.nodes[Int(index)].name) }
@@ -493,7 +493,7 @@ public final class DependencyScheduler: Sendable {
             let clock = scheduler.clock
             let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
             Task { [self] in
-                try? await clock.sleep(until: clock.now.addingTimeInterval(retryDelay))
+                try? await clock.sleep(until: clock.now.date.addingTimeInterval(retryDelay))
                 start([next])
             }
         }

@@ -62,7 +62,7 @@ extension PersistentScheduler {
         var stored: TriggerDescription?
         var anchored: (any Trigger)?
         if let trigger {
-            anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now)
+            anchored = SchedulerCore.anchor(trigger, at: scheduler.clock.now.date)
             guard let description = TriggerDescription(anchored!) else {
                 throw .triggerNotPersistable(String(describing: type(of: trigger)))
             }
@@ -161,7 +161,7 @@ extension PersistentScheduler {
     /// A root's first due date from now, for an anchored trigger: the date a ``OnceTrigger`` is
     /// for (even if past), else the first fire date at or after now.
     func firstDueDate(of anchored: any Trigger) -> Date? {
-        let now = scheduler.clock.now
+        let now = scheduler.clock.now.date
         return (anchored as? OnceTrigger)?.date ?? anchored.nextFireDate(after: Date(timeIntervalSinceReferenceDate: now.timeIntervalSinceReferenceDate.nextDown))
     }
 

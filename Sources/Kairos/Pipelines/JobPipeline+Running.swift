@@ -8,7 +8,7 @@ extension JobPipeline {
     public func start(_ input: Input) -> PipelineRun<Output> {
         launch(
             id: PipelineRunID(), input: .live(input, inputCodec), startValue: input, completed: [],
-            resumingWait: nil, startedAt: clock.now
+            resumingWait: nil, startedAt: clock.now.date
         )
     }
 

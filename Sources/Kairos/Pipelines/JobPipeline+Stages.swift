@@ -102,7 +102,7 @@ extension JobPipeline {
     public func wait(for interval: Duration) -> JobPipeline {
         let clock = clock
         let seconds = interval.timeInterval
-        return wait("wait \(seconds) s") { _ in clock.now.addingTimeInterval(seconds) }
+        return wait("wait \(seconds) s") { _ in clock.now.date.addingTimeInterval(seconds) }
     }
 
     /// Adds a wait step named `name` that lasts until the date `deadline` computes from the value

@@ -59,7 +59,7 @@ final class PipelineRunContext: Sendable {
     // MARK: Events
 
     func emit(_ kind: PipelineEvent.Kind) {
-        let event = PipelineEvent(runID: id, pipelineName: pipelineName, date: clock.now, kind: kind)
+        let event = PipelineEvent(runID: id, pipelineName: pipelineName, date: clock.now.date, kind: kind)
         continuation.yield(event)
         eventHandler?(event)
     }
@@ -126,7 +126,7 @@ final class PipelineRunContext: Sendable {
             status: snapshot.status,
             failure: snapshot.failure,
             startedAt: startedAt,
-            takenAt: clock.now
+            takenAt: clock.now.date
         )
     }
 

@@ -189,14 +189,14 @@ extension JobPipeline {
             let run = pipeline.start(input)
             log.runStarted(
                 PipelineSchedule.Run(
-                    runID: run.id, dueDate: context.dueDate, startedAt: clock.now,
+                    runID: run.id, dueDate: context.dueDate, startedAt: clock.now.date,
                     endedAt: nil, status: .running))
             let status = await withTaskCancellationHandler {
                 await run.outcome
             } onCancel: {
                 run.cancel()
             }
-            log.runEnded(run.id, at: clock.now, status: status)
+            log.runEnded(run.id, at: clock.now.date, status: status)
             switch status {
             case .failed: throw PipelineRunFailed(runID: run.id, pipelineName: pipelineName)
             case .cancelled: throw CancellationError()

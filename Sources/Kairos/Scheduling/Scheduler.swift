@@ -298,7 +298,7 @@ public final class Scheduler: Sendable {
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) async -> Bool {
         core.beginStop()
-        let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
+        let deadline = clock.now.date.addingTimeInterval(timeout.timeInterval)
         let core = self.core
         let clock = self.clock
         let finished = await withTaskGroup(of: Bool.self) { group in

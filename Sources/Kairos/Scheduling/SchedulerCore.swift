@@ -111,7 +111,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     deinit { records.deallocate() }
 
-    var now: Double { clock.now.timeIntervalSinceReferenceDate }
+    var now: Double { clock.now.date.timeIntervalSinceReferenceDate }
 
     // MARK: - Effects
 
@@ -180,7 +180,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             }
             effects.events.append(
                 SchedulerEvent(
-                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now,
+                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now.date,
                     duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
                     missedDueDates: missed))
         }

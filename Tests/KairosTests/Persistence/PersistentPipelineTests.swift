@@ -31,7 +31,7 @@ struct PersistentPipelineTests {
         await eventually("the run waits") { !pipeline.waitingRuns.isEmpty }
         #expect(firstDoubled.value == 1)
 
-        let second = try first.crashAndRestart(at: first.clock.now)
+        let second = try first.crashAndRestart(at: first.clock.now.date)
         let checkpoints = try second.scheduler.pipelineCheckpoints(named: "etl")
         #expect(checkpoints.map(\.runID) == [run.id])
         #expect(checkpoints.first?.stageIndex == 1)
@@ -46,7 +46,7 @@ struct PersistentPipelineTests {
         #expect(secondDoubled.value == 0, "the completed stage is not run again")
 
         // An ended run is removed from the state.
-        let third = try second.crashAndRestart(at: second.clock.now)
+        let third = try second.crashAndRestart(at: second.clock.now.date)
         #expect(try third.scheduler.pipelineCheckpoints(named: "etl").isEmpty)
         run.cancel()
     }

@@ -79,7 +79,7 @@ import Testing
         let pipeline = JobPipeline(name: "reminder", input: String.self, clock: clock)
             .onCheckpoint { checkpoints.append($0) }
             .wait(for: .seconds(3600))
-            .step("send") { text, context in "\(text) at \(context.clock.now.timeIntervalSince(pipelineEpoch))" }
+            .step("send") { text, context in "\(text) at \(context.clock.now.date.timeIntervalSince(pipelineEpoch))" }
         let first = pipeline.start("ping")
         await eventually { clock.sleepingTaskCount == 1 }
         let saved = try #require(checkpoints.all.last)
@@ -219,7 +219,7 @@ import Testing
         let run = pipeline.start(Int.max)
         await eventually("the run waits") { pipeline.waitingRuns.count == 1 }
 
-        let second = try first.crashAndRestart(at: first.clock.now)
+        let second = try first.crashAndRestart(at: first.clock.now.date)
         let restarted = definition(clock: second.clock)
         let (resumed, refused) = try second.scheduler.resumePipelineRuns(of: restarted)
         #expect(refused.isEmpty)

@@ -12,7 +12,7 @@ import Testing
             .step("prepare") { value, _ in value + 1 }
             .wait(until: deadline)
             .step("finish") { value, context in
-                resumedAt.append(context.clock.now)
+                resumedAt.append(context.clock.now.date)
                 return value * 2
             }
         let run = pipeline.start(20)

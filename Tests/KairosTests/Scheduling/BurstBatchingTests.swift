@@ -98,14 +98,14 @@ import Testing
         let clock = ManualClock(now: utcDate("2026-01-01T00:00:00Z"))
         let scheduler = makeScheduler(delay: Self.hour, clock: clock)
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(10)
+        let due = clock.now.date.addingTimeInterval(10)
         for _ in 0..<(2 * SchedulerCore.burstThreshold) {
             try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         }
         scheduler.start()
         clock.advance(to: due)
         await recorder.waitFor(2 * SchedulerCore.burstThreshold)
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { context in recorder.record(context) }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { context in recorder.record(context) }
         await recorder.waitFor(2 * SchedulerCore.burstThreshold + 1)
         #expect(recorder.count == 2 * SchedulerCore.burstThreshold + 1)
     }

@@ -36,7 +36,7 @@ import Testing
         kind: TriggerKind
     ) async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1, start: false)
-        let start = clock.now
+        let start = clock.now.date
         let events = LockedState<[SchedulerEvent]>([])
         scheduler.onEvent { event in
             if event.kind == .missed || event.kind == .fired { events.withLock { $0.append(event) } }
@@ -71,7 +71,7 @@ import Testing
     @Test(arguments: Hold.allCases)
     func aShortHoldIsAMissWithNoCatchUpRun(_ hold: Hold) async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let id = try scheduler.schedule(
             trigger: try IntervalTrigger(every: .milliseconds(100), startingAt: start.addingTimeInterval(0.1))
@@ -102,7 +102,7 @@ import Testing
     /// start is missed, not run half a second late.
     @Test func aDateDueBeforeTheFirstStartIsMissedHoweverLittleLate() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start)
         let id = try scheduler.schedule(
@@ -122,7 +122,7 @@ import Testing
     @Test func aDateDueAfterTheResumeIsNotMissed() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(2)
+        let due = clock.now.date.addingTimeInterval(2)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         clock.advance(by: .seconds(1))
@@ -139,7 +139,7 @@ import Testing
     @Test(arguments: [MisfirePolicy.runLatest, .skip])
     func aMonthOfPerSecondCronDatesIsCountedExactly(_ policy: MisfirePolicy) async throws {
         let (scheduler, clock) = makeScheduler(start: false)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let id = try scheduler.schedule(
             trigger: try CronTrigger("* * * * * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: start),

@@ -17,7 +17,7 @@ import Testing
 
     private func run(_ policy: OverlapPolicy, blockEveryRun: Bool = false, runsStartedBeforeRelease: Int = 1) async throws -> Outcome {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 8)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let gate = Gate()
         let concurrent = LockedState((now: 0, max: 0))
@@ -38,7 +38,7 @@ import Testing
         await recorder.waitFor(1)
         for _ in 0..<3 {
             clock.advance(by: .seconds(10))
-            while let next = scheduler.job(id)?.nextFireDate, next <= clock.now { await Task.yield() }
+            while let next = scheduler.job(id)?.nextFireDate, next <= clock.now.date { await Task.yield() }
         }
         await recorder.waitFor(runsStartedBeforeRelease)
         gate.open()

@@ -8,7 +8,7 @@ import Testing
     @Test func pausedJobDoesNotFireAndResumeCatchesUpPerMisfirePolicy() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))) { context in
             recorder.record(context)
         }
@@ -28,7 +28,7 @@ import Testing
     @Test func resumeFromNowSkipsWhatPassedWithoutCountingIt() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))) { context in
             recorder.record(context)
         }
@@ -47,7 +47,7 @@ import Testing
     @Test func pausingTheWholeSchedulerHoldsEveryJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(5)
+        let due = clock.now.date.addingTimeInterval(5)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         #expect(scheduler.isPaused)
@@ -93,7 +93,7 @@ import Testing
         let (scheduler, clock) = makeScheduler()
         let started = RunRecorder()
         let observed = Atomic<Bool>(false)
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             started.record(context)
             while !context.isCancelled { usleep(100) }
             observed.store(true, ordering: .relaxed)
@@ -110,14 +110,14 @@ import Testing
     @Test func rescheduleReplacesTheTriggerAndRevivesACompletedJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(100))) { context in recorder.record(context) }
         try scheduler.reschedule(id, trigger: try IntervalTrigger(every: .seconds(7), startingAt: start.addingTimeInterval(7), repeatCount: 2))
         #expect(try scheduler.nextFireDates(of: id, count: 5) == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
         #expect(recorder.dues == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         #expect(scheduler.job(id)?.status == .completed)
-        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(1)))
+        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1)))
         #expect(scheduler.job(id)?.status == .pending)
         clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
@@ -133,7 +133,7 @@ import Testing
         let gate = Gate()
         let recorder = RunRecorder()
         let finished = Atomic<Bool>(false)
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             recorder.record(context)
             await gate.wait()
             finished.store(true, ordering: .relaxed)
@@ -152,7 +152,7 @@ import Testing
     @Test func stopCancelsRunsStillGoingAtTheTimeout() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             recorder.record(context)
             try await Task.sleep(for: .seconds(3600))
         }
@@ -169,7 +169,7 @@ import Testing
     @Test func stoppedSchedulerCatchesUpOnRestart() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(60), startingAt: start.addingTimeInterval(60))) { context in
             recorder.record(context)
         }
@@ -187,7 +187,7 @@ import Testing
     @Test func timeoutCancelsTheRunAndRecordsItAsTimedOut() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1)), options: JobOptions(timeout: .seconds(30))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1)), options: JobOptions(timeout: .seconds(30))) { context in
             recorder.record(context)
             try await clock.sleep(until: .distantFuture)
         }
@@ -208,7 +208,7 @@ import Testing
         let scheduler = Scheduler(configuration: .init(maxConcurrentJobs: 1, clock: clock, finishedJobRetention: 2))
         scheduler.start()
         var ids: [JobID] = []
-        for _ in 0..<5 { ids.append(try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }) }
+        for _ in 0..<5 { ids.append(try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in }) }
         await scheduler.waitUntilIdle()
         #expect(ids.map { scheduler.job($0) != nil } == [false, false, false, true, true])
         let reused = try scheduler.schedule(trigger: ManualTrigger()) { _ in }
@@ -220,7 +220,7 @@ import Testing
     @Test func runServesUntilItsTaskIsCancelledThenStops() async throws {
         let (scheduler, clock) = makeScheduler(start: false)
         let recorder = RunRecorder()
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in recorder.record(context) }
         let service = Task { await scheduler.run() }
         while !scheduler.isRunning { await Task.yield() }
         clock.advance(by: .seconds(1))

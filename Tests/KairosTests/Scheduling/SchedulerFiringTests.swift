@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct SchedulerFiringTests {
     @Test func intervalJobFiresAtEachAnchoredDateEvenWhenTheClockOvershoots() async throws {
         let (scheduler, clock) = makeScheduler()
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let trigger = try IntervalTrigger(every: .seconds(60), startingAt: start.addingTimeInterval(60))
         let id = try scheduler.schedule(name: "tick", trigger: trigger) { context in recorder.record(context) }
@@ -66,7 +66,7 @@ import Testing
 
     @Test func exhaustedTriggerCompletesTheJobAndALastFailureMarksItFailed() async throws {
         let (scheduler, clock) = makeScheduler()
-        let start = clock.now
+        let start = clock.now.date
         let ok = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: start.addingTimeInterval(1), repeatCount: 2)) { _ in }
         let bad = try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(1))) { _ in throw TestFailure(message: "boom") }
         clock.advance(by: .seconds(1))
@@ -99,7 +99,7 @@ import Testing
     @Test func higherPriorityStartsFirstAtTheSameDueDate() async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1)
         let order = LockedState<[String]>([])
-        let due = clock.now.addingTimeInterval(5)
+        let due = clock.now.date.addingTimeInterval(5)
         for (name, priority) in [("low", -1), ("normal", 0), ("high", 10)] {
             try scheduler.schedule(name: name, trigger: OnceTrigger(at: due), options: JobOptions(priority: priority)) { context in
                 order.withLock { $0.append(context.name) }
@@ -113,7 +113,7 @@ import Testing
     @Test func jitterDelaysTheStartButNotTheDueDate() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(60)
+        let due = clock.now.date.addingTimeInterval(60)
         let trigger = try OnceTrigger(at: due).jittered(upTo: .seconds(30))
         let id = try scheduler.schedule(trigger: trigger) { context in recorder.record(context) }
         let delay = trigger.delay(for: id, dueDate: due)
@@ -148,7 +148,7 @@ import Testing
         }
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [clock.now])
+        #expect(recorder.dues == [clock.now.date])
     }
 
     @Test func eventTriggeredJobRunsWithThePayloadOfEachPost() async throws {
