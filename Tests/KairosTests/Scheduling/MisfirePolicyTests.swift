@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -50,7 +51,7 @@ import Testing
         clock.advance(by: .seconds(55))
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues.map { $0.timeIntervalSince(start) } == policyCase.runs)
+        #expect(recorder.dueDates.map { $0.timeIntervalSince(start) } == policyCase.runs)
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == policyCase.missed)
         #expect(job.nextFireDate == start.addingTimeInterval(60))
@@ -75,7 +76,7 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         clock.advance(by: .seconds(10.9))  // the default threshold is 1 s
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func oneShotInThePastRunsAtOnceByDefault() async throws {
@@ -84,6 +85,6 @@ import Testing
         let past = clock.now.date.addingTimeInterval(-86_400)
         try scheduler.schedule(trigger: OnceTrigger(at: past)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [past])
+        #expect(recorder.dueDates == [past])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KairosPlatform
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -91,7 +92,7 @@ import Testing
         }
         await scheduler.waitUntilIdle()
         await clock.step(to: start.addingTimeInterval(1.2))
-        #expect(recorder.dues.map { ($0.timeIntervalSince(start) * 1000).rounded() } == [100, 1200])
+        #expect(recorder.dueDates.map { ($0.timeIntervalSince(start) * 1000).rounded() } == [100, 1200])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 10)
         #expect(job.counters.overlapSkipped == 0)
@@ -115,7 +116,7 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         await clock.step(by: .seconds(9.5))
-        #expect(recorder.dues == [start.addingTimeInterval(20)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(20)])
         #expect(scheduler.job(id)?.counters.missed == 1)
     }
 
@@ -129,7 +130,7 @@ import Testing
         scheduler.resume()
         clock.advance(by: .seconds(1.5))  // half a second late: within the threshold
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     // MARK: - Counting
@@ -150,7 +151,7 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         let ran = policy == .skip ? 0 : 1
-        #expect(recorder.dues == (ran == 1 ? [last] : []))
+        #expect(recorder.dueDates == (ran == 1 ? [last] : []))
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 30 * 86_400 + 1 - ran)
         #expect(job.nextFireDate == last.addingTimeInterval(1))

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
         #expect(recorder.count == 0)
         try scheduler.resume(id)  // catching up: runLatest runs 00:30 once, 3 due dates passed
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(30)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(30)])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 2)
         #expect(job.nextFireDate == start.addingTimeInterval(40))
@@ -41,7 +42,7 @@ import Testing
         #expect(scheduler.job(id)?.nextFireDate == start.addingTimeInterval(40))
         clock.advance(by: .seconds(5))
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(40)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(40)])
     }
 
     @Test func pausingTheWholeSchedulerHoldsEveryJob() async throws {
@@ -56,7 +57,7 @@ import Testing
         #expect(recorder.count == 0)
         scheduler.resume()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func cancellingARunningJobCancelsItsTaskAndStopsItsSchedule() async throws {
@@ -73,7 +74,7 @@ import Testing
             }
         }
         clock.advance(by: .seconds(10))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         #expect(scheduler.job(id)?.status == .running)
         #expect(scheduler.cancel(id))
         await scheduler.waitUntilIdle()
@@ -100,7 +101,7 @@ import Testing
             try context.checkCancellation()
         }
         clock.advance(by: .seconds(1))
-        await started.waitFor(1)
+        await started.waitUntil(count: 1)
         scheduler.cancel(id)
         await scheduler.waitUntilIdle()
         #expect(observed.load(ordering: .relaxed) == true)
@@ -115,7 +116,7 @@ import Testing
         try scheduler.reschedule(id, trigger: try IntervalTrigger(every: .seconds(7), startingAt: start.addingTimeInterval(7), repeatCount: 2))
         #expect(try scheduler.nextFireDates(of: id, count: 5) == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
-        #expect(recorder.dues == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         #expect(scheduler.job(id)?.status == .completed)
         try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1)))
         #expect(scheduler.job(id)?.status == .pending)
@@ -139,7 +140,7 @@ import Testing
             finished.store(true, ordering: .relaxed)
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(60)) }
         while scheduler.isRunning { await Task.yield() }
         #expect(finished.load(ordering: .relaxed) == false)
@@ -157,7 +158,7 @@ import Testing
             try await Task.sleep(for: .seconds(3600))
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(5)) }
         while clock.sleepingTaskCount == 0 { await Task.yield() }
         clock.advance(by: .seconds(5))
@@ -180,7 +181,7 @@ import Testing
         #expect(recorder.count == 0)
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(300)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(300)])
         #expect(scheduler.job(id)?.counters.missed == 4)
     }
 
@@ -192,7 +193,7 @@ import Testing
             try await clock.sleep(until: .distantFuture)
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         clock.advance(by: .seconds(29))
         #expect(scheduler.job(id)?.status == .running)
         clock.advance(by: .seconds(1))
@@ -224,7 +225,7 @@ import Testing
         let service = Task { await scheduler.run() }
         while !scheduler.isRunning { await Task.yield() }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         service.cancel()
         #expect(await service.value)
         #expect(!scheduler.isRunning)

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -11,8 +12,8 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
         clock.set(to: due.addingTimeInterval(0.5))  // the scheduler thread is waiting for `due`
-        await recorder.waitFor(1)
-        #expect(recorder.dues == [due])
+        await recorder.waitUntil(count: 1)
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func aBackwardJumpDoesNotFireEarly() async throws {
@@ -108,7 +109,7 @@ import Testing
                 await gate.wait()
             }
         }
-        await recorder.waitFor(2)
+        await recorder.waitUntil(count: 2)
         for _ in 0..<100 { await Task.yield() }
         #expect(recorder.count == 2)
         #expect(scheduler.stats.executingRuns == 2)

@@ -1,6 +1,7 @@
 import Foundation
 import KairosPlatform
 import KairosTestSupport
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -115,8 +116,8 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         // Due dates 1800, 2400, 3000 and 3600 s after the anchor passed while down: runLatest.
-        #expect(recorder.dues == [anchor.addingTimeInterval(3600)])
-        #expect(recorder.keys == ["77@2026-01-01T00:00:00Z"])
+        #expect(recorder.dueDates == [anchor.addingTimeInterval(3600)])
+        #expect(recorder.idempotencyKeys == ["77@2026-01-01T00:00:00Z"])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.runs == 4)
         #expect(job.counters.failures == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import KairosPlatform
 import KairosTestSupport
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
             clock.advance(to: start.addingTimeInterval(Double(step) * 60 + 0.5))  // a little late each time
             await scheduler.waitUntilIdle()
         }
-        #expect(recorder.dues == (1...5).map { start.addingTimeInterval(Double($0) * 60) })
+        #expect(recorder.dueDates == (1...5).map { start.addingTimeInterval(Double($0) * 60) })
         #expect(scheduler.job(id)?.nextFireDate == start.addingTimeInterval(360))
         #expect(scheduler.job(id)?.runCount == 5)
     }
@@ -31,7 +32,7 @@ import Testing
         }
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
         #expect(
-            recorder.dues == [
+            recorder.dueDates == [
                 utcDate("2026-02-28T07:30:00Z"),  // last day of February
                 utcDate("2026-03-01T07:30:00Z"),
                 utcDate("2026-03-08T07:00:00Z"),  // 02:30 skipped by DST: 03:00 EDT
@@ -46,7 +47,7 @@ import Testing
         let newYork = TimeZone(identifier: "America/New_York")!
         let id = try scheduler.schedule(trigger: try CronTrigger("30 1 * * *", timeZone: newYork)) { context in recorder.record(context) }
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 2)
-        #expect(recorder.dues == [utcDate("2026-11-01T05:30:00Z"), utcDate("2026-11-02T06:30:00Z")])
+        #expect(recorder.dueDates == [utcDate("2026-11-01T05:30:00Z"), utcDate("2026-11-02T06:30:00Z")])
     }
 
     @Test func maxRunsCompletesTheJob() async throws {
@@ -122,7 +123,7 @@ import Testing
         #expect(recorder.count == (delay == .zero ? 1 : 0))
         clock.advance(to: due.addingTimeInterval(delay.timeInterval))
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func contextCarriesIdentityDueDateAndIdempotencyKey() async throws {
@@ -132,12 +133,12 @@ import Testing
         let id = try scheduler.schedule(name: "invoice", trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         clock.advance(to: due)
         await scheduler.waitUntilIdle()
-        #expect(recorder.keys == ["\(id)@2026-03-08T07:00:00Z"])
+        #expect(recorder.idempotencyKeys == ["\(id)@2026-03-08T07:00:00Z"])
         let fractional = utcDate("2026-03-08T07:00:00Z").addingTimeInterval(0.25)
         let second = try scheduler.schedule(trigger: OnceTrigger(at: fractional)) { context in recorder.record(context) }
         clock.advance(to: fractional)
         await scheduler.waitUntilIdle()
-        #expect(recorder.keys.last == "\(second)@2026-03-08T07:00:00.250Z")
+        #expect(recorder.idempotencyKeys.last == "\(second)@2026-03-08T07:00:00.250Z")
     }
 
     @Test func runOnStartRunsOnceWhenTheSchedulerStarts() async throws {
@@ -148,7 +149,7 @@ import Testing
         }
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [clock.now.date])
+        #expect(recorder.dueDates == [clock.now.date])
     }
 
     @Test func eventTriggeredJobRunsWithThePayloadOfEachPost() async throws {
