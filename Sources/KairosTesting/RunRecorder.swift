@@ -44,7 +44,7 @@ public final class RunRecorder: Sendable {
     /// Suspends until at least `count` runs have been recorded (or the task is cancelled) and
     /// returns the runs recorded by then.
     ///
-    /// Use it when something other than a `ManualClock` step starts the runs (a `post(event:)`,
+    /// Use it when something other than a `ManualClock` step starts the runs (a `send(signal:)`,
     /// a `runNow`, a system clock): it waits for the runs themselves, not for time.
     @discardableResult
     public func waitUntil(count: Int) async -> [RecordedRun] {

@@ -27,11 +27,11 @@ import Testing
         let clock = ManualClock(now: Date(timeIntervalSince1970: 0))
         let scheduler = Scheduler(configuration: .init(clock: clock))
         let runs = RunRecorder()
-        try scheduler.schedule(trigger: EventTrigger(key: "deploy"), options: JobOptions(overlap: .allowAll(limit: 2))) { context in runs.record(context) }
+        try scheduler.schedule(trigger: SignalTrigger(key: "deploy"), options: JobOptions(overlap: .allowAll(limit: 2))) { context in runs.record(context) }
         scheduler.start()
         let waiter = Task { await runs.waitUntil(count: 2) }
-        scheduler.post(event: "deploy", payload: .string("v1"))
-        scheduler.post(event: "deploy", payload: .string("v2"))
+        scheduler.send(signal: "deploy", payload: .string("v1"))
+        scheduler.send(signal: "deploy", payload: .string("v2"))
         let recorded = await waiter.value
         #expect(recorded.count == 2)
         #expect(Set(recorded.map(\.payload)) == [.string("v1"), .string("v2")])

@@ -116,7 +116,7 @@ extension PersistentScheduler {
         do { try dependencies.addDependency(job, dependsOn: upstream) } catch { throw Self.error(error) }
     }
 
-    /// Removes a DAG job that no DAG job depends on, durably: its runs in progress are cancelled,
+    /// Removes a DAG job that no DAG job depends on, durably (as ``DependencyScheduler/remove(_:)``): its runs in progress are cancelled,
     /// a root's trigger stops, and it leaves the DAG runs in progress. ``cancel(_:)`` does the
     /// same for a DAG job.
     ///
@@ -126,7 +126,7 @@ extension PersistentScheduler {
     /// - Complexity: O(upstream edges of the job + DAG runs in progress), plus one journal append
     ///   and fsync.
     @discardableResult
-    public func removeDependencyJob(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
+    public func remove(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
         if let failure = store.failure { throw .persistence(failure) }
         let removed: Bool
         do { removed = try dependencies.remove(id) } catch { throw Self.error(error) }

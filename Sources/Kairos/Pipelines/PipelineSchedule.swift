@@ -162,7 +162,7 @@ extension JobPipeline {
     /// (see ``PipelineSchedule`` for the rules).
     ///
     /// The runs wait and sleep on the pipeline's ``clock``; give the pipeline the scheduler's clock
-    /// (and its ``Scheduler/Configuration/eventHub`` for event waits).
+    /// (and its ``Scheduler/Configuration/signalHub`` for signal waits).
     ///
     /// ```swift
     /// let nightly = try pipeline.schedule(on: scheduler, trigger: try CronTrigger("0 2 * * *", timeZone: .gmt),

@@ -1,10 +1,10 @@
 /// Where a job is in its life.
 public enum JobStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Waiting for its next due date (or, for event and manual triggers, for an event or a
+    /// Waiting for its next due date (or, for signal and manual triggers, for a signal or a
     /// ``Scheduler/runNow(_:)``).
     case pending
-    /// At least one run has been fired and has not finished (it may still wait for a free
-    /// executor slot).
+    /// At least one run has been fired and has not finished (it may still wait for executor
+    /// capacity).
     case running
     /// Paused by ``Scheduler/pause(_:)``: it does not fire until resumed.
     case paused

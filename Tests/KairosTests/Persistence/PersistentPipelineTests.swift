@@ -19,8 +19,8 @@ struct PersistentPipelineTests {
                 doubled.increment()
                 return value * 2
             }
-            .waitForEvent("approved")
-            .step("add one") { (approved: EventResumption<Int>, _) in approved.value + 1 }
+            .waitForSignal("approved")
+            .step("add one") { (approved: SignalResumption<Int>, _) in approved.value + 1 }
     }
 
     @Test func aWaitingPipelineRunResumesAfterARestartWithoutRedoingItsStages() async throws {
@@ -41,7 +41,7 @@ struct PersistentPipelineTests {
         #expect(refused.isEmpty)
         let resumedRun = try #require(resumed.first)
         await eventually("the resumed run waits") { !restarted.waitingRuns.isEmpty }
-        restarted.resume(event: "approved")
+        restarted.send(signal: "approved")
         #expect(try await resumedRun.value == 41)
         #expect(secondDoubled.value == 0, "the completed stage is not run again")
 

@@ -65,7 +65,7 @@ struct PersistentSchedulerTests {
             "cron with bounds",
             try! CronTrigger("0 0 L * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: utcDate("2026-02-01T00:00:00Z"), until: utcDate("2026-12-31T00:00:00Z"))
         ),
-        ("event", EventTrigger(key: "upload-done")),
+        ("event", SignalTrigger(key: "upload-done")),
         ("manual", ManualTrigger()),
         ("jittered", try! JitteredTrigger(try! IntervalTrigger(every: .seconds(600)), maxJitter: .seconds(30))),
     ]
@@ -242,9 +242,9 @@ struct PersistentSchedulerTests {
             started.record(context)
             await gate.wait()
         }
-        let id = try first.scheduler.schedule(function: "ingest", trigger: EventTrigger(key: "upload-done"))
+        let id = try first.scheduler.schedule(function: "ingest", trigger: SignalTrigger(key: "upload-done"))
         let payload: JSONValue = ["file": "2026-01-01.csv", "bytes": 1_048_576, "tags": ["eu", nil, true]]
-        first.scheduler.post(event: "upload-done", payload: payload)
+        first.scheduler.send(signal: "upload-done", payload: payload)
         await started.waitUntil(count: 1)
         try await first.waitUntilPersisted { $0.jobs[id]?.inFlight.first?.payload == payload }
 

@@ -34,12 +34,12 @@ import Testing
     @Test func eventsWhileThePostedJobIsPausedAreCountedAsMissed() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: EventTrigger(key: "k")) { context in recorder.record(context) }
+        let id = try scheduler.schedule(trigger: SignalTrigger(key: "k")) { context in recorder.record(context) }
         try scheduler.pause(id)
-        scheduler.post(event: "k")
-        scheduler.post(event: "k")
+        scheduler.send(signal: "k")
+        scheduler.send(signal: "k")
         try scheduler.resume(id)
-        scheduler.post(event: "k", payload: 1)
+        scheduler.send(signal: "k", payload: 1)
         await scheduler.waitUntilIdle()
         #expect(recorder.payloads == [1])
         #expect(scheduler.job(id)?.counters.missed == 2)
@@ -48,13 +48,13 @@ import Testing
     @Test func maxRunsCountsRunNowAndEventsToo() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: EventTrigger(key: "e"), options: JobOptions(maxRuns: 2)) { context in
+        let id = try scheduler.schedule(trigger: SignalTrigger(key: "e"), options: JobOptions(maxRuns: 2)) { context in
             recorder.record(context)
         }
         try await scheduler.runNow(id)
-        scheduler.post(event: "e")
+        scheduler.send(signal: "e")
         await scheduler.waitUntilIdle()
-        scheduler.post(event: "e")
+        scheduler.send(signal: "e")
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 2)
         #expect(scheduler.job(id)?.status == .completed)

@@ -155,19 +155,19 @@ import Testing
     @Test func eventTriggeredJobRunsWithThePayloadOfEachPost() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(name: "reindex", trigger: EventTrigger(key: "catalog.changed")) { context in
+        let id = try scheduler.schedule(name: "reindex", trigger: SignalTrigger(key: "catalog.changed")) { context in
             recorder.record(context)
         }
-        let reached = scheduler.post(event: "catalog.changed", payload: ["sku": "A-17"])
-        #expect(reached == [EventWaiter(kind: .job, id: id.description, name: "reindex")])
+        let reached = scheduler.send(signal: "catalog.changed", payload: ["sku": "A-17"])
+        #expect(reached == [SignalWaiter(kind: .job, id: id.description, name: "reindex")])
         await scheduler.waitUntilIdle()
-        scheduler.post(event: "catalog.changed", payload: ["sku": "B-2"])
+        scheduler.send(signal: "catalog.changed", payload: ["sku": "B-2"])
         await scheduler.waitUntilIdle()
-        #expect(scheduler.post(event: "unrelated") == [])
+        #expect(scheduler.send(signal: "unrelated") == [])
         #expect(recorder.payloads == [["sku": "A-17"], ["sku": "B-2"]])
         #expect(scheduler.job(id)?.status == .pending)
         scheduler.cancel(id)
-        #expect(scheduler.post(event: "catalog.changed") == [])
+        #expect(scheduler.send(signal: "catalog.changed") == [])
     }
 
     @Test func manualJobRunsOnlyWhenAskedAndReturnsItsResult() async throws {
