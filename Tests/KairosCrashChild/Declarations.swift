@@ -54,14 +54,14 @@ func declareDAG(stateFile: String, fire: Bool) async -> Int32 {
     await withStartedScheduler(stateFile: stateFile, functions: ["extract", "clean", "load"]) { scheduler in
         let extract = try scheduler.scheduleDependencyJob(
             key: "etl.extract", name: "extract", function: "extract",
-            arguments: ["source": "s3://in"], trigger: EventTrigger(key: "etl.go"),
+            arguments: ["source": "s3://in"], trigger: SignalTrigger(key: "etl.go"),
             options: .init(misfire: .runLatest))
         let clean = try scheduler.scheduleDependencyJob(key: "etl.clean", name: "clean", function: "clean", dependsOn: [extract])
         let load = try scheduler.scheduleDependencyJob(
             key: "etl.load", name: "load", function: "load", dependsOn: [clean, extract],
             options: .init(retry: try RetryPolicy(maxAttempts: 3)))
         if fire {
-            _ = scheduler.post(event: "etl.go")
+            _ = scheduler.send(signal: "etl.go")
             let giveUp = Date().addingTimeInterval(20)
             while scheduler.dependencyRuns(of: load).isEmpty, Date() < giveUp { try await Task.sleep(for: .milliseconds(5)) }
         }

@@ -114,7 +114,7 @@ for job in scheduler.jobs() {
         emit("L \(dependent) \(upstream)")
     } else if choice == 3 || dagJobs.count > 60, let leaf = leaves.randomElement(using: &random) {
         emit("B X \(leaf)")
-        guard try scheduler.removeDependencyJob(leaf) else { emit("E remove \(leaf) returned false"); exit(5) }
+        guard try scheduler.remove(leaf) else { emit("E remove \(leaf) returned false"); exit(5) }
         emit("X \(leaf)")
         dagJobs.removeAll { $0 == leaf }
         roots.remove(leaf)

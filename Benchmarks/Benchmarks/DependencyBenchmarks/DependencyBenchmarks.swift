@@ -19,7 +19,7 @@ struct SeededGenerator: RandomNumberGenerator {
 func randomDAG(count: Int, clock: ManualClock) throws -> (DependencyScheduler, Date) {
     var random = SeededGenerator(state: 42)
     let dag = DependencyScheduler(configuration: .init(clock: clock))
-    let due = clock.now.addingTimeInterval(1)
+    let due = clock.now.date.addingTimeInterval(1)
     var ids = [try dag.schedule(name: "job-0", trigger: OnceTrigger(at: due)) { _ in }]
     ids.reserveCapacity(count)
     for index in 1..<count {

@@ -19,7 +19,7 @@ final class FiringBench: Sendable {
 
     init() throws {
         scheduler = Scheduler(configuration: .init(clock: clock))
-        let start = clock.now.addingTimeInterval(1)
+        let start = clock.now.date.addingTimeInterval(1)
         for _ in 0..<Self.jobs {
             // allowAll: a run whose body has returned may not be recorded as finished yet when the
             // next iteration advances the clock; with `.skip` that fire would be dropped.

@@ -19,9 +19,11 @@ import KairosPlatform
 ///   the scheduler thread sees only where the clock ended up, so a jump over several due dates is
 ///   a misfire (see ``MisfirePolicy``); follow with ``Scheduler/waitUntilIdle()`` to let it catch up.
 ///
-/// Every move wakes every thread waiting in ``wait(on:until:)`` and resumes every task whose
-/// ``sleep(until:)`` deadline has been reached.
-public final class ManualClock: SchedulerClock {
+/// It is a standard Swift `Clock` (with ``WallClockInstant`` as its instant), so code of your own
+/// that takes `some Clock<Duration>` runs on it too: a task in `clock.sleep(for: .seconds(5))`
+/// resumes when a move reaches its deadline. Every move wakes the thread of every scheduler on the
+/// clock and resumes every task whose deadline has been reached.
+public final class ManualClock: SchedulerClock, ThreadWaitingClock {
     private struct Sleeper {
         let deadline: Date
         let continuation: CheckedContinuation<Void, any Error>
@@ -47,14 +49,19 @@ public final class ManualClock: SchedulerClock {
     }
 
     /// The clock's current time.
-    public var now: Date { state.withLock { $0.now } }
+    public var now: WallClockInstant { WallClockInstant(date) }
+
+    /// Zero: the clock moves only when told to, by exactly as much as it is told.
+    public var minimumResolution: Duration { .zero }
+
+    private var date: Date { state.withLock { $0.now } }
 
     /// Moves the clock forward by `interval` one due date at a time; see ``step(to:)``.
     ///
     /// `interval` must not be negative (a trap): use ``set(to:)`` to go back.
     public func step(by interval: Duration) async {
         precondition(interval >= .zero, "ManualClock cannot go backwards; use set(to:)")
-        await step(to: now.addingTimeInterval(interval.timeInterval))
+        await step(to: date.addingTimeInterval(interval.timeInterval))
     }
 
     /// Moves the clock forward to `date` one due date at a time, as real time would pass: it stops
@@ -73,7 +80,7 @@ public final class ManualClock: SchedulerClock {
     public func step(to date: Date) async {
         while true {
             for participant in participants() { await participant.waitUntilIdle() }
-            let current = now
+            let current = self.date
             guard date > current else { return }
             var next = date
             for participant in participants() {
@@ -144,7 +151,7 @@ public final class ManualClock: SchedulerClock {
     /// Waits on `condition` until the clock is advanced past `deadline` or the condition is
     /// signalled. The caller holds `condition`'s lock, which makes the wake-up race-free:
     /// ``set(to:)`` must take that lock to broadcast.
-    public func wait(on condition: NSCondition, until deadline: Date?) {
+    package func wait(on condition: NSCondition, until deadline: Date?) {
         let key = ObjectIdentifier(condition)
         let alreadyDue = state.withLock { state -> Bool in
             state.waitingConditions[key, default: (condition, 0)].waiters += 1
@@ -158,8 +165,11 @@ public final class ManualClock: SchedulerClock {
         }
     }
 
-    /// Suspends until the clock is advanced to `deadline` or later.
-    public func sleep(until deadline: Date) async throws {
+    /// Suspends until the clock is moved to `deadline` or later; `tolerance` is ignored.
+    ///
+    /// - Throws: `CancellationError` as soon as the task is cancelled.
+    public func sleep(until deadline: WallClockInstant, tolerance: Duration? = nil) async throws {
+        let deadline = deadline.date
         let id = state.withLock { state -> UInt64 in
             state.nextSleeperID += 1
             return state.nextSleeperID

@@ -1,26 +1,34 @@
 import Foundation
 
-/// The source of wall-clock time for everything in Kairos that reads or waits for the time.
+/// The source of wall-clock time for everything in Kairos that reads or waits for the time: a
+/// standard Swift `Clock` whose instants are wall-clock dates.
 ///
 /// The scheduler, triggers, pipelines and persistence never call `Date()` directly: they ask
 /// the clock they were given. Production code uses ``SystemClock``; tests use ``ManualClock``
-/// and advance it, so that a test of a job due next year runs in microseconds.
+/// and move it, so that a test of a job due next year runs in microseconds. Because both are
+/// `Clock`s, code of your own can take `some Clock<Duration>` and be driven by the same
+/// ``ManualClock`` as the scheduler in a test:
 ///
-/// Conformers must be safe to call from any thread.
-public protocol SchedulerClock: AnyObject, Sendable {
-    /// The current wall-clock time.
-    var now: Date { get }
+/// ```swift
+/// func refresh(using clock: some Clock<Duration>) async throws {
+///     try await clock.sleep(for: .seconds(5))
+///     // …
+/// }
+/// ```
+///
+/// A clock of your own conforms by implementing `Clock`'s requirements (`now`,
+/// `minimumResolution`, `sleep(until:tolerance:)`) with ``WallClockInstant`` as its instant. Its
+/// `now` must never go backwards except for a deliberate wall-clock change, and its
+/// `sleep(until:tolerance:)` must return (or throw `CancellationError` when cancelled) once `now`
+/// has reached the deadline: the scheduler thread waits for its due dates through it. Conformers
+/// must be safe to call from any thread.
+public protocol SchedulerClock: Clock, Sendable where Instant == WallClockInstant, Duration == Swift.Duration {}
 
-    /// Blocks the calling thread on `condition` until this clock reaches `deadline`, the condition
-    /// is signalled, or a spurious wake-up happens.
-    ///
-    /// The caller must hold `condition`'s lock; it is released while waiting and held again on
-    /// return. Callers loop and re-check their own state, as with any condition variable. A `nil`
-    /// deadline waits until the condition is signalled.
-    func wait(on condition: NSCondition, until deadline: Date?)
-
+extension SchedulerClock {
     /// Suspends the current task until this clock reaches `deadline`.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first.
-    func sleep(until deadline: Date) async throws
+    public func sleep(until deadline: Date) async throws {
+        try await sleep(until: WallClockInstant(deadline), tolerance: nil)
+    }
 }

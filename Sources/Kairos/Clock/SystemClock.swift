@@ -1,12 +1,12 @@
 import Foundation
 import KairosPlatform
 
-/// The real wall clock.
+/// The real wall clock, as a standard Swift `Clock` whose instants are wall-clock dates.
 ///
 /// Thread waits use an absolute deadline on the system's real-time clock, so a forward jump of
 /// the wall clock (NTP step, manual change) wakes a waiting scheduler at once instead of letting
 /// it oversleep; after a backward jump it waits for the wall clock to reach the deadline again.
-public final class SystemClock: SchedulerClock {
+public final class SystemClock: SchedulerClock, ThreadWaitingClock {
     /// The shared instance; the type has no state.
     public static let shared = SystemClock()
 
@@ -14,10 +14,13 @@ public final class SystemClock: SchedulerClock {
     public init() {}
 
     /// The current wall-clock time.
-    public var now: Date { Date() }
+    public var now: WallClockInstant { WallClockInstant(Date()) }
+
+    /// One nanosecond, the unit of the system's real-time clock.
+    public var minimumResolution: Duration { .nanoseconds(1) }
 
     /// Waits on `condition` until `deadline` on the real-time clock.
-    public func wait(on condition: NSCondition, until deadline: Date?) {
+    package func wait(on condition: NSCondition, until deadline: Date?) {
         if let deadline {
             _ = condition.wait(until: deadline)
         } else {
@@ -32,9 +35,12 @@ public final class SystemClock: SchedulerClock {
     /// the deadline ends it at once instead of letting it oversleep. It re-checks the clock after
     /// each wake-up, so it never returns early.
     ///
+    /// `tolerance` is ignored: the timer has no leeway.
+    ///
     /// - Throws: `CancellationError` as soon as the task is cancelled.
-    public func sleep(until deadline: Date) async throws {
-        while now < deadline {
+    public func sleep(until deadline: WallClockInstant, tolerance: Duration? = nil) async throws {
+        let deadline = deadline.date
+        while Date() < deadline {
             try await sleepOnce(until: deadline)
         }
     }

@@ -2,8 +2,8 @@
 public struct DependencyJobOptions: Sendable, Hashable {
     /// When the job runs, given its upstream runs' outcomes; ``TriggerRule/allSuccess`` by default.
     public var triggerRule: TriggerRule
-    /// How a failed or timed-out attempt is retried (backoff on the scheduler's clock, not holding
-    /// an executor slot meanwhile).
+    /// How a failed or timed-out attempt is retried (backoff on the scheduler's clock, taking no
+    /// executor capacity meanwhile).
     public var retry: RetryPolicy
     /// An attempt still going after this long is cancelled (cooperatively) and counts as failed;
     /// `nil` for none. Must be positive.

@@ -493,7 +493,7 @@ public final class DependencyScheduler: Sendable {
             let clock = scheduler.clock
             let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
             Task { [self] in
-                try? await clock.sleep(until: clock.now.addingTimeInterval(retryDelay))
+                try? await clock.sleep(until: clock.now.date.addingTimeInterval(retryDelay))
                 start([next])
             }
         }

@@ -31,7 +31,7 @@ enum SchedulerValueCoding {
             object = ["kind": "cron", "expression": .string(expression), "timeZone": .string(timeZone)]
             if let start { object["start"] = json(start) }
             if let end { object["end"] = json(end) }
-        case .event(let key):
+        case .signal(let key):
             object = ["kind": "event", "key": .string(key)]
         case .manual:
             object = ["kind": "manual"]
@@ -57,7 +57,7 @@ enum SchedulerValueCoding {
                 expression: try string(object["expression"], "expression"), timeZone: try string(object["timeZone"], "timeZone"),
                 start: try optionalDate(object["start"], "start"), end: try optionalDate(object["end"], "end"))
         case "event":
-            return .event(key: try string(object["key"], "key"))
+            return .signal(key: try string(object["key"], "key"))
         case "manual":
             return .manual
         case "jittered":

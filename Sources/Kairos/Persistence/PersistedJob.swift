@@ -119,7 +119,7 @@ package struct PersistedJob: Sendable, Hashable {
 }
 
 /// A run that started and had not finished when the state was written:
-/// `{"due":T,"attempt":N}`, plus `"payload"` for a run fired by an event that carried one.
+/// `{"due":T,"attempt":N}`, plus `"payload"` for a run fired by a signal that carried one.
 package struct InFlightRun: Sendable, Hashable {
     /// The due date the run was fired for.
     package var dueDate: Date

@@ -116,7 +116,7 @@ extension PersistentScheduler {
         do { try dependencies.addDependency(job, dependsOn: upstream) } catch { throw Self.error(error) }
     }
 
-    /// Removes a DAG job that no DAG job depends on, durably: its runs in progress are cancelled,
+    /// Removes a DAG job that no DAG job depends on, durably (as ``DependencyScheduler/remove(_:)``): its runs in progress are cancelled,
     /// a root's trigger stops, and it leaves the DAG runs in progress. ``cancel(_:)`` does the
     /// same for a DAG job.
     ///
@@ -126,7 +126,7 @@ extension PersistentScheduler {
     /// - Complexity: O(upstream edges of the job + DAG runs in progress), plus one journal append
     ///   and fsync.
     @discardableResult
-    public func removeDependencyJob(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
+    public func remove(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
         if let failure = store.failure { throw .persistence(failure) }
         let removed: Bool
         do { removed = try dependencies.remove(id) } catch { throw Self.error(error) }
@@ -161,7 +161,7 @@ extension PersistentScheduler {
     /// A root's first due date from now, for an anchored trigger: the date a ``OnceTrigger`` is
     /// for (even if past), else the first fire date at or after now.
     func firstDueDate(of anchored: any Trigger) -> Date? {
-        let now = scheduler.clock.now
+        let now = scheduler.clock.now.date
         return (anchored as? OnceTrigger)?.date ?? anchored.nextFireDate(after: Date(timeIntervalSinceReferenceDate: now.timeIntervalSinceReferenceDate.nextDown))
     }
 

@@ -36,9 +36,9 @@ extension PersistentScheduler {
     /// name or options, a root declared as a dependent or the reverse, or any change before
     /// ``start()`` has rebuilt the stored graph is refused with
     /// ``PersistentSchedulerError/dependencyJobNotUpdatable(key:reason:)``: remove the job with
-    /// ``removeDependencyJob(_:)`` and declare it again, or use another key. Keys are shared with
+    /// ``remove(_:)`` and declare it again, or use another key. Keys are shared with
     /// the jobs of ``schedule(key:name:function:arguments:trigger:options:)``; ``cancel(_:)`` and
-    /// ``removeDependencyJob(_:)`` free a DAG job's key.
+    /// ``remove(_:)`` free a DAG job's key.
     ///
     /// - Complexity: nothing written for an unchanged declaration; otherwise as
     ///   ``scheduleDependencyJob(name:function:arguments:trigger:dependsOn:options:)`` or

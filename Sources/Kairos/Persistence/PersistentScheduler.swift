@@ -219,7 +219,7 @@ public final class PersistentScheduler: Sendable {
     /// - Throws: ``PersistentSchedulerError/persistence(_:)`` if the change could not be stored.
     @discardableResult
     public func cancel(_ id: JobID) throws(PersistentSchedulerError) -> Bool {
-        if dependencies.contains(id) { return try removeDependencyJob(id) }
+        if dependencies.contains(id) { return try remove(id) }
         let unrestored = state.withLock { $0.unrestored.removeValue(forKey: id) }
         if unrestored != nil {
             do {
@@ -319,9 +319,9 @@ public final class PersistentScheduler: Sendable {
         store.close()
     }
 
-    /// Posts an event to the scheduler's hub. See ``Scheduler/post(event:payload:)``.
+    /// Sends a signal to the scheduler's hub. See ``Scheduler/send(signal:payload:)``.
     @discardableResult
-    public func post(event key: String, payload: JSONValue? = nil) -> [EventWaiter] {
-        scheduler.post(event: key, payload: payload)
+    public func send(signal key: String, payload: JSONValue? = nil) -> [SignalWaiter] {
+        scheduler.send(signal: key, payload: payload)
     }
 }

@@ -31,9 +31,9 @@ public enum PersistentSchedulerError: Error, Sendable, Hashable, CustomStringCon
             "invalid job key \"\(key.count > 64 ? key.prefix(64) + "…" : key)\": \(reason)"
         case .dependencyJobNotUpdatable(let key, let reason):
             "the DAG job declared under the key \"\(key)\" cannot be changed in place: \(reason); remove it "
-                + "(removeDependencyJob, its dependents first) and declare it again, or declare it under another key"
+                + "(remove(_:), its dependents first) and declare it again, or declare it under another key"
         case .triggerNotPersistable(let type):
-            "a \(type) cannot be persisted: only the built-in triggers (once, interval, cron, event, manual, jittered) have a stored form"
+            "a \(type) cannot be persisted: only the built-in triggers (once, interval, cron, signal, manual, jittered) have a stored form"
         }
     }
 }

@@ -8,7 +8,7 @@ extension JobPipeline {
     public func start(_ input: Input) -> PipelineRun<Output> {
         launch(
             id: PipelineRunID(), input: .live(input, inputCodec), startValue: input, completed: [],
-            resumingWait: nil, startedAt: clock.now
+            resumingWait: nil, startedAt: clock.now.date
         )
     }
 
@@ -17,8 +17,8 @@ extension JobPipeline {
     /// The run starts again at `checkpoint.stageIndex`, with the output of the last completed stage
     /// as that stage's input; a stage that was running when the checkpoint was taken runs again
     /// from its start (all its jobs: at-least-once). A run checkpointed in a wait waits for the
-    /// same deadline (firing at once if it has passed) or for the same event key again (an event
-    /// posted while the process was down is not replayed).
+    /// same deadline (firing at once if it has passed) or for the same signal key again (a signal
+    /// sent while the process was down is not replayed).
     ///
     /// - Throws: ``PipelineCheckpointError`` when the checkpoint does not belong to this pipeline
     ///   (name or number of stages differ), is inconsistent, has ended, is already running, or its
@@ -43,7 +43,7 @@ extension JobPipeline {
         if let wait = checkpoint.wait {
             let kind = checkpoint.stageIndex < stages.count ? stages[checkpoint.stageIndex].kind : nil
             switch (wait, kind) {
-            case (.date, .waitUntilDate?), (.event, .waitForEvent?): break
+            case (.date, .waitUntilDate?), (.signal, .waitForSignal?): break
             default: throw reject("it waits (\(wait)) at stage \(checkpoint.stageIndex), which is not a matching wait step")
             }
         }
@@ -80,7 +80,7 @@ extension JobPipeline {
     ) -> PipelineRun<Output> {
         let (stream, continuation) = AsyncStream.makeStream(of: PipelineEvent.self)
         let context = PipelineRunContext(
-            id: id, pipelineName: name, stageNames: stageNames, clock: clock, hub: events,
+            id: id, pipelineName: name, stageNames: stageNames, clock: clock, hub: signals,
             defaultFailurePolicy: failurePolicy, input: input, completed: completed, startedAt: startedAt,
             eventHandler: eventHandler, checkpointHandler: checkpointHandler, continuation: continuation
         )

@@ -102,7 +102,7 @@ extension JobPipeline {
     public func wait(for interval: Duration) -> JobPipeline {
         let clock = clock
         let seconds = interval.timeInterval
-        return wait("wait \(seconds) s") { _ in clock.now.addingTimeInterval(seconds) }
+        return wait("wait \(seconds) s") { _ in clock.now.date.addingTimeInterval(seconds) }
     }
 
     /// Adds a wait step named `name` that lasts until the date `deadline` computes from the value
@@ -118,25 +118,25 @@ extension JobPipeline {
         return appending(stage, output: Output.self)
     }
 
-    /// Adds a step that waits for an event with `key`, resumed by ``resume(event:payload:)`` or
-    /// the scheduler's `post(event:payload:)`; the new output carries the value and the payload.
-    public func waitForEvent(_ key: String) -> JobPipeline<Input, EventResumption<Output>> {
-        waitForEvent("wait for \"\(key)\"") { _, _ in key }
+    /// Adds a step that waits for a signal with `key`, resumed by ``send(signal:payload:)`` or
+    /// the scheduler's `send(signal:payload:)`; the new output carries the value and the payload.
+    public func waitForSignal(_ key: String) -> JobPipeline<Input, SignalResumption<Output>> {
+        waitForSignal("wait for \"\(key)\"") { _, _ in key }
     }
 
-    /// Adds a step named `name` that waits for the event whose key `key` computes from the value
+    /// Adds a step named `name` that waits for the signal whose key `key` computes from the value
     /// and the run (e.g. `"approve-\(order.id)"`); the new output carries the value and the payload.
-    public func waitForEvent(
+    public func waitForSignal(
         _ name: String,
         key: @escaping @Sendable (Output, PipelineRunID) -> String
-    ) -> JobPipeline<Input, EventResumption<Output>> {
-        let stage = PipelineStage(name: name, kind: .waitForEvent, output: .of(EventResumption<Output>.self)) { input, execution in
+    ) -> JobPipeline<Input, SignalResumption<Output>> {
+        let stage = PipelineStage(name: name, kind: .waitForSignal, output: .of(SignalResumption<Output>.self)) { input, execution in
             let value = try execution.cast(input, to: Output.self)
-            let eventKey: String
-            if case .event(let saved)? = execution.resumingWait { eventKey = saved } else { eventKey = key(value, execution.run.id) }
-            let payload = try await execution.run.wait(forEvent: eventKey, stage: execution.index)
-            return EventResumption(value: value, event: eventKey, payload: payload)
+            let signalKey: String
+            if case .signal(let saved)? = execution.resumingWait { signalKey = saved } else { signalKey = key(value, execution.run.id) }
+            let payload = try await execution.run.wait(forSignal: signalKey, stage: execution.index)
+            return SignalResumption(value: value, signal: signalKey, payload: payload)
         }
-        return appending(stage, output: EventResumption<Output>.self)
+        return appending(stage, output: SignalResumption<Output>.self)
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 ///         PipelineJob("count") { images, _ in images.count },
 ///         PipelineJob("bytes", timeout: .seconds(30)) { images, _ in images.reduce(0) { $0 + $1.count } },
 ///     ])
-///     .waitForEvent("approved")                                      // EventResumption<[Int]>
+///     .waitForSignal("approved")                                      // SignalResumption<[Int]>
 ///     .step("publish") { approved, _ in try await publish(approved.value) }                        // Bool
 ///
 /// let run = pipeline.start(["a.png", "b.png"])
@@ -30,8 +30,8 @@ import Foundation
 ///   output.
 /// - ``wait(until:)``, ``wait(_:until:)``, ``wait(for:)``: wait steps on the pipeline's clock; the
 ///   value passes through.
-/// - ``waitForEvent(_:)``, ``waitForEvent(_:key:)``: wait for an event; the output is an
-///   ``EventResumption`` carrying the value and the event's payload.
+/// - ``waitForSignal(_:)``, ``waitForSignal(_:key:)``: wait for a signal; the output is a
+///   ``SignalResumption`` carrying the value and the signal's payload.
 ///
 /// Every value that flows between stages is `Codable`, so that a run can be checkpointed as
 /// JSON (``PipelineCheckpoint``) and resumed after a restart (``start(from:)``).
@@ -44,9 +44,9 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     public let name: String
     /// The clock every wait, backoff and timeout of the pipeline goes through.
     public let clock: any SchedulerClock
-    /// The hub that wait-for-event steps register with; share the scheduler's so that its
-    /// `post(event:payload:)` resumes waiting runs.
-    public let events: EventHub
+    /// The hub that wait-for-signal steps register with; share the scheduler's so that its
+    /// `send(signal:payload:)` resumes waiting runs.
+    public let signals: SignalHub
     /// The failure policy of stages that do not set their own.
     public let failurePolicy: PipelineFailurePolicy
 
@@ -62,18 +62,18 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     ///   - name: the pipeline's name, in events, checkpoints and run listings.
     ///   - input: the type of the runs' input.
     ///   - clock: the clock for waits, backoffs and timeouts (`ManualClock` in tests).
-    ///   - events: the event hub for wait-for-event steps; pass the scheduler's to let
-    ///     `Scheduler.post(event:payload:)` resume runs.
+    ///   - signals: the signal hub for wait-for-signal steps; pass the scheduler's to let
+    ///     `Scheduler.send(signal:payload:)` resume runs.
     ///   - failurePolicy: the default failure policy of job stages.
     public init(
         name: String,
         input: Input.Type,
         clock: any SchedulerClock = SystemClock.shared,
-        events: EventHub = EventHub(),
+        signals: SignalHub = SignalHub(),
         failurePolicy: PipelineFailurePolicy = .failFast
     ) where Output == Input {
         self.init(
-            name: name, clock: clock, events: events, failurePolicy: failurePolicy, stages: [],
+            name: name, clock: clock, signals: signals, failurePolicy: failurePolicy, stages: [],
             inputCodec: .of(Input.self), registry: PipelineRunRegistry(), eventHandler: nil, checkpointHandler: nil
         )
     }
@@ -82,16 +82,16 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     public init(
         name: String,
         clock: any SchedulerClock = SystemClock.shared,
-        events: EventHub = EventHub(),
+        signals: SignalHub = SignalHub(),
         failurePolicy: PipelineFailurePolicy = .failFast
     ) where Input == NoValue, Output == NoValue {
-        self.init(name: name, input: NoValue.self, clock: clock, events: events, failurePolicy: failurePolicy)
+        self.init(name: name, input: NoValue.self, clock: clock, signals: signals, failurePolicy: failurePolicy)
     }
 
     init(
         name: String,
         clock: any SchedulerClock,
-        events: EventHub,
+        signals: SignalHub,
         failurePolicy: PipelineFailurePolicy,
         stages: [PipelineStage],
         inputCodec: ValueCodec,
@@ -101,7 +101,7 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     ) {
         self.name = name
         self.clock = clock
-        self.events = events
+        self.signals = signals
         self.failurePolicy = failurePolicy
         self.stages = stages
         self.inputCodec = inputCodec
@@ -121,7 +121,7 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     /// task, concurrently with others); it must be quick and thread-safe.
     public func onEvent(_ handler: @escaping @Sendable (PipelineEvent) -> Void) -> JobPipeline {
         JobPipeline(
-            name: name, clock: clock, events: events, failurePolicy: failurePolicy, stages: stages,
+            name: name, clock: clock, signals: signals, failurePolicy: failurePolicy, stages: stages,
             inputCodec: inputCodec, registry: registry, eventHandler: handler, checkpointHandler: checkpointHandler
         )
     }
@@ -134,28 +134,28 @@ public struct JobPipeline<Input: Codable & Sendable, Output: Codable & Sendable>
     /// ``PipelineError/checkpointFailed(stageIndex:underlying:)``.
     public func onCheckpoint(_ handler: @escaping @Sendable (PipelineCheckpoint) async throws -> Void) -> JobPipeline {
         JobPipeline(
-            name: name, clock: clock, events: events, failurePolicy: failurePolicy, stages: stages,
+            name: name, clock: clock, signals: signals, failurePolicy: failurePolicy, stages: stages,
             inputCodec: inputCodec, registry: registry, eventHandler: eventHandler, checkpointHandler: handler
         )
     }
 
     func appending<Next: Codable & Sendable>(_ stage: PipelineStage, output _: Next.Type) -> JobPipeline<Input, Next> {
         JobPipeline<Input, Next>(
-            name: name, clock: clock, events: events, failurePolicy: failurePolicy, stages: stages + [stage],
+            name: name, clock: clock, signals: signals, failurePolicy: failurePolicy, stages: stages + [stage],
             inputCodec: inputCodec, registry: registry, eventHandler: eventHandler, checkpointHandler: checkpointHandler
         )
     }
 
-    // MARK: Events and listings
+    // MARK: Signals and listings
 
-    /// Delivers an event to whatever waits for `key` on the pipeline's ``events`` hub (waiting
-    /// runs of this and any other pipeline sharing the hub, event-triggered jobs) and returns the
-    /// waiters it resumed; `[]` when nothing waited (the event is then dropped).
+    /// Sends a signal to whatever waits for `key` on the pipeline's ``signals`` hub (waiting
+    /// runs of this and any other pipeline sharing the hub, signal-triggered jobs) and returns the
+    /// waiters it reached; `[]` when nothing waited (the signal is then dropped).
     ///
-    /// Each waiting run is resumed once and receives `payload` in its ``EventResumption``.
+    /// Each waiting run is resumed once and receives `payload` in its ``SignalResumption``.
     @discardableResult
-    public func resume(event key: String, payload: JSONValue? = nil) -> [EventWaiter] {
-        events.post(key, payload: payload)
+    public func send(signal key: String, payload: JSONValue? = nil) -> [SignalWaiter] {
+        signals.send(key, payload: payload)
     }
 
     /// The runs of this pipeline that have not ended, ordered by start date then ID.

@@ -20,9 +20,9 @@ public struct PipelineEvent: Sendable, Hashable {
         case jobFailed(stage: Int, job: String, attempt: Int, reason: String, timedOut: Bool)
         /// A failed job will start attempt `nextAttempt` after `delay` of the pipeline's clock.
         case jobRetrying(stage: Int, job: String, nextAttempt: Int, delay: Duration)
-        /// The run is now waiting (it has registered for the event, or started to sleep).
+        /// The run is now waiting (it has registered for the signal, or started to sleep).
         case waiting(stage: Int, on: PipelineWait)
-        /// The run resumed from a wait; `payload` is the event's payload (nil for a date).
+        /// The run resumed from a wait; `payload` is the signal's payload (nil for a date).
         case resumed(stage: Int, payload: JSONValue?)
         /// A stage finished; `succeeded` is false when it failed or was cancelled.
         case stageFinished(index: Int, name: String, succeeded: Bool)

@@ -61,6 +61,6 @@ public struct PipelineJobContext: Sendable {
     ///
     /// - Throws: `CancellationError` if the job is cancelled first.
     public func sleep(for interval: Duration) async throws {
-        try await clock.sleep(until: clock.now.addingTimeInterval(interval.timeInterval))
+        try await clock.sleep(until: clock.now.date.addingTimeInterval(interval.timeInterval))
     }
 }

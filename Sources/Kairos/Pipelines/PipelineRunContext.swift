@@ -17,7 +17,7 @@ final class PipelineRunContext: Sendable {
     let pipelineName: String
     let stageNames: [String]
     let clock: any SchedulerClock
-    let hub: EventHub
+    let hub: SignalHub
     let defaultFailurePolicy: PipelineFailurePolicy
     let input: StoredStageValue
     let startedAt: Date
@@ -31,7 +31,7 @@ final class PipelineRunContext: Sendable {
         pipelineName: String,
         stageNames: [String],
         clock: any SchedulerClock,
-        hub: EventHub,
+        hub: SignalHub,
         defaultFailurePolicy: PipelineFailurePolicy,
         input: StoredStageValue,
         completed: [StoredStageValue],
@@ -54,12 +54,12 @@ final class PipelineRunContext: Sendable {
         self.state = LockedState(State(stageIndex: completed.count, results: completed))
     }
 
-    var waiter: EventWaiter { EventWaiter(kind: .pipelineRun, id: id.rawValue, name: pipelineName) }
+    var waiter: SignalWaiter { SignalWaiter(kind: .pipelineRun, id: id.rawValue, name: pipelineName) }
 
     // MARK: Events
 
     func emit(_ kind: PipelineEvent.Kind) {
-        let event = PipelineEvent(runID: id, pipelineName: pipelineName, date: clock.now, kind: kind)
+        let event = PipelineEvent(runID: id, pipelineName: pipelineName, date: clock.now.date, kind: kind)
         continuation.yield(event)
         eventHandler?(event)
     }
@@ -126,7 +126,7 @@ final class PipelineRunContext: Sendable {
             status: snapshot.status,
             failure: snapshot.failure,
             startedAt: startedAt,
-            takenAt: clock.now
+            takenAt: clock.now.date
         )
     }
 
@@ -154,13 +154,13 @@ final class PipelineRunContext: Sendable {
         emit(.resumed(stage: stage, payload: nil))
     }
 
-    /// Waits for an event with `key` on the hub, recording the wait first; returns its payload.
-    func wait(forEvent key: String, stage: Int) async throws -> JSONValue? {
-        recordWait(.event(key))
+    /// Waits for a signal with `key` on the hub, recording the wait first; returns its payload.
+    func wait(forSignal key: String, stage: Int) async throws -> JSONValue? {
+        recordWait(.signal(key))
         try await saveCheckpoint()
-        let payload = try await EventWait.next(key, on: hub, as: waiter) {
+        let payload = try await SignalWait.next(key, on: hub, as: waiter) {
             self.setStatus(.waiting)
-            self.emit(.waiting(stage: stage, on: .event(key)))
+            self.emit(.waiting(stage: stage, on: .signal(key)))
         }
         setStatus(.running)
         emit(.resumed(stage: stage, payload: payload))

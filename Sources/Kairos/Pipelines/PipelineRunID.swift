@@ -3,8 +3,8 @@ import Foundation
 /// The identity of one run of a ``JobPipeline``: unique, and stable across a restart when the
 /// run is resumed from its ``PipelineCheckpoint``.
 ///
-/// It is also the `id` of the ``EventWaiter`` a waiting run registers, so the caller of
-/// `post(event:payload:)` can tell which run an event resumed.
+/// It is also the `id` of the ``SignalWaiter`` a waiting run registers, so the caller of
+/// `send(signal:payload:)` can tell which run a signal resumed.
 public struct PipelineRunID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The identifier's text (a UUID unless the caller chose one).
     public let rawValue: String

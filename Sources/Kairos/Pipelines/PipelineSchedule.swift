@@ -162,7 +162,7 @@ extension JobPipeline {
     /// (see ``PipelineSchedule`` for the rules).
     ///
     /// The runs wait and sleep on the pipeline's ``clock``; give the pipeline the scheduler's clock
-    /// (and its ``Scheduler/Configuration/eventHub`` for event waits).
+    /// (and its ``Scheduler/Configuration/signalHub`` for signal waits).
     ///
     /// ```swift
     /// let nightly = try pipeline.schedule(on: scheduler, trigger: try CronTrigger("0 2 * * *", timeZone: .gmt),
@@ -189,14 +189,14 @@ extension JobPipeline {
             let run = pipeline.start(input)
             log.runStarted(
                 PipelineSchedule.Run(
-                    runID: run.id, dueDate: context.dueDate, startedAt: clock.now,
+                    runID: run.id, dueDate: context.dueDate, startedAt: clock.now.date,
                     endedAt: nil, status: .running))
             let status = await withTaskCancellationHandler {
                 await run.outcome
             } onCancel: {
                 run.cancel()
             }
-            log.runEnded(run.id, at: clock.now, status: status)
+            log.runEnded(run.id, at: clock.now.date, status: status)
             switch status {
             case .failed: throw PipelineRunFailed(runID: run.id, pipelineName: pipelineName)
             case .cancelled: throw CancellationError()

@@ -8,7 +8,7 @@ struct PipelineStage: Sendable {
     enum Kind: Sendable, Hashable {
         case jobs
         case waitUntilDate
-        case waitForEvent
+        case waitForSignal
     }
 
     let name: String

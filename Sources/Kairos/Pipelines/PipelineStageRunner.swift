@@ -93,7 +93,7 @@ enum PipelineStageRunner {
                 }
                 run.emit(.jobRetrying(stage: execution.index, job: job.name, nextAttempt: attempt + 1, delay: Duration(timeInterval: delay)))
                 do {
-                    try await run.clock.sleep(until: run.clock.now.addingTimeInterval(delay))
+                    try await run.clock.sleep(until: run.clock.now.date.addingTimeInterval(delay))
                 } catch {
                     return .cancelled
                 }
@@ -111,7 +111,7 @@ enum PipelineStageRunner {
         guard let timeout = job.timeout else { return try await job.body(input, context) }
         guard timeout > .zero else { throw PipelineJobTimeoutError(job: job.name, timeout: timeout) }
         let clock = context.clock
-        let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
+        let deadline = clock.now.date.addingTimeInterval(timeout.timeInterval)
         return try await withThrowingTaskGroup(of: AttemptOutcome<Output>.self) { group in
             defer { group.cancelAll() }
             group.addTask { .finished(try await job.body(input, context)) }

@@ -27,7 +27,7 @@ public struct JobContext: Sendable {
     /// 1 for a first attempt; higher when the same due date is run again (after a crash under
     /// `PersistentScheduler`, or a retry by a `DependencyScheduler`).
     public var attempt: Int { run.attempt }
-    /// The payload of the event that fired an event-triggered run, else `nil`.
+    /// The payload of the signal that fired a signal-triggered run, else `nil`.
     public var payload: JSONValue? { run.payload }
 
     /// `"<job id>@<due date in ISO 8601 UTC>"`, for example `"42@2026-03-08T07:00:00Z"` (with
@@ -47,7 +47,7 @@ public struct JobContext: Sendable {
 
     /// Whether the current task is running an `async` job body (of any scheduler), or a task it
     /// started that inherits its task-local values. ``Scheduler/runNow(_:)`` reads it: a run
-    /// requested from there does not wait for an executor slot.
+    /// requested from there does not wait for executor capacity.
     @TaskLocal static var isInsideRun = false
 
     static func iso8601(_ date: Date) -> String {

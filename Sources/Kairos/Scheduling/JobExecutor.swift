@@ -145,7 +145,7 @@ final class JobExecutor: @unchecked Sendable {
             for run in launch { launchAsync(run) }
             launch.removeAll(keepingCapacity: true)
             // One clock reading per run: a run starts when the one before it in the batch ended.
-            var start = clock.now.timeIntervalSinceReferenceDate
+            var start = clock.now.date.timeIntervalSinceReferenceDate
             let batchStart = clockIsReal ? start : Self.monotonicSeconds()
             var elapsed = 0.0
             for run in batch {
@@ -198,14 +198,14 @@ final class JobExecutor: @unchecked Sendable {
         } catch {
             outcome = Self.outcome(of: error, run: run)
         }
-        let end = clock.now.timeIntervalSinceReferenceDate
+        let end = clock.now.date.timeIntervalSinceReferenceDate
         return CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : outcome, start: start, end: end)
     }
 
     private func launchAsync(_ run: JobRun) {
         let task = Task { [self] in
             let sink = currentSink()
-            let start = clock.now.timeIntervalSinceReferenceDate
+            let start = clock.now.date.timeIntervalSinceReferenceDate
             var outcome: RunOutcome = run.isTimedOut ? .timedOut : .cancelled
             var end = start
             let started = !run.isCancelled
@@ -218,7 +218,7 @@ final class JobExecutor: @unchecked Sendable {
                 } catch {
                     outcome = Self.outcome(of: error, run: run)
                 }
-                end = clock.now.timeIntervalSinceReferenceDate
+                end = clock.now.date.timeIntervalSinceReferenceDate
                 if run.isTimedOut { outcome = .timedOut }
             }
             var completed = [CompletedRun(run: run, outcome: outcome, start: start, end: end, started: started)]
@@ -249,7 +249,7 @@ final class JobExecutor: @unchecked Sendable {
         for next in launch { launchAsync(next) }
         task?.cancel()
         guard withdrawn else { return }
-        let now = clock.now.timeIntervalSinceReferenceDate
+        let now = clock.now.date.timeIntervalSinceReferenceDate
         var completed = [CompletedRun(run: run, outcome: .cancelled, start: now, end: now, started: false)]
         var recycling: [JobRun] = []
         sink?.runsFinished(&completed, recycling: &recycling)

@@ -86,13 +86,13 @@ final class TriggerBox: Sendable {
         }
         self.base = base
         self.jitter = jitter
-        self.eventKey = (base as? EventTrigger)?.key
-        self.isUntimed = base is EventTrigger || base is ManualTrigger
+        self.eventKey = (base as? SignalTrigger)?.key
+        self.isUntimed = base is SignalTrigger || base is ManualTrigger
     }
 }
 
 /// The state of a job that is rarely touched: allocated the first time a job needs it (a value
-/// result, a buffered fire, a second concurrent run, an event subscription, a non-zero counter).
+/// result, a buffered fire, a second concurrent run, a signal subscription, a non-zero counter).
 /// Only ever used under the scheduler's lock.
 final class JobExtras {
     var counters = JobCounters()
@@ -100,7 +100,7 @@ final class JobExtras {
     var buffered: [(due: Double, payload: JSONValue?)] = []
     var bufferHead = 0
     var otherActive: [JobRun] = []
-    var subscription: EventHub.Subscription?
+    var subscription: SignalHub.Subscription?
 
     var bufferedCount: Int { buffered.count - bufferHead }
 

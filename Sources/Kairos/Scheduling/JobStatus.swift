@@ -28,11 +28,11 @@ public struct JobStatus: RawRepresentable, Sendable, Hashable, Codable, CaseIter
     /// The state's name, as ``rawValue``.
     public var description: String { rawValue }
 
-    /// Waiting for its next due date (or, for event and manual triggers, for an event or a
+    /// Waiting for its next due date (or, for signal and manual triggers, for a signal or a
     /// ``Scheduler/runNow(_:)``).
     public static let pending = JobStatus(.pending)
-    /// At least one run has been fired and has not finished (it may still wait for a free
-    /// executor slot).
+    /// At least one run has been fired and has not finished (it may still wait for executor
+    /// capacity).
     public static let running = JobStatus(.running)
     /// Paused by ``Scheduler/pause(_:)``: it does not fire until resumed.
     public static let paused = JobStatus(.paused)

@@ -1,7 +1,7 @@
 /// What happens when a job comes due while its previous run has not finished.
 ///
-/// A run counts as "not finished" from the moment it is fired (it may still be waiting for a free
-/// executor slot) until its body returns.
+/// A run counts as "not finished" from the moment it is fired (it may still be waiting for executor
+/// capacity) until its body returns.
 ///
 /// New policies may be added in later versions: a `switch` over a policy matches the static
 /// members (`case .skip:`, `case .bufferAll(limit: 4):`) and needs a `default:` case.

@@ -78,7 +78,7 @@ extension Scheduler {
     /// would store it (used by ``DependencyScheduler`` and ``PersistentScheduler`` to record the
     /// trigger a job really has). Other triggers are returned unchanged.
     package func anchoring(_ trigger: any Trigger) -> any Trigger {
-        SchedulerCore.anchor(trigger, at: clock.now)
+        SchedulerCore.anchor(trigger, at: clock.now.date)
     }
 
     /// `options` as the scheduler stores them: validated, with the configuration's default

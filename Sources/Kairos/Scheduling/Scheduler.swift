@@ -122,8 +122,8 @@ public final class Scheduler: Sendable {
     // MARK: - Changing jobs
 
     /// Cancels a job: it never fires again, and its running runs are cancelled (task cancellation
-    /// for `async` bodies, ``JobContext/isCancelled`` for all). Its runs still waiting for an
-    /// executor slot are withdrawn: they never start and count as no run. Buffered fires are
+    /// for `async` bodies, ``JobContext/isCancelled`` for all). Its runs still waiting for
+    /// executor capacity are withdrawn: they never start and count as no run. Buffered fires are
     /// discarded.
     ///
     /// - Returns: `true` if the job was cancelled now; `false` if it is unknown or finished.
@@ -162,15 +162,15 @@ public final class Scheduler: Sendable {
     /// Runs a job now, outside its schedule, and returns what the body returned.
     ///
     /// The run ignores pauses and the overlap policy (it is explicit), counts towards `maxRuns`
-    /// and the counters, and waits for a free executor slot like any run. It works whether or not
+    /// and the counters, and waits for executor capacity like any run. It works whether or not
     /// the scheduler is started. Its due date is now.
     ///
     /// **From inside a job.** Called from an `async` job body (of any scheduler), or from a task
     /// that inherits its task-local values (`async let`, task groups, `Task { }`), the run does not
-    /// wait for a slot: it starts at once, as a task, and is not held to
+    /// wait for capacity: it starts at once, as a task, and is not held to
     /// ``Configuration/maxConcurrentJobs`` (``SchedulerStats/executingRuns`` may exceed it). The
-    /// caller keeps its own slot while it waits, so a chain of jobs each awaiting the next job's
-    /// `runNow` never runs out of slots, however deep it is.
+    /// caller keeps its own place while it waits, so a chain of jobs each awaiting the next job's
+    /// `runNow` never runs out of capacity, however deep it is.
     ///
     /// **Cancellation.** If the calling task is cancelled before the run starts, the run is
     /// withdrawn: it never starts, counts as no run, and this method throws `CancellationError`.
@@ -298,7 +298,7 @@ public final class Scheduler: Sendable {
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) async -> Bool {
         core.beginStop()
-        let deadline = clock.now.addingTimeInterval(timeout.timeInterval)
+        let deadline = clock.now.date.addingTimeInterval(timeout.timeInterval)
         let core = self.core
         let clock = self.clock
         let finished = await withTaskGroup(of: Bool.self) { group in
@@ -387,14 +387,14 @@ public final class Scheduler: Sendable {
     /// Removes an event handler.
     public func removeEventHandler(_ token: EventHandlerToken) { core.bus.removeHandler(token.id) }
 
-    /// Posts an event to the configured ``EventHub``: every job with an ``EventTrigger`` for `key`
+    /// Sends a signal to the configured ``SignalHub``: every job with a ``SignalTrigger`` for `key`
     /// fires (subject to pauses and its overlap policy) with `payload` in its context, and every
     /// pipeline run waiting on `key` resumes.
     ///
-    /// - Returns: what the event reached (empty if nothing waits on `key`).
+    /// - Returns: what the signal reached (empty if nothing waits on `key`).
     @discardableResult
-    public func post(event key: String, payload: JSONValue? = nil) -> [EventWaiter] {
-        core.hub.post(key, payload: payload)
+    public func send(signal key: String, payload: JSONValue? = nil) -> [SignalWaiter] {
+        core.hub.send(key, payload: payload)
     }
 
     /// Installs the observer of every job state change (see ``JobStateChange``); replaces any

@@ -8,13 +8,13 @@ extension Scheduler {
         /// in the ready queue, ordered by due date then priority. At least 1. Synchronous bodies
         /// run on a pool of at most this many worker threads, created as needed. Runs that
         /// ``Scheduler/runNow(_:)`` starts from inside a job body are not held to it (their callers
-        /// wait for them holding a slot already).
+        /// wait for them holding a place within it already).
         public var maxConcurrentJobs: Int
         /// The source of time; tests pass a ``ManualClock``.
         public var clock: any SchedulerClock
-        /// Where ``Scheduler/post(event:payload:)`` delivers events; share one hub between a
-        /// scheduler and pipelines so one post reaches both.
-        public var eventHub: EventHub
+        /// Where ``Scheduler/send(signal:payload:)`` delivers signals; share one hub between a
+        /// scheduler and pipelines so that one signal reaches both.
+        public var signalHub: SignalHub
         /// The overlap policy of jobs scheduled without one.
         public var defaultOverlap: OverlapPolicy
         /// The misfire policy of jobs scheduled without one.
@@ -47,7 +47,7 @@ extension Scheduler {
         public init(
             maxConcurrentJobs: Int = ProcessInfo.processInfo.activeProcessorCount,
             clock: any SchedulerClock = SystemClock.shared,
-            eventHub: EventHub = EventHub(),
+            signalHub: SignalHub = SignalHub(),
             defaultOverlap: OverlapPolicy = .skip,
             defaultMisfire: MisfirePolicy = .runLatest,
             misfireThreshold: Duration = .seconds(1),
@@ -57,7 +57,7 @@ extension Scheduler {
         ) {
             self.maxConcurrentJobs = max(1, maxConcurrentJobs)
             self.clock = clock
-            self.eventHub = eventHub
+            self.signalHub = signalHub
             self.defaultOverlap = defaultOverlap
             self.defaultMisfire = defaultMisfire
             self.misfireThreshold = max(.zero, misfireThreshold)

@@ -60,7 +60,7 @@ extension SchedulerCore {
             jobCount += 1
             if state == .paused { pausedCount += 1 }
             if let key = storage.eventKey, !state.isFinished {
-                let waiter = EventWaiter(kind: .job, id: id.description, name: name)
+                let waiter = SignalWaiter(kind: .job, id: id.description, name: name)
                 let subscription = hub.subscribe(key, waiter: waiter, once: false) { [weak self] payload in
                     self?.eventPosted(slot: slot, id: id, payload: payload)
                 }
@@ -221,7 +221,7 @@ extension SchedulerCore {
                 }
                 if let key = storage.eventKey {
                     let name = records[index].name
-                    let subscription = hub.subscribe(key, waiter: EventWaiter(kind: .job, id: id.description, name: name), once: false) { [weak self] payload in
+                    let subscription = hub.subscribe(key, waiter: SignalWaiter(kind: .job, id: id.description, name: name), once: false) { [weak self] payload in
                         self?.eventPosted(slot: slot, id: id, payload: payload)
                     }
                     records[index].extrasCreatingIfNeeded().subscription = subscription
@@ -319,7 +319,7 @@ extension SchedulerCore {
     }
 
     func shutdown() {
-        var subscriptions: [EventHub.Subscription] = []
+        var subscriptions: [SignalHub.Subscription] = []
         withLock { _ in
             lifecycle = .stopped
             signalThreadLocked()

@@ -19,7 +19,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         var completions: [(@Sendable (RunOutcome) -> Void, RunOutcome)] = []
         var cancels: [(JobRun, JobRun.Cancellation)] = []
         var waiters: [CheckedContinuation<Void, Never>] = []
-        var unsubscribes: [EventHub.Subscription] = []
+        var unsubscribes: [SignalHub.Subscription] = []
 
         var isEmpty: Bool {
             runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && cancels.isEmpty
@@ -34,7 +34,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     let configuration: Scheduler.Configuration
     let clock: any SchedulerClock
-    let hub: EventHub
+    let hub: SignalHub
     let executor: JobExecutor
     let bus = EventBus()
     let threshold: Double
@@ -100,7 +100,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     init(configuration: Scheduler.Configuration) {
         self.configuration = configuration
         self.clock = configuration.clock
-        self.hub = configuration.eventHub
+        self.hub = configuration.signalHub
         self.threshold = max(0, configuration.misfireThreshold.timeInterval)
         self.burstBatchingDelay = max(0, configuration.burstBatchingDelay.timeInterval)
         self.executor = JobExecutor(limit: configuration.maxConcurrentJobs, clock: configuration.clock)
@@ -111,7 +111,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
 
     deinit { records.deallocate() }
 
-    var now: Double { clock.now.timeIntervalSinceReferenceDate }
+    var now: Double { clock.now.date.timeIntervalSinceReferenceDate }
 
     // MARK: - Effects
 
@@ -182,7 +182,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             }
             effects.events.append(
                 SchedulerEvent(
-                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now,
+                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now.date,
                     duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
                     missedDueDates: missed))
         }

@@ -8,7 +8,7 @@ public struct SchedulerStats: Sendable, Hashable {
     public var pausedJobs: Int
     /// Runs fired and not finished.
     public var activeRuns: Int
-    /// Runs executing now (the rest of ``activeRuns`` wait for a free executor slot). More than
+    /// Runs executing now (the rest of ``activeRuns`` wait for executor capacity). More than
     /// ``Scheduler/Configuration/maxConcurrentJobs`` only while runs that ``Scheduler/runNow(_:)``
     /// started from inside job bodies are going.
     public var executingRuns: Int

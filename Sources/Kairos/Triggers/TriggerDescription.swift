@@ -23,12 +23,17 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
     case interval(seconds: TimeInterval, start: Date?, end: Date?, repeatCount: Int?)
     /// `CronTrigger`: the expression's text and the time zone's identifier.
     case cron(expression: String, timeZone: String, start: Date?, end: Date?)
-    /// ``EventTrigger``.
-    case event(key: String)
+    /// ``SignalTrigger``. (Its `Codable` key is `event`, as before the rename.)
+    case signal(key: String)
     /// ``ManualTrigger``.
     case manual
     /// ``JitteredTrigger`` around another built-in trigger, its `maxJitter` in seconds.
     case jittered(TriggerDescription, maxJitter: TimeInterval)
+
+    /// The coded names of the cases: `signal` keeps the name `event` it was stored under.
+    private enum CodingKeys: String, CodingKey {
+        case once, interval, cron, signal = "event", manual, jittered
+    }
 
     /// Describes a built-in trigger, or returns `nil` for a custom one.
     public init?(_ trigger: any Trigger) {
@@ -37,8 +42,8 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
             self = .once(at: once.date)
         case let interval as IntervalTrigger:
             self = .interval(seconds: interval.seconds, start: interval.start, end: interval.end, repeatCount: interval.repeatCount)
-        case let event as EventTrigger:
-            self = .event(key: event.key)
+        case let signal as SignalTrigger:
+            self = .signal(key: signal.key)
         case is ManualTrigger:
             self = .manual
         case let jittered as JitteredTrigger:
@@ -62,8 +67,8 @@ public indirect enum TriggerDescription: Sendable, Hashable, Codable {
             return try IntervalTrigger(seconds: seconds, start: start, end: end, repeatCount: repeatCount)
         case let .cron(expression, timeZone, start, end):
             return try TriggerDescription.makeCronTrigger(expression, timeZone, start, end)
-        case .event(let key):
-            return EventTrigger(key: key)
+        case .signal(let key):
+            return SignalTrigger(key: key)
         case .manual:
             return ManualTrigger()
         case let .jittered(base, maxJitter):

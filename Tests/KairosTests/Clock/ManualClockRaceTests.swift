@@ -21,13 +21,13 @@ import Testing
             Thread {
                 DispatchQueue.concurrentPerform(iterations: threads) { index in
                     for move in 0..<moves {
-                        let before = clock.now
+                        let before = clock.now.date
                         if index == 0, move % 2 == 0 {
                             clock.advance(to: before.addingTimeInterval(0.5))
                         } else {
                             clock.advance(by: .seconds(1))
                         }
-                        if clock.now < before { wentBack.withLock { $0 = true } }
+                        if clock.now.date < before { wentBack.withLock { $0 = true } }
                     }
                 }
                 finished.resume()
@@ -35,8 +35,8 @@ import Testing
         }
         #expect(!wentBack.withLock { $0 })
         let byOne = (threads - 1) * moves + moves / 2
-        #expect(clock.now.timeIntervalSince1970 >= Double(byOne))
-        #expect(clock.now.timeIntervalSince1970 <= Double(byOne) + Double(moves / 2) * 0.5)
+        #expect(clock.now.date.timeIntervalSince1970 >= Double(byOne))
+        #expect(clock.now.date.timeIntervalSince1970 <= Double(byOne) + Double(moves / 2) * 0.5)
     }
 
     /// A thread moves the clock 3,000 times by 0 to 2 s, pausing and resuming the scheduler now and
@@ -47,7 +47,7 @@ import Testing
     @Test(arguments: [1 as UInt64, 2, 3])
     func advancesRacingTheSchedulerThreadLoseNoWakeUpAndNoDueDate(seed: UInt64) async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 2)
-        let start = clock.now
+        let start = clock.now.date
         let intervals: [Double] = [0.5, 1, 3, 7]
         var ids: [JobID] = []
         for interval in intervals {
@@ -70,7 +70,7 @@ import Testing
             await Task.yield()
         }
         await scheduler.waitUntilIdle()
-        let elapsed = clock.now.timeIntervalSince(start)
+        let elapsed = clock.now.date.timeIntervalSince(start)
         for (id, interval) in zip(ids, intervals) {
             let job = try #require(scheduler.job(id))
             let due = Int((elapsed / interval).rounded(.down))

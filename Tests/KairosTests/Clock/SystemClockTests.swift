@@ -6,19 +6,19 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct SystemClockTests {
     @Test func sleepReturnsOnlyOnceTheWallClockReachedTheDeadline() async throws {
         let clock = SystemClock()
-        let deadline = clock.now.addingTimeInterval(0.005)
+        let deadline = clock.now.date.addingTimeInterval(0.005)
         try await clock.sleep(until: deadline)
-        #expect(clock.now >= deadline)
+        #expect(clock.now.date >= deadline)
     }
 
     @Test func sleepUntilAPastDeadlineReturnsAtOnce() async throws {
         let clock = SystemClock()
-        try await clock.sleep(until: clock.now.addingTimeInterval(-60))
+        try await clock.sleep(until: clock.now.date.addingTimeInterval(-60))
     }
 
     @Test func cancellingASleepThrowsWithoutWaitingForTheDeadline() async {
         let clock = SystemClock()
-        let sleeper = Task { try await clock.sleep(until: clock.now.addingTimeInterval(3600)) }
+        let sleeper = Task { try await clock.sleep(until: clock.now.date.addingTimeInterval(3600)) }
         sleeper.cancel()
         await #expect(throws: CancellationError.self) { try await sleeper.value }
     }
@@ -26,10 +26,10 @@ import Testing
     @Test func threadWaitEndsAtTheDeadline() {
         let clock = SystemClock()
         let condition = NSCondition()
-        let deadline = clock.now.addingTimeInterval(0.005)
+        let deadline = clock.now.date.addingTimeInterval(0.005)
         condition.lock()
-        while clock.now < deadline { clock.wait(on: condition, until: deadline) }
+        while clock.now.date < deadline { clock.wait(on: condition, until: deadline) }
         condition.unlock()
-        #expect(clock.now >= deadline)
+        #expect(clock.now.date >= deadline)
     }
 }

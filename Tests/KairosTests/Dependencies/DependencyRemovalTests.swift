@@ -40,7 +40,7 @@ import Testing
         let cancelled = Recorder<Bool>()
         let slow = try dag.schedule(name: "slow", dependsOn: [root]) { _ in
             do {
-                try await clock.sleep(until: clock.now.addingTimeInterval(3600))
+                try await clock.sleep(until: clock.now.date.addingTimeInterval(3600))
             } catch {
                 cancelled.append(true)
                 throw error

@@ -129,7 +129,7 @@ import Testing
         let attempts = Recorder<(Int, Date)>()
         let retry = try RetryPolicy(maxAttempts: 3, initialDelay: .seconds(2), multiplier: 2)
         let flaky = try dag.schedule(name: "flaky", trigger: OnceTrigger(at: dagDate(1)), options: .init(retry: retry)) { context in
-            attempts.append((context.attempt, clock.now))
+            attempts.append((context.attempt, clock.now.date))
             #expect(context.dueDate == dagDate(1))
             if context.attempt < 3 { throw TestFailure("attempt \(context.attempt)") }
         }
@@ -150,7 +150,7 @@ import Testing
         let timeline = Timeline()
         let cancelled = Recorder<Bool>()
         let slow = try dag.schedule(name: "slow", trigger: OnceTrigger(at: dagDate(1)), options: .init(timeout: .seconds(5))) { _ in
-            do { try await clock.sleep(until: clock.now.addingTimeInterval(60)) } catch {
+            do { try await clock.sleep(until: clock.now.date.addingTimeInterval(60)) } catch {
                 cancelled.append(true)
                 throw error
             }
@@ -173,7 +173,7 @@ import Testing
             options: .init(retry: retry, timeout: .seconds(5))
         ) { context in
             guard context.attempt == 1 else { return }
-            do { try await clock.sleep(until: clock.now.addingTimeInterval(60)) } catch {
+            do { try await clock.sleep(until: clock.now.date.addingTimeInterval(60)) } catch {
                 cancelled.append(context.attempt)
                 throw error
             }

@@ -33,15 +33,15 @@ final class Timeline: Sendable {
     {
         { [self] _ in
             let index = entries.withLock { entries in
-                entries.append(Entry(job: name, started: clock.now))
+                entries.append(Entry(job: name, started: clock.now.date))
                 return entries.count - 1
             }
             gauge.enter()
             defer {
                 gauge.leave()
-                entries.withLock { $0[index].ended = clock.now }
+                entries.withLock { $0[index].ended = clock.now.date }
             }
-            if seconds > 0 { try await clock.sleep(until: clock.now.addingTimeInterval(seconds)) }
+            if seconds > 0 { try await clock.sleep(until: clock.now.date.addingTimeInterval(seconds)) }
             if fail { throw TestFailure("\(name) failed") }
         }
     }

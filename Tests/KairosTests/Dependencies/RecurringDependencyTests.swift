@@ -61,7 +61,7 @@ import Testing
         let ordered = Recorder<Date>()
         let slow = try dag.schedule(name: "slow", dependsOn: [tick], options: .init(dependsOnPast: true)) { context in
             ordered.append(context.dueDate)
-            try await clock.sleep(until: clock.now.addingTimeInterval(15))
+            try await clock.sleep(until: clock.now.date.addingTimeInterval(15))
         }
         clock.advance(to: dagDate(10))
         await eventually { clock.sleepingTaskCount == 1 }

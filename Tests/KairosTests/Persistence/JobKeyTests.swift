@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -19,7 +20,7 @@ struct JobKeyTests {
             trigger: Self.everyMinute(), options: JobOptions(misfire: .runLatest))
         for minute in 1...2 {
             first.clock.advance(to: Self.t0.addingTimeInterval(Double(minute) * 60))
-            await first.recorder.waitFor(minute)
+            await first.recorder.waitUntil(count: minute)
             await first.settle()
         }
         try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 2 }
@@ -57,7 +58,7 @@ struct JobKeyTests {
         let harness = try PersistentHarness()
         let id = try harness.scheduler.schedule(key: "report", function: "record", arguments: ["to": "a"], trigger: Self.everyMinute())
         harness.clock.advance(to: Self.t0.addingTimeInterval(60))
-        await harness.recorder.waitFor(1)
+        await harness.recorder.waitUntil(count: 1)
         await harness.settle()
         try await harness.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
@@ -78,7 +79,7 @@ struct JobKeyTests {
             if arguments == ["to": "b"] { received.record(context) }
         }
         harness.clock.advance(to: Self.t0.addingTimeInterval(3600))
-        await received.waitFor(1)
+        await received.waitUntil(count: 1)
         await harness.scheduler.stop(timeout: .zero)
         let restarted = try harness.crashAndRestart(at: Self.t0.addingTimeInterval(3700))
         #expect(try restarted.scheduler.schedule(key: "report", function: "record", arguments: ["to": "b"], trigger: hourly) == id)
@@ -90,7 +91,7 @@ struct JobKeyTests {
         let harness = try PersistentHarness()
         let id = try harness.scheduler.schedule(key: "report", name: "report", function: "record", trigger: Self.everyMinute())
         harness.clock.advance(to: Self.t0.addingTimeInterval(60))
-        await harness.recorder.waitFor(1)
+        await harness.recorder.waitUntil(count: 1)
         await harness.settle()
         try await harness.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
@@ -115,14 +116,14 @@ struct JobKeyTests {
         let once = OnceTrigger(at: Self.t0.addingTimeInterval(60))
         let id = try first.scheduler.schedule(key: "welcome", function: "record", trigger: once)
         first.clock.advance(to: Self.t0.addingTimeInterval(60))
-        await first.recorder.waitFor(1)
+        await first.recorder.waitUntil(count: 1)
         try await first.waitUntilPersisted { $0.jobs[id]?.status == JobStatus.completed.rawValue }
         await first.scheduler.stop(timeout: .zero)
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(120))
         #expect(try second.scheduler.schedule(key: "welcome", function: "record", trigger: once) == id)
         await second.settle()
-        #expect(second.recorder.dues.isEmpty)
+        #expect(second.recorder.dueDates.isEmpty)
         #expect(second.scheduler.job(id)?.status == .completed)
         await second.scheduler.stop(timeout: .zero)
     }

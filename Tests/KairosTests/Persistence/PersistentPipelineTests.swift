@@ -19,8 +19,8 @@ struct PersistentPipelineTests {
                 doubled.increment()
                 return value * 2
             }
-            .waitForEvent("approved")
-            .step("add one") { (approved: EventResumption<Int>, _) in approved.value + 1 }
+            .waitForSignal("approved")
+            .step("add one") { (approved: SignalResumption<Int>, _) in approved.value + 1 }
     }
 
     @Test func aWaitingPipelineRunResumesAfterARestartWithoutRedoingItsStages() async throws {
@@ -31,7 +31,7 @@ struct PersistentPipelineTests {
         await eventually("the run waits") { !pipeline.waitingRuns.isEmpty }
         #expect(firstDoubled.value == 1)
 
-        let second = try first.crashAndRestart(at: first.clock.now)
+        let second = try first.crashAndRestart(at: first.clock.now.date)
         let checkpoints = try second.scheduler.pipelineCheckpoints(named: "etl")
         #expect(checkpoints.map(\.runID) == [run.id])
         #expect(checkpoints.first?.stageIndex == 1)
@@ -41,12 +41,12 @@ struct PersistentPipelineTests {
         #expect(refused.isEmpty)
         let resumedRun = try #require(resumed.first)
         await eventually("the resumed run waits") { !restarted.waitingRuns.isEmpty }
-        restarted.resume(event: "approved")
+        restarted.send(signal: "approved")
         #expect(try await resumedRun.value == 41)
         #expect(secondDoubled.value == 0, "the completed stage is not run again")
 
         // An ended run is removed from the state.
-        let third = try second.crashAndRestart(at: second.clock.now)
+        let third = try second.crashAndRestart(at: second.clock.now.date)
         #expect(try third.scheduler.pipelineCheckpoints(named: "etl").isEmpty)
         run.cancel()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KairosPlatform
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -94,12 +95,12 @@ struct PersistentRestoreTests {
         second.scheduler.start()
         try second.scheduler.pause(c)
         second.clock.advance(to: utcDate("2026-01-01T01:00:00Z"))
-        await second.recorder.waitFor(2)
+        await second.recorder.waitUntil(count: 2)
         await second.settle()
         #expect(received.withLock { $0 } == [a: [["who": "a"]], b: [["who": "b"]]])
         try second.scheduler.cancel(a)
         second.clock.advance(to: utcDate("2026-01-01T02:00:00Z"))
-        await second.recorder.waitFor(3)
+        await second.recorder.waitUntil(count: 3)
         await second.settle()
         #expect(received.withLock { $0 } == [a: [["who": "a"]], b: [["who": "b"], ["who": "b"]]])
         #expect(second.scheduler.job(b)?.nextFireDate == utcDate("2026-01-01T03:00:00Z"))

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -64,7 +65,7 @@ struct PersistentSchedulerTests {
             "cron with bounds",
             try! CronTrigger("0 0 L * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: utcDate("2026-02-01T00:00:00Z"), until: utcDate("2026-12-31T00:00:00Z"))
         ),
-        ("event", EventTrigger(key: "upload-done")),
+        ("event", SignalTrigger(key: "upload-done")),
         ("manual", ManualTrigger()),
         ("jittered", try! JitteredTrigger(try! IntervalTrigger(every: .seconds(600)), maxJitter: .seconds(30))),
     ]
@@ -136,7 +137,7 @@ struct PersistentSchedulerTests {
         let id = try first.scheduler.schedule(function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)))
         for minute in 1...3 {
             first.clock.advance(to: Self.t0.addingTimeInterval(Double(minute) * 60))
-            await first.recorder.waitFor(minute)
+            await first.recorder.waitUntil(count: minute)
             await first.settle()
         }
         try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 3 }
@@ -164,16 +165,16 @@ struct PersistentSchedulerTests {
             function: "record", trigger: try IntervalTrigger(every: .seconds(60), startingAt: Self.t0.addingTimeInterval(60)),
             options: JobOptions(misfire: policy))
         first.clock.advance(to: Self.t0.addingTimeInterval(60))
-        await first.recorder.waitFor(1)
+        await first.recorder.waitUntil(count: 1)
         await first.settle()
         // The run is recorded after it ends, asynchronously: the crash comes once it is durable.
         try await first.waitUntilPersisted { $0.jobs[id]?.counters.runs == 1 }
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(630), start: false)
         second.scheduler.start()
-        await second.recorder.waitFor(expectedRuns.count)
+        await second.recorder.waitUntil(count: expectedRuns.count)
         await second.settle()
-        let times = second.recorder.dues.map { Self.minuteText($0) }
+        let times = second.recorder.dueDates.map { Self.minuteText($0) }
         #expect(times == expectedRuns)
         #expect(second.scheduler.job(id)?.counters.missed == expectedMissed)
         #expect(second.scheduler.job(id)?.nextFireDate == Self.t0.addingTimeInterval(660))
@@ -203,7 +204,7 @@ struct PersistentSchedulerTests {
         }
         let id = try first.scheduler.schedule(function: "slow", trigger: OnceTrigger(at: Self.t0.addingTimeInterval(30)))
         first.clock.advance(by: .seconds(30))
-        await started.waitFor(1)
+        await started.waitUntil(count: 1)
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(90), register: false, start: false)
         let rerun = RunRecorder()
@@ -213,10 +214,10 @@ struct PersistentSchedulerTests {
             rerun.record(context)
         }
         second.scheduler.start()
-        await rerun.waitFor(1)
+        await rerun.waitUntil(count: 1)
         await second.settle()
-        #expect(rerun.keys == started.keys)
-        #expect(rerun.dues == [Self.t0.addingTimeInterval(30)])
+        #expect(rerun.idempotencyKeys == started.idempotencyKeys)
+        #expect(rerun.dueDates == [Self.t0.addingTimeInterval(30)])
         #expect(contexts.withLock { $0 } == [2])
 
         // Once the rerun finished, a further restart runs nothing again.
@@ -241,10 +242,10 @@ struct PersistentSchedulerTests {
             started.record(context)
             await gate.wait()
         }
-        let id = try first.scheduler.schedule(function: "ingest", trigger: EventTrigger(key: "upload-done"))
+        let id = try first.scheduler.schedule(function: "ingest", trigger: SignalTrigger(key: "upload-done"))
         let payload: JSONValue = ["file": "2026-01-01.csv", "bytes": 1_048_576, "tags": ["eu", nil, true]]
-        first.scheduler.post(event: "upload-done", payload: payload)
-        await started.waitFor(1)
+        first.scheduler.send(signal: "upload-done", payload: payload)
+        await started.waitUntil(count: 1)
         try await first.waitUntilPersisted { $0.jobs[id]?.inFlight.first?.payload == payload }
 
         let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(60), register: false, start: false)
@@ -255,10 +256,10 @@ struct PersistentSchedulerTests {
             rerun.record(context)
         }
         second.scheduler.start()
-        await rerun.waitFor(1)
+        await rerun.waitUntil(count: 1)
         await second.settle()
         #expect(payloads.withLock { $0 } == [payload])
-        #expect(rerun.keys == started.keys)
+        #expect(rerun.idempotencyKeys == started.idempotencyKeys)
         try await second.waitUntilPersisted { $0.jobs[id]?.inFlight.isEmpty == true }
         gate.open()
         for harness in [first, second] { await harness.scheduler.stop(timeout: .zero) }
@@ -281,8 +282,8 @@ struct PersistentSchedulerTests {
         #expect(third.scheduler.unrestoredJobs.map(\.id) == [id])
         third.registerRecorder()
         #expect(third.scheduler.unrestoredJobs.isEmpty)
-        await third.recorder.waitFor(1)
-        #expect(third.recorder.dues == [Self.t0.addingTimeInterval(60)], "the missed fire runs per the misfire policy")
+        await third.recorder.waitUntil(count: 1)
+        #expect(third.recorder.dueDates == [Self.t0.addingTimeInterval(60)], "the missed fire runs per the misfire policy")
         for harness in [first, second, third] { await harness.scheduler.stop(timeout: .zero) }
     }
 

@@ -31,13 +31,13 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "on-demand", input: Int.self, clock: clock)
             .step("double") { value, _ in value * 2 }
-            .waitForEvent("go")
+            .waitForSignal("go")
         let run = pipeline.start(21)
         await eventually { pipeline.waitingRuns.count == 1 }
         let checkpoint = try run.checkpoint()
         #expect(checkpoint.status == .waiting && checkpoint.stageIndex == 1)
-        #expect(checkpoint.completedStageResults == [42] && checkpoint.wait == .event("go"))
-        #expect(run.info.waitingFor == .event("go") && run.info.stageName == "wait for \"go\"")
+        #expect(checkpoint.completedStageResults == [42] && checkpoint.wait == .signal("go"))
+        #expect(run.info.waitingFor == .signal("go") && run.info.stageName == "wait for \"go\"")
         run.cancel()
         #expect(await run.outcome == .cancelled)
     }
@@ -79,7 +79,7 @@ import Testing
         let pipeline = JobPipeline(name: "reminder", input: String.self, clock: clock)
             .onCheckpoint { checkpoints.append($0) }
             .wait(for: .seconds(3600))
-            .step("send") { text, context in "\(text) at \(context.clock.now.timeIntervalSince(pipelineEpoch))" }
+            .step("send") { text, context in "\(text) at \(context.clock.now.date.timeIntervalSince(pipelineEpoch))" }
         let first = pipeline.start("ping")
         await eventually { clock.sleepingTaskCount == 1 }
         let saved = try #require(checkpoints.all.last)
@@ -102,18 +102,18 @@ import Testing
         let checkpoints = Recorder<PipelineCheckpoint>()
         let pipeline = JobPipeline(name: "approval", input: Int.self, clock: clock)
             .onCheckpoint { checkpoints.append($0) }
-            .waitForEvent("approve") { order, _ in "approve-\(order)" }
+            .waitForSignal("approve") { order, _ in "approve-\(order)" }
             .step("ship") { resumed, _ in resumed.value }
         let first = pipeline.start(5)
         await eventually { pipeline.waitingRuns.count == 1 }
         let saved = try #require(checkpoints.all.last)
-        #expect(saved.wait == .event("approve-5"))
+        #expect(saved.wait == .signal("approve-5"))
         first.cancel()
         _ = await first.outcome
 
         let resumed = try pipeline.start(from: saved)
         await eventually { pipeline.waitingRuns.count == 1 }
-        #expect(pipeline.resume(event: "approve-5").map(\.id) == [saved.runID.rawValue])
+        #expect(pipeline.send(signal: "approve-5").map(\.id) == [saved.runID.rawValue])
         #expect(try await resumed.value == 5)
     }
 
@@ -159,7 +159,7 @@ import Testing
         var badWait = valid
         badWait.stageIndex = 0
         badWait.completedStageResults = []
-        badWait.wait = .event("x")
+        badWait.wait = .signal("x")
         let cases: [(PipelineCheckpoint, String)] = [
             (wrongName, "not \"p\""), (wrongCount, "3 stages"), (inconsistent, "does not match"),
             (ended, "already ended"), (badValue, "do not decode"), (badWait, "not a matching wait step"),
@@ -191,8 +191,8 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "big", input: [Int].self, clock: clock)
             .step("negate") { values, _ in values.map { $0 == .min ? $0 : -$0 } }
-            .waitForEvent("go")
-            .step("pass") { (resumed: EventResumption<[Int]>, _) in resumed.value }
+            .waitForSignal("go")
+            .step("pass") { (resumed: SignalResumption<[Int]>, _) in resumed.value }
         let run = pipeline.start(Self.extremeIntegers)
         await eventually("the run waits") { pipeline.waitingRuns.count == 1 }
         let saved = try roundTrip(try run.checkpoint())
@@ -202,7 +202,7 @@ import Testing
         #expect(try saved.input.decode([Int].self) == Self.extremeIntegers)
         let resumed = try pipeline.start(from: saved)
         await eventually("the resumed run waits") { pipeline.waitingRuns.count == 1 }
-        pipeline.resume(event: "go")
+        pipeline.send(signal: "go")
         let expected = Self.extremeIntegers.map { $0 == .min ? $0 : -$0 }
         #expect(try await resumed.value == expected)
     }
@@ -212,20 +212,20 @@ import Testing
         func definition(clock: ManualClock) -> JobPipeline<Int, Int> {
             JobPipeline(name: "big", input: Int.self, clock: clock)
                 .step("decrement") { value, _ in value - 1 }
-                .waitForEvent("go")
-                .step("pass") { (resumed: EventResumption<Int>, _) in resumed.value }
+                .waitForSignal("go")
+                .step("pass") { (resumed: SignalResumption<Int>, _) in resumed.value }
         }
         let pipeline = first.scheduler.persisting(definition(clock: first.clock))
         let run = pipeline.start(Int.max)
         await eventually("the run waits") { pipeline.waitingRuns.count == 1 }
 
-        let second = try first.crashAndRestart(at: first.clock.now)
+        let second = try first.crashAndRestart(at: first.clock.now.date)
         let restarted = definition(clock: second.clock)
         let (resumed, refused) = try second.scheduler.resumePipelineRuns(of: restarted)
         #expect(refused.isEmpty)
         let resumedRun = try #require(resumed.first)
         await eventually("the resumed run waits") { restarted.waitingRuns.count == 1 }
-        restarted.resume(event: "go")
+        restarted.send(signal: "go")
         #expect(try await resumedRun.value == Int.max - 1)
         run.cancel()
     }
@@ -234,7 +234,7 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let unsigned = JobPipeline(name: "unsigned", input: Int.self, clock: clock)
             .step("widen") { value, _ in UInt64.max - UInt64(value) }
-            .waitForEvent("go")
+            .waitForSignal("go")
         let run = unsigned.start(1)
         await eventually("the run waits") { unsigned.waitingRuns.count == 1 }
         let error = #expect(throws: PipelineCheckpointValueError.self) { try run.checkpoint() }

@@ -145,7 +145,7 @@ import Testing
         let scheduler = makeScheduler(clock)
         let pipeline = JobPipeline(name: "flaky", input: Int.self, clock: clock)
             .step("fail-first") { value, context in
-                if context.clock.now == pipelineEpoch.addingTimeInterval(5) { throw TestFailure("first run") }
+                if context.clock.now.date == pipelineEpoch.addingTimeInterval(5) { throw TestFailure("first run") }
                 return value
             }
         let schedule = try pipeline.schedule(on: scheduler, trigger: EveryTrigger(start: at(5), interval: 5, count: 2), input: 1)
@@ -176,7 +176,7 @@ import Testing
         let clock = ManualClock(now: pipelineEpoch)
         let scheduler = makeScheduler(clock)
         let starts = Recorder<Date>()
-        let pipeline = JobPipeline(name: "interval", clock: clock).step("record") { _, context in starts.append(context.clock.now) }
+        let pipeline = JobPipeline(name: "interval", clock: clock).step("record") { _, context in starts.append(context.clock.now.date) }
         let trigger = try IntervalTrigger(every: .seconds(30), startingAt: at(60), repeatCount: 3)
         let schedule = try pipeline.schedule(on: scheduler, trigger: trigger)
         #expect(schedule.nextFireDate == at(60) && schedule.runs.isEmpty)

@@ -12,7 +12,7 @@ import Testing
             .step("prepare") { value, _ in value + 1 }
             .wait(until: deadline)
             .step("finish") { value, context in
-                resumedAt.append(context.clock.now)
+                resumedAt.append(context.clock.now.date)
                 return value * 2
             }
         let run = pipeline.start(20)
@@ -45,30 +45,30 @@ import Testing
     @Test func waitForEventResumesWithThePayloadAndPostReturnsTheRun() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "approval", input: String.self, clock: clock)
-            .waitForEvent("approved")
+            .waitForSignal("approved")
             .step("publish") { resumed, _ in "\(resumed.value) approved by \(resumed.payload?["by"]?.stringValue ?? "?")" }
-        #expect(pipeline.resume(event: "approved").isEmpty, "nothing waits yet: the event is dropped")
+        #expect(pipeline.send(signal: "approved").isEmpty, "nothing waits yet: the event is dropped")
         let run = pipeline.start("report")
         for await event in run.events {
-            if case .waiting(_, on: .event("approved")) = event.kind { break }
+            if case .waiting(_, on: .signal("approved")) = event.kind { break }
         }
-        #expect(pipeline.waitingRuns.map(\.waitingFor) == [.event("approved")])
-        #expect(pipeline.resume(event: "unrelated").isEmpty)
-        let resumed = pipeline.resume(event: "approved", payload: ["by": "ann"])
-        #expect(resumed == [EventWaiter(kind: .pipelineRun, id: run.id.rawValue, name: "approval")])
+        #expect(pipeline.waitingRuns.map(\.waitingFor) == [.signal("approved")])
+        #expect(pipeline.send(signal: "unrelated").isEmpty)
+        let resumed = pipeline.send(signal: "approved", payload: ["by": "ann"])
+        #expect(resumed == [SignalWaiter(kind: .pipelineRun, id: run.id.rawValue, name: "approval")])
         #expect(try await run.value == "report approved by ann")
-        #expect(pipeline.resume(event: "approved").isEmpty, "the wait is once only")
+        #expect(pipeline.send(signal: "approved").isEmpty, "the wait is once only")
     }
 
     @Test func eventPostedOnTheSharedHubResumesEveryWaitingRun() async throws {
         let clock = ManualClock(now: pipelineEpoch)
-        let hub = EventHub()
-        let pipeline = JobPipeline(name: "batch", input: Int.self, clock: clock, events: hub)
-            .waitForEvent("go")
+        let hub = SignalHub()
+        let pipeline = JobPipeline(name: "batch", input: Int.self, clock: clock, signals: hub)
+            .waitForSignal("go")
             .step("use") { resumed, _ in resumed.value + Int(resumed.payload?.numberValue ?? 0) }
         let runs = (1...3).map { pipeline.start($0) }
         await eventually { pipeline.waitingRuns.count == 3 }
-        let waiters = hub.post("go", payload: 10)
+        let waiters = hub.send("go", payload: 10)
         #expect(Set(waiters.map(\.id)) == Set(runs.map(\.id.rawValue)))
         #expect(waiters.allSatisfy { $0.kind == .pipelineRun })
         var values: [Int] = []
@@ -79,26 +79,26 @@ import Testing
     @Test func schedulerPostResumesARunWaitingOnItsHubAndReturnsIt() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let scheduler = Scheduler(configuration: .init(clock: clock))
-        let pipeline = JobPipeline(name: "deploy", input: Int.self, clock: clock, events: scheduler.configuration.eventHub)
-            .waitForEvent("release")
+        let pipeline = JobPipeline(name: "deploy", input: Int.self, clock: clock, signals: scheduler.configuration.signalHub)
+            .waitForSignal("release")
             .step("ship") { resumed, _ in "build \(resumed.value) by \(resumed.payload?.stringValue ?? "?")" }
         let run = pipeline.start(7)
         await eventually { pipeline.waitingRuns.count == 1 }
-        let reached = scheduler.post(event: "release", payload: "ann")
-        #expect(reached == [EventWaiter(kind: .pipelineRun, id: run.id.rawValue, name: "deploy")])
+        let reached = scheduler.send(signal: "release", payload: "ann")
+        #expect(reached == [SignalWaiter(kind: .pipelineRun, id: run.id.rawValue, name: "deploy")])
         #expect(try await run.value == "build 7 by ann")
-        #expect(scheduler.post(event: "release").isEmpty)
+        #expect(scheduler.send(signal: "release").isEmpty)
     }
 
     @Test func eventKeyCanBeComputedPerRun() async throws {
         let clock = ManualClock(now: pipelineEpoch)
         let pipeline = JobPipeline(name: "orders", input: Int.self, clock: clock)
-            .waitForEvent("wait for payment") { order, _ in "paid-\(order)" }
+            .waitForSignal("wait for payment") { order, _ in "paid-\(order)" }
         let first = pipeline.start(1)
         let second = pipeline.start(2)
         await eventually { pipeline.waitingRuns.count == 2 }
-        #expect(pipeline.resume(event: "paid-2").map(\.id) == [second.id.rawValue])
-        #expect(try await second.value.event == "paid-2")
+        #expect(pipeline.send(signal: "paid-2").map(\.id) == [second.id.rawValue])
+        #expect(try await second.value.signal == "paid-2")
         #expect(pipeline.waitingRuns.map(\.id) == [first.id])
         first.cancel()
         await #expect(throws: CancellationError.self) { try await first.value }
@@ -106,9 +106,9 @@ import Testing
 
     @Test func cancellingAWaitingRunRemovesItsRegistration() async throws {
         let clock = ManualClock(now: pipelineEpoch)
-        let hub = EventHub()
-        let pipeline = JobPipeline(name: "stuck", clock: clock, events: hub)
-            .waitForEvent("never")
+        let hub = SignalHub()
+        let pipeline = JobPipeline(name: "stuck", clock: clock, signals: hub)
+            .waitForSignal("never")
         let run = pipeline.start()
         await eventually { hub.waiters(for: "never").count == 1 }
         run.cancel()

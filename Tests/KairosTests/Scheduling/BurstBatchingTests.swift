@@ -1,5 +1,6 @@
 import Foundation
 import KairosPlatform
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -30,7 +31,7 @@ import Testing
             try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         }
         scheduler.start()
-        await recorder.waitFor(SchedulerCore.burstThreshold)
+        await recorder.waitUntil(count: SchedulerCore.burstThreshold)
         return (scheduler, recorder, due)
     }
 
@@ -56,7 +57,7 @@ import Testing
         #expect(scheduler.job(waiting)?.counters.runs == 0)
         #expect(scheduler.job(waiting)?.lastDueDate == nil)
         try scheduler.schedule(trigger: OnceTrigger(at: Date().addingTimeInterval(60))) { _ in }
-        await recorder.waitFor(SchedulerCore.burstThreshold + 1)
+        await recorder.waitUntil(count: SchedulerCore.burstThreshold + 1)
         #expect(scheduler.job(waiting)?.lastDueDate != nil)
         await scheduler.stop()
     }
@@ -74,7 +75,7 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         scheduler.resume()
-        await recorder.waitFor(SchedulerCore.burstThreshold + 1)
+        await recorder.waitUntil(count: SchedulerCore.burstThreshold + 1)
         #expect(recorder.count == SchedulerCore.burstThreshold + 1)
         await scheduler.stop()
     }
@@ -88,8 +89,8 @@ import Testing
             try scheduler.schedule(trigger: OnceTrigger(at: Date())) { context in recorder.record(context) }
         }
         scheduler.start()
-        await recorder.waitFor(2 * SchedulerCore.burstThreshold)
-        await timed.waitFor(1)
+        await recorder.waitUntil(count: 2 * SchedulerCore.burstThreshold)
+        await timed.waitUntil(count: 1)
         #expect(timed.count == 1)
         await scheduler.stop()
     }
@@ -98,15 +99,15 @@ import Testing
         let clock = ManualClock(now: utcDate("2026-01-01T00:00:00Z"))
         let scheduler = makeScheduler(delay: Self.hour, clock: clock)
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(10)
+        let due = clock.now.date.addingTimeInterval(10)
         for _ in 0..<(2 * SchedulerCore.burstThreshold) {
             try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         }
         scheduler.start()
         clock.advance(to: due)
-        await recorder.waitFor(2 * SchedulerCore.burstThreshold)
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { context in recorder.record(context) }
-        await recorder.waitFor(2 * SchedulerCore.burstThreshold + 1)
+        await recorder.waitUntil(count: 2 * SchedulerCore.burstThreshold)
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { context in recorder.record(context) }
+        await recorder.waitUntil(count: 2 * SchedulerCore.burstThreshold + 1)
         #expect(recorder.count == 2 * SchedulerCore.burstThreshold + 1)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -29,7 +30,7 @@ struct CronFirstDueTests {
             recorder.record(context)
         }
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [Self.t0])
+        #expect(recorder.dueDates == [Self.t0])
         #expect(scheduler.job(id)?.nextFireDate == Self.t0.addingTimeInterval(3600))
         await scheduler.stop(timeout: .zero)
     }
@@ -53,7 +54,7 @@ struct CronFirstDueTests {
         await scheduler.waitUntilIdle()
         try scheduler.resume(id, catchingUp: false)
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [Self.t0.addingTimeInterval(3600)])
+        #expect(recorder.dueDates == [Self.t0.addingTimeInterval(3600)])
         await scheduler.stop(timeout: .zero)
     }
 
@@ -74,7 +75,7 @@ struct CronFirstDueTests {
         let id = try scheduler.schedule(trigger: ManualTrigger()) { context in recorder.record(context) }
         try scheduler.reschedule(id, trigger: try CronTrigger(Self.hourly, timeZone: .gmt))
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [Self.t0])
+        #expect(recorder.dueDates == [Self.t0])
         await scheduler.stop(timeout: .zero)
     }
 

@@ -47,7 +47,7 @@ import Testing
     @Test func slowRunsFiredTogetherRunInParallelUpToTheLimit() async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 2)
         let probe = ConcurrencyProbe()
-        let due = clock.now.addingTimeInterval(10)
+        let due = clock.now.date.addingTimeInterval(10)
         let count = 6
         for _ in 0..<count {
             try scheduler.schedule(trigger: OnceTrigger(at: due)) { _ in probe.block() }
@@ -71,7 +71,7 @@ import Testing
         scheduler.start()
         let order = LockedState<[Int]>([])
         let count = 5_000
-        let due = clock.now
+        let due = clock.now.date
         for index in 0..<count {
             try scheduler.schedule(trigger: OnceTrigger(at: due)) { _ in
                 order.withLock { $0.append(index) }

@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -42,7 +43,7 @@ import Testing
     ) async throws {
         let policy = MisfirePolicy(catchUpWindow: policyCase.window.map { .seconds($0) }, mode: policyCase.mode)
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1, start: false)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let interval = try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))
         let trigger: any Trigger = opaque ? OpaqueInterval(base: interval) : interval
@@ -50,7 +51,7 @@ import Testing
         clock.advance(by: .seconds(55))
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues.map { $0.timeIntervalSince(start) } == policyCase.runs)
+        #expect(recorder.dueDates.map { $0.timeIntervalSince(start) } == policyCase.runs)
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == policyCase.missed)
         #expect(job.nextFireDate == start.addingTimeInterval(60))
@@ -59,7 +60,7 @@ import Testing
     @Test func aOneShotMissedWithAZeroWindowCompletesWithoutRunning() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in recorder.record(context) }
         clock.advance(by: .seconds(3600))
         scheduler.start()
         await scheduler.waitUntilIdle()
@@ -71,19 +72,19 @@ import Testing
     @Test func lateWithinTheThresholdIsNotAMisfire() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(10)
+        let due = clock.now.date.addingTimeInterval(10)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         clock.advance(by: .seconds(10.9))  // the default threshold is 1 s
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func oneShotInThePastRunsAtOnceByDefault() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let past = clock.now.addingTimeInterval(-86_400)
+        let past = clock.now.date.addingTimeInterval(-86_400)
         try scheduler.schedule(trigger: OnceTrigger(at: past)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [past])
+        #expect(recorder.dueDates == [past])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KairosPlatform
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -36,7 +37,7 @@ import Testing
         kind: TriggerKind
     ) async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1, start: false)
-        let start = clock.now
+        let start = clock.now.date
         let events = LockedState<[SchedulerEvent]>([])
         scheduler.onEvent { event in
             if event.kind == .missed || event.kind == .fired { events.withLock { $0.append(event) } }
@@ -71,7 +72,7 @@ import Testing
     @Test(arguments: Hold.allCases)
     func aShortHoldIsAMissWithNoCatchUpRun(_ hold: Hold) async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let id = try scheduler.schedule(
             trigger: try IntervalTrigger(every: .milliseconds(100), startingAt: start.addingTimeInterval(0.1))
@@ -91,7 +92,7 @@ import Testing
         }
         await scheduler.waitUntilIdle()
         await clock.step(to: start.addingTimeInterval(1.2))
-        #expect(recorder.dues.map { ($0.timeIntervalSince(start) * 1000).rounded() } == [100, 1200])
+        #expect(recorder.dueDates.map { ($0.timeIntervalSince(start) * 1000).rounded() } == [100, 1200])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 10)
         #expect(job.counters.overlapSkipped == 0)
@@ -102,7 +103,7 @@ import Testing
     /// start is missed, not run half a second late.
     @Test func aDateDueBeforeTheFirstStartIsMissedHoweverLittleLate() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip, start: false)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let trigger = try IntervalTrigger(every: .seconds(10), startingAt: start)
         let id = try scheduler.schedule(
@@ -115,21 +116,21 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         await clock.step(by: .seconds(9.5))
-        #expect(recorder.dues == [start.addingTimeInterval(20)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(20)])
         #expect(scheduler.job(id)?.counters.missed == 1)
     }
 
     @Test func aDateDueAfterTheResumeIsNotMissed() async throws {
         let (scheduler, clock) = makeScheduler(misfire: .skip)
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(2)
+        let due = clock.now.date.addingTimeInterval(2)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         clock.advance(by: .seconds(1))
         scheduler.resume()
         clock.advance(by: .seconds(1.5))  // half a second late: within the threshold
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     // MARK: - Counting
@@ -139,7 +140,7 @@ import Testing
     @Test(arguments: [MisfirePolicy.runLatest, .skip])
     func aMonthOfPerSecondCronDatesIsCountedExactly(_ policy: MisfirePolicy) async throws {
         let (scheduler, clock) = makeScheduler(start: false)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let id = try scheduler.schedule(
             trigger: try CronTrigger("* * * * * *", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: start),
@@ -150,7 +151,7 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         let ran = policy == .skip ? 0 : 1
-        #expect(recorder.dues == (ran == 1 ? [last] : []))
+        #expect(recorder.dueDates == (ran == 1 ? [last] : []))
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 30 * 86_400 + 1 - ran)
         #expect(job.nextFireDate == last.addingTimeInterval(1))

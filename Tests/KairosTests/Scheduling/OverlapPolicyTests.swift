@@ -1,5 +1,6 @@
 import Foundation
 import KairosPlatform
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
 
     private func run(_ policy: OverlapPolicy, blockEveryRun: Bool = false, runsStartedBeforeRelease: Int = 1) async throws -> Outcome {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 8)
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let gate = Gate()
         let concurrent = LockedState((now: 0, max: 0))
@@ -35,18 +36,18 @@ import Testing
             }
         }
         clock.advance(by: .seconds(10))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         for _ in 0..<3 {
             clock.advance(by: .seconds(10))
-            while let next = scheduler.job(id)?.nextFireDate, next <= clock.now { await Task.yield() }
+            while let next = scheduler.job(id)?.nextFireDate, next <= clock.now.date { await Task.yield() }
         }
-        await recorder.waitFor(runsStartedBeforeRelease)
+        await recorder.waitUntil(count: runsStartedBeforeRelease)
         gate.open()
         await scheduler.waitUntilIdle()
         let job = try #require(scheduler.job(id))
         #expect(job.status == .completed)
         return Outcome(
-            dues: recorder.dues.map { $0.timeIntervalSince(start) }, counters: job.counters,
+            dues: recorder.dueDates.map { $0.timeIntervalSince(start) }, counters: job.counters,
             maxConcurrent: concurrent.withLock { $0.max }, firstRunCancelled: firstCancelled.load(ordering: .relaxed))
     }
 

@@ -159,7 +159,7 @@ import Testing
         let gate = Gate()
         let blocker = try await occupyTheOnlySlot(scheduler, until: gate)
         let events = scheduler.events
-        let waiting = try scheduler.schedule(name: "waiting", trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in }
+        let waiting = try scheduler.schedule(name: "waiting", trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { _ in }
         clock.advance(by: .seconds(1))
         await waitFor(.fired, of: waiting, on: events)
         scheduler.cancel(waiting)
@@ -178,7 +178,7 @@ import Testing
         let gate = Gate()
         _ = try await occupyTheOnlySlot(scheduler, until: gate)
         let events = scheduler.events
-        let start = clock.now.addingTimeInterval(10)
+        let start = clock.now.date.addingTimeInterval(10)
         let job = try scheduler.schedule(
             name: "once", trigger: try IntervalTrigger(every: .seconds(10), startingAt: start),
             options: JobOptions(maxRuns: 1)

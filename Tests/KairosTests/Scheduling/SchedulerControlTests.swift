@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
     @Test func pausedJobDoesNotFireAndResumeCatchesUpPerMisfirePolicy() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))) { context in
             recorder.record(context)
         }
@@ -19,7 +20,7 @@ import Testing
         #expect(recorder.count == 0)
         try scheduler.resume(id)  // catching up: runLatest runs 00:30 once, 3 due dates passed
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(30)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(30)])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.missed == 2)
         #expect(job.nextFireDate == start.addingTimeInterval(40))
@@ -28,7 +29,7 @@ import Testing
     @Test func resumeFromNowSkipsWhatPassedWithoutCountingIt() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: start.addingTimeInterval(10))) { context in
             recorder.record(context)
         }
@@ -41,13 +42,13 @@ import Testing
         #expect(scheduler.job(id)?.nextFireDate == start.addingTimeInterval(40))
         clock.advance(by: .seconds(5))
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(40)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(40)])
     }
 
     @Test func pausingTheWholeSchedulerHoldsEveryJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(5)
+        let due = clock.now.date.addingTimeInterval(5)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         scheduler.pause()
         #expect(scheduler.isPaused)
@@ -56,7 +57,7 @@ import Testing
         #expect(recorder.count == 0)
         scheduler.resume()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func cancellingARunningJobCancelsItsTaskAndStopsItsSchedule() async throws {
@@ -73,7 +74,7 @@ import Testing
             }
         }
         clock.advance(by: .seconds(10))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         #expect(scheduler.job(id)?.status == .running)
         #expect(scheduler.cancel(id))
         await scheduler.waitUntilIdle()
@@ -93,14 +94,14 @@ import Testing
         let (scheduler, clock) = makeScheduler()
         let started = RunRecorder()
         let observed = Atomic<Bool>(false)
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             started.record(context)
             while !context.isCancelled { usleep(100) }
             observed.store(true, ordering: .relaxed)
             try context.checkCancellation()
         }
         clock.advance(by: .seconds(1))
-        await started.waitFor(1)
+        await started.waitUntil(count: 1)
         scheduler.cancel(id)
         await scheduler.waitUntilIdle()
         #expect(observed.load(ordering: .relaxed) == true)
@@ -110,14 +111,14 @@ import Testing
     @Test func rescheduleReplacesTheTriggerAndRevivesACompletedJob() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(100))) { context in recorder.record(context) }
         try scheduler.reschedule(id, trigger: try IntervalTrigger(every: .seconds(7), startingAt: start.addingTimeInterval(7), repeatCount: 2))
         #expect(try scheduler.nextFireDates(of: id, count: 5) == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
-        #expect(recorder.dues == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(7), start.addingTimeInterval(14)])
         #expect(scheduler.job(id)?.status == .completed)
-        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(1)))
+        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1)))
         #expect(scheduler.job(id)?.status == .pending)
         clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
@@ -133,13 +134,13 @@ import Testing
         let gate = Gate()
         let recorder = RunRecorder()
         let finished = Atomic<Bool>(false)
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             recorder.record(context)
             await gate.wait()
             finished.store(true, ordering: .relaxed)
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(60)) }
         while scheduler.isRunning { await Task.yield() }
         #expect(finished.load(ordering: .relaxed) == false)
@@ -152,12 +153,12 @@ import Testing
     @Test func stopCancelsRunsStillGoingAtTheTimeout() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in
             recorder.record(context)
             try await Task.sleep(for: .seconds(3600))
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         let stopping = Task { await scheduler.stop(timeout: .seconds(5)) }
         while clock.sleepingTaskCount == 0 { await Task.yield() }
         clock.advance(by: .seconds(5))
@@ -169,7 +170,7 @@ import Testing
     @Test func stoppedSchedulerCatchesUpOnRestart() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         let id = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(60), startingAt: start.addingTimeInterval(60))) { context in
             recorder.record(context)
         }
@@ -180,19 +181,19 @@ import Testing
         #expect(recorder.count == 0)
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [start.addingTimeInterval(300)])
+        #expect(recorder.dueDates == [start.addingTimeInterval(300)])
         #expect(scheduler.job(id)?.counters.missed == 4)
     }
 
     @Test func timeoutCancelsTheRunAndRecordsItAsTimedOut() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1)), options: JobOptions(timeout: .seconds(30))) { context in
+        let id = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1)), options: JobOptions(timeout: .seconds(30))) { context in
             recorder.record(context)
             try await clock.sleep(until: .distantFuture)
         }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         clock.advance(by: .seconds(29))
         #expect(scheduler.job(id)?.status == .running)
         clock.advance(by: .seconds(1))
@@ -208,7 +209,7 @@ import Testing
         let scheduler = Scheduler(configuration: .init(maxConcurrentJobs: 1, clock: clock, finishedJobRetention: 2))
         scheduler.start()
         var ids: [JobID] = []
-        for _ in 0..<5 { ids.append(try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }) }
+        for _ in 0..<5 { ids.append(try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in }) }
         await scheduler.waitUntilIdle()
         #expect(ids.map { scheduler.job($0) != nil } == [false, false, false, true, true])
         let reused = try scheduler.schedule(trigger: ManualTrigger()) { _ in }
@@ -220,11 +221,11 @@ import Testing
     @Test func runServesUntilItsTaskIsCancelledThenStops() async throws {
         let (scheduler, clock) = makeScheduler(start: false)
         let recorder = RunRecorder()
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { context in recorder.record(context) }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { context in recorder.record(context) }
         let service = Task { await scheduler.run() }
         while !scheduler.isRunning { await Task.yield() }
         clock.advance(by: .seconds(1))
-        await recorder.waitFor(1)
+        await recorder.waitUntil(count: 1)
         service.cancel()
         #expect(await service.value)
         #expect(!scheduler.isRunning)

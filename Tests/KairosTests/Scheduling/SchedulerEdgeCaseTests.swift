@@ -1,4 +1,5 @@
 import Foundation
+import KairosTesting
 import Testing
 
 @testable import Kairos
@@ -7,18 +8,18 @@ import Testing
     @Test func aForwardJumpOfTheWallClockFiresWhatBecameDueAtOnce() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(86_400)
+        let due = clock.now.date.addingTimeInterval(86_400)
         try scheduler.schedule(trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
         clock.set(to: due.addingTimeInterval(0.5))  // the scheduler thread is waiting for `due`
-        await recorder.waitFor(1)
-        #expect(recorder.dues == [due])
+        await recorder.waitUntil(count: 1)
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func aBackwardJumpDoesNotFireEarly() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let start = clock.now
+        let start = clock.now.date
         try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(60))) { context in recorder.record(context) }
         clock.set(to: start.addingTimeInterval(-3600))
         await scheduler.waitUntilIdle()
@@ -33,12 +34,12 @@ import Testing
     @Test func eventsWhileThePostedJobIsPausedAreCountedAsMissed() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: EventTrigger(key: "k")) { context in recorder.record(context) }
+        let id = try scheduler.schedule(trigger: SignalTrigger(key: "k")) { context in recorder.record(context) }
         try scheduler.pause(id)
-        scheduler.post(event: "k")
-        scheduler.post(event: "k")
+        scheduler.send(signal: "k")
+        scheduler.send(signal: "k")
         try scheduler.resume(id)
-        scheduler.post(event: "k", payload: 1)
+        scheduler.send(signal: "k", payload: 1)
         await scheduler.waitUntilIdle()
         #expect(recorder.payloads == [1])
         #expect(scheduler.job(id)?.counters.missed == 2)
@@ -47,13 +48,13 @@ import Testing
     @Test func maxRunsCountsRunNowAndEventsToo() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(trigger: EventTrigger(key: "e"), options: JobOptions(maxRuns: 2)) { context in
+        let id = try scheduler.schedule(trigger: SignalTrigger(key: "e"), options: JobOptions(maxRuns: 2)) { context in
             recorder.record(context)
         }
         try await scheduler.runNow(id)
-        scheduler.post(event: "e")
+        scheduler.send(signal: "e")
         await scheduler.waitUntilIdle()
-        scheduler.post(event: "e")
+        scheduler.send(signal: "e")
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 2)
         #expect(scheduler.job(id)?.status == .completed)
@@ -65,7 +66,7 @@ import Testing
         let paused = try scheduler.schedule(trigger: ManualTrigger(), options: JobOptions(startPaused: true)) { _ in }
         let cancelled = try scheduler.schedule(trigger: ManualTrigger()) { _ in }
         scheduler.cancel(cancelled)
-        let done = try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }
+        let done = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in }
         await scheduler.waitUntilIdle()
         #expect(scheduler.jobs(status: .pending).map(\.id) == [pending])
         #expect(scheduler.jobs(status: .paused).map(\.id) == [paused])
@@ -83,15 +84,15 @@ import Testing
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
         let id = try scheduler.schedule(
-            trigger: OnceTrigger(at: clock.now.addingTimeInterval(10)),
+            trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(10)),
             options: JobOptions(startPaused: true)
         ) { context in recorder.record(context) }
-        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.addingTimeInterval(5)))
+        try scheduler.reschedule(id, trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(5)))
         clock.advance(by: .seconds(20))
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
         #expect(scheduler.job(id)?.status == .paused)
-        #expect(scheduler.job(id)?.nextFireDate == clock.now.addingTimeInterval(-15))
+        #expect(scheduler.job(id)?.nextFireDate == clock.now.date.addingTimeInterval(-15))
         try scheduler.resume(id, catchingUp: false)
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 0)
@@ -103,12 +104,12 @@ import Testing
         let gate = Gate()
         let recorder = RunRecorder()
         for _ in 0..<5 {
-            try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { context in
+            try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { context in
                 recorder.record(context)
                 await gate.wait()
             }
         }
-        await recorder.waitFor(2)
+        await recorder.waitUntil(count: 2)
         for _ in 0..<100 { await Task.yield() }
         #expect(recorder.count == 2)
         #expect(scheduler.stats.executingRuns == 2)
@@ -127,7 +128,7 @@ import Testing
         do {
             let capture = Capture()
             weakCapture = capture
-            try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in _ = capture }
+            try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in _ = capture }
         }
         await scheduler.waitUntilIdle()
         // A finished run is pooled only if nothing else holds it at that instant (the worker may
@@ -137,7 +138,7 @@ import Testing
         // lets go, nothing keeps the body's captures alive.
         await eventually("the body's captures are released") { weakCapture == nil }
         let recorder = RunRecorder()
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { context in recorder.record(context) }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 1)
         #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } <= 1)
@@ -148,7 +149,7 @@ import Testing
         // A worker hands the runs of one report to the pool with its next report.
         for _ in 0..<2 {
             for _ in 0..<100 {
-                try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }
+                try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in }
             }
             await scheduler.waitUntilIdle()
         }

@@ -1,6 +1,7 @@
 import Foundation
 import KairosPlatform
 import KairosTestSupport
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -21,7 +22,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.005)
             missed.withLock { $0 += 1 }
         }
-        try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: clock.now.addingTimeInterval(10))) { _ in }
+        try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(10), startingAt: clock.now.date.addingTimeInterval(10))) { _ in }
         clock.advance(by: .seconds(55))
         scheduler.start()
         await eventually("the missed event's delivery to start") { delivering.withLock { $0 } }
@@ -55,11 +56,11 @@ import Testing
             guard event.kind == .failed || event.kind == .succeeded else { return }
             seen.withLock { $0.append((event.kind, (event.error as? TestFailure)?.message)) }
         }
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in throw TestFailure(message: "x") }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { _ in throw TestFailure(message: "x") }
         clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         scheduler.removeEventHandler(token)
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { _ in }
         clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         let events = seen.withLock { $0 }
@@ -72,7 +73,7 @@ import Testing
         let (scheduler, clock) = makeScheduler(start: false)
         let missed = LockedState<[Int]>([])
         scheduler.onEvent { event in if event.kind == .missed { missed.withLock { $0.append(event.count) } } }
-        try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: clock.now.addingTimeInterval(1))) { _ in }
+        try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: clock.now.date.addingTimeInterval(1))) { _ in }
         clock.advance(by: .seconds(10))
         scheduler.start()
         await scheduler.waitUntilIdle()
@@ -85,7 +86,7 @@ import Testing
         let (scheduler, clock) = makeScheduler()
         let changes = LockedState<[JobStateChange]>([])
         scheduler.observeStateChanges { change in changes.withLock { $0.append(change) } }
-        let id = try scheduler.schedule(name: "observed", trigger: OnceTrigger(at: clock.now.addingTimeInterval(1))) { _ in 7 }
+        let id = try scheduler.schedule(name: "observed", trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(1))) { _ in 7 }
         clock.advance(by: .seconds(1))
         await scheduler.waitUntilIdle()
         let recorded = changes.withLock { $0 }
@@ -99,7 +100,7 @@ import Testing
     @Test func restoredJobKeepsItsIDCountersAndCatchesUpWhatWasMissed() async throws {
         let (scheduler, clock) = makeScheduler(start: false)
         let recorder = RunRecorder()
-        let anchor = clock.now.addingTimeInterval(-3600)
+        let anchor = clock.now.date.addingTimeInterval(-3600)
         let id = JobID(rawValue: 77)
         try scheduler.schedule(
             id: id, name: "restored",
@@ -115,8 +116,8 @@ import Testing
         scheduler.start()
         await scheduler.waitUntilIdle()
         // Due dates 1800, 2400, 3000 and 3600 s after the anchor passed while down: runLatest.
-        #expect(recorder.dues == [anchor.addingTimeInterval(3600)])
-        #expect(recorder.keys == ["77@2026-01-01T00:00:00Z"])
+        #expect(recorder.dueDates == [anchor.addingTimeInterval(3600)])
+        #expect(recorder.idempotencyKeys == ["77@2026-01-01T00:00:00Z"])
         let job = try #require(scheduler.job(id))
         #expect(job.counters.runs == 4)
         #expect(job.counters.failures == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import KairosPlatform
 import KairosTestSupport
+import KairosTesting
 import Synchronization
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct SchedulerFiringTests {
     @Test func intervalJobFiresAtEachAnchoredDateEvenWhenTheClockOvershoots() async throws {
         let (scheduler, clock) = makeScheduler()
-        let start = clock.now
+        let start = clock.now.date
         let recorder = RunRecorder()
         let trigger = try IntervalTrigger(every: .seconds(60), startingAt: start.addingTimeInterval(60))
         let id = try scheduler.schedule(name: "tick", trigger: trigger) { context in recorder.record(context) }
@@ -17,7 +18,7 @@ import Testing
             clock.advance(to: start.addingTimeInterval(Double(step) * 60 + 0.5))  // a little late each time
             await scheduler.waitUntilIdle()
         }
-        #expect(recorder.dues == (1...5).map { start.addingTimeInterval(Double($0) * 60) })
+        #expect(recorder.dueDates == (1...5).map { start.addingTimeInterval(Double($0) * 60) })
         #expect(scheduler.job(id)?.nextFireDate == start.addingTimeInterval(360))
         #expect(scheduler.job(id)?.runCount == 5)
     }
@@ -31,7 +32,7 @@ import Testing
         }
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 5)
         #expect(
-            recorder.dues == [
+            recorder.dueDates == [
                 utcDate("2026-02-28T07:30:00Z"),  // last day of February
                 utcDate("2026-03-01T07:30:00Z"),
                 utcDate("2026-03-08T07:00:00Z"),  // 02:30 skipped by DST: 03:00 EDT
@@ -46,7 +47,7 @@ import Testing
         let newYork = TimeZone(identifier: "America/New_York")!
         let id = try scheduler.schedule(trigger: try CronTrigger("30 1 * * *", timeZone: newYork)) { context in recorder.record(context) }
         await stepThroughFires(of: id, scheduler: scheduler, clock: clock, limit: 2)
-        #expect(recorder.dues == [utcDate("2026-11-01T05:30:00Z"), utcDate("2026-11-02T06:30:00Z")])
+        #expect(recorder.dueDates == [utcDate("2026-11-01T05:30:00Z"), utcDate("2026-11-02T06:30:00Z")])
     }
 
     @Test func maxRunsCompletesTheJob() async throws {
@@ -66,7 +67,7 @@ import Testing
 
     @Test func exhaustedTriggerCompletesTheJobAndALastFailureMarksItFailed() async throws {
         let (scheduler, clock) = makeScheduler()
-        let start = clock.now
+        let start = clock.now.date
         let ok = try scheduler.schedule(trigger: try IntervalTrigger(every: .seconds(1), startingAt: start.addingTimeInterval(1), repeatCount: 2)) { _ in }
         let bad = try scheduler.schedule(trigger: OnceTrigger(at: start.addingTimeInterval(1))) { _ in throw TestFailure(message: "boom") }
         clock.advance(by: .seconds(1))
@@ -99,7 +100,7 @@ import Testing
     @Test func higherPriorityStartsFirstAtTheSameDueDate() async throws {
         let (scheduler, clock) = makeScheduler(maxConcurrentJobs: 1)
         let order = LockedState<[String]>([])
-        let due = clock.now.addingTimeInterval(5)
+        let due = clock.now.date.addingTimeInterval(5)
         for (name, priority) in [("low", -1), ("normal", 0), ("high", 10)] {
             try scheduler.schedule(name: name, trigger: OnceTrigger(at: due), options: JobOptions(priority: priority)) { context in
                 order.withLock { $0.append(context.name) }
@@ -113,7 +114,7 @@ import Testing
     @Test func jitterDelaysTheStartButNotTheDueDate() async throws {
         let (scheduler, clock) = makeScheduler()
         let recorder = RunRecorder()
-        let due = clock.now.addingTimeInterval(60)
+        let due = clock.now.date.addingTimeInterval(60)
         let trigger = try OnceTrigger(at: due).jittered(upTo: .seconds(30))
         let id = try scheduler.schedule(trigger: trigger) { context in recorder.record(context) }
         let delay = trigger.delay(for: id, dueDate: due)
@@ -122,7 +123,7 @@ import Testing
         #expect(recorder.count == (delay == .zero ? 1 : 0))
         clock.advance(to: due.addingTimeInterval(delay.timeInterval))
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [due])
+        #expect(recorder.dueDates == [due])
     }
 
     @Test func contextCarriesIdentityDueDateAndIdempotencyKey() async throws {
@@ -132,12 +133,12 @@ import Testing
         let id = try scheduler.schedule(name: "invoice", trigger: OnceTrigger(at: due)) { context in recorder.record(context) }
         clock.advance(to: due)
         await scheduler.waitUntilIdle()
-        #expect(recorder.keys == ["\(id)@2026-03-08T07:00:00Z"])
+        #expect(recorder.idempotencyKeys == ["\(id)@2026-03-08T07:00:00Z"])
         let fractional = utcDate("2026-03-08T07:00:00Z").addingTimeInterval(0.25)
         let second = try scheduler.schedule(trigger: OnceTrigger(at: fractional)) { context in recorder.record(context) }
         clock.advance(to: fractional)
         await scheduler.waitUntilIdle()
-        #expect(recorder.keys.last == "\(second)@2026-03-08T07:00:00.250Z")
+        #expect(recorder.idempotencyKeys.last == "\(second)@2026-03-08T07:00:00.250Z")
     }
 
     @Test func runOnStartRunsOnceWhenTheSchedulerStarts() async throws {
@@ -148,25 +149,25 @@ import Testing
         }
         scheduler.start()
         await scheduler.waitUntilIdle()
-        #expect(recorder.dues == [clock.now])
+        #expect(recorder.dueDates == [clock.now.date])
     }
 
     @Test func eventTriggeredJobRunsWithThePayloadOfEachPost() async throws {
         let (scheduler, _) = makeScheduler()
         let recorder = RunRecorder()
-        let id = try scheduler.schedule(name: "reindex", trigger: EventTrigger(key: "catalog.changed")) { context in
+        let id = try scheduler.schedule(name: "reindex", trigger: SignalTrigger(key: "catalog.changed")) { context in
             recorder.record(context)
         }
-        let reached = scheduler.post(event: "catalog.changed", payload: ["sku": "A-17"])
-        #expect(reached == [EventWaiter(kind: .job, id: id.description, name: "reindex")])
+        let reached = scheduler.send(signal: "catalog.changed", payload: ["sku": "A-17"])
+        #expect(reached == [SignalWaiter(kind: .job, id: id.description, name: "reindex")])
         await scheduler.waitUntilIdle()
-        scheduler.post(event: "catalog.changed", payload: ["sku": "B-2"])
+        scheduler.send(signal: "catalog.changed", payload: ["sku": "B-2"])
         await scheduler.waitUntilIdle()
-        #expect(scheduler.post(event: "unrelated") == [])
+        #expect(scheduler.send(signal: "unrelated") == [])
         #expect(recorder.payloads == [["sku": "A-17"], ["sku": "B-2"]])
         #expect(scheduler.job(id)?.status == .pending)
         scheduler.cancel(id)
-        #expect(scheduler.post(event: "catalog.changed") == [])
+        #expect(scheduler.send(signal: "catalog.changed") == [])
     }
 
     @Test func manualJobRunsOnlyWhenAskedAndReturnsItsResult() async throws {

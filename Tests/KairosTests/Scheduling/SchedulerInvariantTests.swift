@@ -8,10 +8,10 @@ import Testing
     /// A scheduler with a paused job and queued jobs.
     private func populated() throws -> Scheduler {
         let (scheduler, clock) = makeScheduler(start: false)
-        let paused = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(60))) { _ in }
+        let paused = try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(60))) { _ in }
         try scheduler.pause(paused)
-        try scheduler.schedule(trigger: OnceTrigger(at: clock.now)) { _ in }
-        for offset in 1...5 { try scheduler.schedule(trigger: OnceTrigger(at: clock.now.addingTimeInterval(Double(offset)))) { _ in } }
+        try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { _ in }
+        for offset in 1...5 { try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date.addingTimeInterval(Double(offset)))) { _ in } }
         return scheduler
     }
 

@@ -32,48 +32,6 @@ func stepThroughFires(of id: JobID, scheduler: Scheduler, clock: ManualClock, li
     }
 }
 
-/// Records what runs saw and lets a test wait until a number of runs have started.
-final class RunRecorder: Sendable {
-    private struct State {
-        var dues: [Date] = []
-        var payloads: [JSONValue?] = []
-        var keys: [String] = []
-        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
-    }
-
-    private let state = LockedState(State())
-
-    func record(_ context: JobContext) {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.dues.append(context.dueDate)
-            state.payloads.append(context.payload)
-            state.keys.append(context.idempotencyKey)
-            let count = state.dues.count
-            let ready = state.waiters.filter { $0.count <= count }.map(\.continuation)
-            state.waiters.removeAll { $0.count <= count }
-            return ready
-        }
-        for continuation in ready { continuation.resume() }
-    }
-
-    var dues: [Date] { state.withLock { $0.dues } }
-    var payloads: [JSONValue?] { state.withLock { $0.payloads } }
-    var keys: [String] { state.withLock { $0.keys } }
-    var count: Int { state.withLock { $0.dues.count } }
-
-    /// Suspends until at least `count` runs have been recorded.
-    func waitFor(_ count: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.dues.count >= count { return true }
-                state.waiters.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
-}
-
 /// A gate that async job bodies wait on until the test opens it.
 final class Gate: Sendable {
     private let state = LockedState<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))

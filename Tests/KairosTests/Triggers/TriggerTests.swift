@@ -193,7 +193,7 @@ private func sequence(_ trigger: any Trigger, after start: Date, count: Int) -> 
             OnceTrigger(at: Self.start),
             try IntervalTrigger(every: .seconds(15), startingAt: Self.start, until: Self.start.addingTimeInterval(3600), repeatCount: 7),
             try CronTrigger("0 9 * * mon-fri", timeZone: TimeZone(identifier: "Europe/Paris")!, startingAt: Self.start),
-            EventTrigger(key: "orders.created"),
+            SignalTrigger(key: "orders.created"),
             ManualTrigger(),
             try IntervalTrigger(every: .seconds(60), startingAt: Self.start).jittered(upTo: .seconds(5)),
         ]

@@ -1,14 +1,15 @@
 import KairosPlatform
 
-/// The routing table for named events: who waits on which key.
+/// The routing table for signals, the named messages that come into Kairos from outside (a
+/// webhook, another job): who waits on which key.
 ///
 /// A scheduler and the pipelines that run beside it share one hub, so that
-/// `Scheduler.post(event:payload:)` and `JobPipeline.resume(event:payload:)` reach every waiter
+/// `Scheduler.send(signal:payload:)` and `JobPipeline.send(signal:payload:)` reach every waiter
 /// on the key, whichever component registered it.
 ///
-/// Handlers run synchronously on the posting thread, outside the hub's lock; they must be quick
+/// Handlers run synchronously on the sending thread, outside the hub's lock; they must be quick
 /// (enqueue work, resume a continuation) and must not block.
-public final class EventHub: Sendable {
+public final class SignalHub: Sendable {
     /// A registration, used to remove it.
     public struct Subscription: Hashable, Sendable {
         fileprivate let key: String
@@ -16,7 +17,7 @@ public final class EventHub: Sendable {
     }
 
     private struct Entry {
-        var waiter: EventWaiter
+        var waiter: SignalWaiter
         var once: Bool
         var handler: @Sendable (JSONValue?) -> Void
     }
@@ -31,17 +32,17 @@ public final class EventHub: Sendable {
     /// Creates an empty hub.
     public init() {}
 
-    /// Registers `handler` to run for events posted with `key`.
+    /// Registers `handler` to run for signals sent with `key`.
     ///
     /// - Parameters:
-    ///   - key: the event's name.
-    ///   - waiter: who waits, as ``waiters(for:)`` and a post's result list it.
-    ///   - once: remove the registration after its first event (a waiting pipeline step);
-    ///     otherwise it stays until ``unsubscribe(_:)`` (an event-triggered job).
-    ///   - handler: called with the event's payload, on the posting thread, outside the hub's lock.
+    ///   - key: the signal's name.
+    ///   - waiter: who waits, as ``waiters(for:)`` and a send's result list it.
+    ///   - once: remove the registration after its first signal (a waiting pipeline step);
+    ///     otherwise it stays until ``unsubscribe(_:)`` (a signal-triggered job).
+    ///   - handler: called with the signal's payload, on the sending thread, outside the hub's lock.
     public func subscribe(
         _ key: String,
-        waiter: EventWaiter,
+        waiter: SignalWaiter,
         once: Bool,
         handler: @escaping @Sendable (JSONValue?) -> Void
     ) -> Subscription {
@@ -60,10 +61,10 @@ public final class EventHub: Sendable {
         }
     }
 
-    /// Delivers an event to every waiter registered for `key`, in registration order, and
-    /// returns them. An event nobody waits for is dropped and returns an empty array.
+    /// Sends a signal to every waiter registered for `key`, in registration order, and returns
+    /// them. A signal nobody waits for is dropped and returns an empty array.
     @discardableResult
-    public func post(_ key: String, payload: JSONValue? = nil) -> [EventWaiter] {
+    public func send(_ key: String, payload: JSONValue? = nil) -> [SignalWaiter] {
         let delivered: [Entry] = state.withLock { state in
             guard let entries = state.entries[key] else { return [] }
             let ordered = entries.sorted { $0.key < $1.key }
@@ -78,7 +79,7 @@ public final class EventHub: Sendable {
     }
 
     /// The waiters currently registered for `key`, in registration order.
-    public func waiters(for key: String) -> [EventWaiter] {
+    public func waiters(for key: String) -> [SignalWaiter] {
         state.withLock { state in
             (state.entries[key] ?? [:]).sorted { $0.key < $1.key }.map(\.value.waiter)
         }

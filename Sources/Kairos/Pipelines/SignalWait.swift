@@ -1,22 +1,22 @@
 import KairosPlatform
 
-/// Suspends a task until one event with a given key is posted to an ``EventHub``.
-enum EventWait {
+/// Suspends a task until one signal with a given key is sent to a ``SignalHub``.
+enum SignalWait {
     private struct State {
-        var subscription: EventHub.Subscription?
+        var subscription: SignalHub.Subscription?
         var continuation: CheckedContinuation<JSONValue?, any Error>?
         var delivered: JSONValue??
         var cancelled = false
     }
 
-    /// Registers a one-shot waiter for `key`, calls `onSubscribed` once it is registered (an event
-    /// posted from then on is received), and returns the event's payload.
+    /// Registers a one-shot waiter for `key`, calls `onSubscribed` once it is registered (a signal
+    /// sent from then on is received), and returns the signal's payload.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first; the registration is removed.
     static func next(
         _ key: String,
-        on hub: EventHub,
-        as waiter: EventWaiter,
+        on hub: SignalHub,
+        as waiter: SignalWaiter,
         onSubscribed: @escaping @Sendable () -> Void
     ) async throws -> JSONValue? {
         let box = LockedState(State())

@@ -1,13 +1,13 @@
-/// Something that waits for a named event: an event-triggered job or a waiting pipeline run.
+/// Something that waits for a named signal: a signal-triggered job or a waiting pipeline run.
 ///
-/// ``EventHub/post(_:payload:)`` returns the waiters it resumed, so that the caller of
-/// `post(event:payload:)` learns what the event did.
-public struct EventWaiter: Sendable, Hashable, CustomStringConvertible {
+/// ``SignalHub/send(_:payload:)`` returns the waiters it reached, so that the caller of
+/// `send(signal:payload:)` learns what the signal did.
+public struct SignalWaiter: Sendable, Hashable, CustomStringConvertible {
     /// What kind of thing waits.
     public enum Kind: String, Sendable, Hashable, Codable {
-        /// A job with an event trigger.
+        /// A job with a signal trigger.
         case job
-        /// A pipeline run paused at a wait-for-event step.
+        /// A pipeline run paused at a wait-for-signal step.
         case pipelineRun
     }
 
