@@ -120,8 +120,10 @@ struct DependencyGraph {
     var roots: [Int32] = []
     var indexByID: [JobID: Int32] = [:]
     var waves: [Double: Wave] = [:]
-    /// Keyed by the roots that start the DAG run, in `roots` order; emptied on every graph change.
-    var templates: [[Int32]: RunTemplate] = [:]
+    /// Keyed by the roots that start the DAG run, in `roots` order. Adding a job keeps them up
+    /// to date (the one of all roots, what a graph whose roots share a schedule uses, stays that);
+    /// the other graph changes empty them.
+    var templates: [(roots: [Int32], template: RunTemplate)] = [([], RunTemplate(runs: [], joined: [], immediate: []))]
     var finishedRuns: [Double: DAGRun] = [:]
     var finishedOrder: [Double] = []
     var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
@@ -159,11 +161,37 @@ struct DependencyGraph {
         nodes.append(Node(id: id, name: name, options: options, trigger: trigger, upstream: upstream))
         for parent in upstream { nodes[Int(parent)].downstream.append(index) }
         for slot in waves.keys { waves[slot]!.runs.append(NodeRun()) }
-        templates.removeAll()
+        extendTemplates(with: index)
         indexByID[id] = index
         if trigger != nil { roots.append(index) }
         log(.jobAdded(id))
         return index
+    }
+
+    /// Adds a new job to the cached templates: a dependent joins the DAG runs its upstream jobs
+    /// take part in; a new root turns the template of all roots into the one of all roots and
+    /// it, so that it stays the one found when they all fire. Call before adding a root to `roots`.
+    ///
+    /// - Complexity: O(upstream jobs) per cached template.
+    private mutating func extendTemplates(with node: Int32) {
+        let isRoot = nodes[Int(node)].trigger != nil
+        for position in templates.indices {
+            var run = NodeRun()
+            if isRoot {
+                // The template of all roots becomes that of all roots and this one.
+                if templates[position].roots == roots {
+                    templates[position].roots.append(node)
+                    run.phase = .waitingForTrigger
+                }
+            } else {
+                run.upstream.pending = Int32(nodes[Int(node)].upstream.count { templates[position].template.runs[Int($0)].phase != .absent })
+                if run.upstream.pending > 0 { run.phase = .waitingForUpstream }
+            }
+            templates[position].template.runs.append(run)
+            guard run.phase != .absent else { continue }
+            templates[position].template.joined.append(node)
+            if !isRoot, nodes[Int(node)].options.triggerRule == .always { templates[position].template.immediate.append(node) }
+        }
     }
 
     /// The names along the cycle that the edge `dependent → upstream` would close, or `nil`.
@@ -306,7 +334,7 @@ struct DependencyGraph {
 
     /// The start of a DAG run in which `expected` fire, from the cache or computed and cached.
     private mutating func runTemplate(for expected: [Int32]) -> RunTemplate {
-        if let template = templates[expected] { return template }
+        if let cached = templates.first(where: { $0.roots == expected }) { return cached.template }
         var wave = Wave(slot: 0, runs: Array(repeating: NodeRun(), count: nodes.count))
         let log = changeLog
         changeLog = nil
@@ -314,7 +342,7 @@ struct DependencyGraph {
         changeLog = log
         let template = RunTemplate(runs: wave.runs, joined: joined, immediate: immediate)
         if templates.count >= Self.templateLimit { templates.removeAll() }
-        templates[expected] = template
+        templates.append((expected, template))
         return template
     }
 
