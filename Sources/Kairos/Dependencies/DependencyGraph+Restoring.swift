@@ -48,6 +48,7 @@ extension DependencyGraph {
             }
         }
         changeLog = log
+        templates.removeAll()
         for run in runs.sorted(by: { $0.slot < $1.slot }) {
             var wave = Wave(slot: run.slot, runs: Array(repeating: NodeRun(), count: nodes.count))
             for (id, stored) in run.runs {
@@ -59,6 +60,7 @@ extension DependencyGraph {
                 for parent in nodes[index].upstream where wave.runs[Int(parent)].phase != .absent {
                     tally(wave.runs[Int(parent)].phase, into: &wave.runs[index])
                 }
+                wave.members += 1
                 if !wave.runs[index].phase.isFinal { wave.unfinished += 1 }
             }
             waves[run.slot] = wave

@@ -74,17 +74,29 @@ struct DependencyGraph {
 
     struct NodeRun {
         var phase: Phase = .absent
-        var pending: Int32 = 0
-        var succeeded: Int32 = 0
-        var failed: Int32 = 0
-        var skipped: Int32 = 0
         var attempts: Int32 = 0
+        /// What it has heard from its upstream runs in the DAG run.
+        var upstream = TriggerRule.Tally()
     }
 
     struct Wave {
         let slot: Double
         var runs: [NodeRun]
+        /// How many jobs take part.
+        var members = 0
         var unfinished = 0
+    }
+
+    /// The start of a DAG run for a given set of firing roots, computed once per graph change:
+    /// starting a DAG run copies it instead of walking the graph.
+    struct RunTemplate {
+        /// Each taking-part job waiting (roots for their trigger), with its upstream runs in the
+        /// DAG run counted as pending.
+        var runs: [NodeRun]
+        /// The taking-part jobs, in the order they joined.
+        var joined: [Int32]
+        /// The taking-part dependents whose rule is ``TriggerRule/always``: they start at once.
+        var immediate: [Int32]
     }
 
     struct Launch {
@@ -101,11 +113,17 @@ struct DependencyGraph {
 
     static let historyLimit = 64
     static let finishedRunLimit = 1_000
+    /// At most this many sets of roots keep a ``RunTemplate``.
+    static let templateLimit = 16
 
     var nodes: [Node] = []
     var roots: [Int32] = []
     var indexByID: [JobID: Int32] = [:]
     var waves: [Double: Wave] = [:]
+    /// Keyed by the roots that start the DAG run, in `roots` order. Adding a job keeps them up
+    /// to date (the one of all roots, what a graph whose roots share a schedule uses, stays that);
+    /// the other graph changes empty them.
+    var templates: [(roots: [Int32], template: RunTemplate)] = [([], RunTemplate(runs: [], joined: [], immediate: []))]
     var finishedRuns: [Double: DAGRun] = [:]
     var finishedOrder: [Double] = []
     var waiters: [Double: [UUID: CheckedContinuation<DAGRun?, Never>]] = [:]
@@ -121,16 +139,11 @@ struct DependencyGraph {
         if changeLog != nil { changeLog!.append(change) }
     }
 
-    /// Sets a job's phase (and attempt count) in a DAG run, and logs it.
-    private mutating func mark(_ node: Int32, slot: Double, _ phase: Phase, attempts: Int32? = nil) {
-        waves[slot]!.runs[Int(node)].phase = phase
-        if let attempts { waves[slot]!.runs[Int(node)].attempts = attempts }
-        if changeLog != nil { logRun(node, slot: slot, phase, attempts: waves[slot]!.runs[Int(node)].attempts) }
-    }
-
-    /// ``mark(_:slot:_:attempts:)`` for a DAG run the caller has taken out of `waves`.
-    private mutating func mark(_ node: Int32, in wave: inout Wave, _ phase: Phase) {
+    /// Sets a job's phase (and attempt count) in a DAG run the caller has taken out of `waves`
+    /// (one dictionary lookup per change instead of one per edge), and logs it.
+    private mutating func mark(_ node: Int32, in wave: inout Wave, _ phase: Phase, attempts: Int32? = nil) {
         wave.runs[Int(node)].phase = phase
+        if let attempts { wave.runs[Int(node)].attempts = attempts }
         if changeLog != nil { logRun(node, slot: wave.slot, phase, attempts: wave.runs[Int(node)].attempts) }
     }
 
@@ -148,10 +161,37 @@ struct DependencyGraph {
         nodes.append(Node(id: id, name: name, options: options, trigger: trigger, upstream: upstream))
         for parent in upstream { nodes[Int(parent)].downstream.append(index) }
         for slot in waves.keys { waves[slot]!.runs.append(NodeRun()) }
+        extendTemplates(with: index)
         indexByID[id] = index
         if trigger != nil { roots.append(index) }
         log(.jobAdded(id))
         return index
+    }
+
+    /// Adds a new job to the cached templates: a dependent joins the DAG runs its upstream jobs
+    /// take part in; a new root turns the template of all roots into the one of all roots and
+    /// it, so that it stays the one found when they all fire. Call before adding a root to `roots`.
+    ///
+    /// - Complexity: O(upstream jobs) per cached template.
+    private mutating func extendTemplates(with node: Int32) {
+        let isRoot = nodes[Int(node)].trigger != nil
+        for position in templates.indices {
+            var run = NodeRun()
+            if isRoot {
+                // The template of all roots becomes that of all roots and this one.
+                if templates[position].roots == roots {
+                    templates[position].roots.append(node)
+                    run.phase = .waitingForTrigger
+                }
+            } else {
+                run.upstream.pending = Int32(nodes[Int(node)].upstream.count { templates[position].template.runs[Int($0)].phase != .absent })
+                if run.upstream.pending > 0 { run.phase = .waitingForUpstream }
+            }
+            templates[position].template.runs.append(run)
+            guard run.phase != .absent else { continue }
+            templates[position].template.joined.append(node)
+            if !isRoot, nodes[Int(node)].options.triggerRule == .always { templates[position].template.immediate.append(node) }
+        }
     }
 
     /// The names along the cycle that the edge `dependent → upstream` would close, or `nil`.
@@ -194,14 +234,25 @@ struct DependencyGraph {
         nodes[Int(dependent)].upstream.append(upstream)
         nodes[Int(upstream)].downstream.append(dependent)
         log(.edgeAdded(nodes[Int(dependent)].id, upstream: nodes[Int(upstream)].id))
-        for slot in Array(waves.keys) {
-            let child = waves[slot]!.runs[Int(dependent)].phase
-            let parent = waves[slot]!.runs[Int(upstream)].phase
-            guard child == .waitingForUpstream, parent != .absent else { continue }
-            tally(parent, into: &waves[slot]!.runs[Int(dependent)])
+        reapply(dependent, upstream: upstream, by: 1, effects: &effects)
+    }
+
+    /// Counts (`by: 1`) or forgets (`by: -1`) the run of `upstream` in each DAG run where
+    /// `dependent` still waits for its upstream runs, and applies its trigger rule again.
+    private mutating func reapply(_ dependent: Int32, upstream: Int32, by step: Int32, effects: inout Effects) {
+        templates.removeAll()
+        for slot in waves.keys.sorted() {
+            // A settle below may have finished a later DAG run (`dependsOnPast`).
+            guard var wave = waves.removeValue(forKey: slot) else { continue }
+            let child = wave.runs[Int(dependent)].phase
+            let parent = wave.runs[Int(upstream)].phase
             var work: [(Int32, Phase)] = []
-            evaluate(dependent, slot: slot, work: &work, effects: &effects)
-            settle(work, slot: slot, effects: &effects)
+            if child == .waitingForUpstream, parent != .absent {
+                tally(parent, into: &wave.runs[Int(dependent)], by: step)
+                evaluate(dependent, in: &wave, work: &work, effects: &effects)
+            }
+            waves[slot] = wave
+            if !work.isEmpty { settle(work, slot: slot, effects: &effects) }
         }
     }
 
@@ -213,15 +264,7 @@ struct DependencyGraph {
         nodes[Int(dependent)].upstream.remove(at: position)
         nodes[Int(upstream)].downstream.removeAll { $0 == dependent }
         log(.edgeRemoved(nodes[Int(dependent)].id, upstream: nodes[Int(upstream)].id))
-        for slot in Array(waves.keys) {
-            let child = waves[slot]!.runs[Int(dependent)].phase
-            let parent = waves[slot]!.runs[Int(upstream)].phase
-            guard child == .waitingForUpstream, parent != .absent else { continue }
-            tally(parent, into: &waves[slot]!.runs[Int(dependent)], by: -1)
-            var work: [(Int32, Phase)] = []
-            evaluate(dependent, slot: slot, work: &work, effects: &effects)
-            settle(work, slot: slot, effects: &effects)
-        }
+        reapply(dependent, upstream: upstream, by: -1, effects: &effects)
     }
 
     /// Removes a job no job depends on: it takes no further part in any DAG run, and a DAG run
@@ -233,6 +276,7 @@ struct DependencyGraph {
         nodes[Int(node)].isRemoved = true
         roots.removeAll { $0 == node }
         indexByID[id] = nil
+        templates.removeAll()
         parked.removeAll { $0.node == node }
         held.removeAll { $0.node == node }
         log(.jobRemoved(id))
@@ -259,7 +303,12 @@ struct DependencyGraph {
         for earlier in missed.sorted() {
             settle([(root, .skipped)], slot: earlier, effects: &effects)
         }
-        if waves[slot] == nil {
+        var wave: Wave
+        var immediate: [Int32]
+        if let existing = waves.removeValue(forKey: slot) {
+            wave = existing
+            immediate = wave.runs[Int(root)].phase == .absent ? join([root], into: &wave).immediate : []
+        } else {
             let date = Date(timeIntervalSinceReferenceDate: slot)
             let before = Date(timeIntervalSinceReferenceDate: slot.nextDown)
             // Roots that have already fired for this date (for a DAG run that has finished) will
@@ -267,15 +316,34 @@ struct DependencyGraph {
             let expected = roots.filter {
                 $0 == root || (nodes[Int($0)].lastFired < slot && nodes[Int($0)].trigger?.nextFireDate(after: before) == date)
             }
-            waves[slot] = Wave(slot: slot, runs: Array(repeating: NodeRun(), count: nodes.count))
-            join(expected, slot: slot)
-        } else if waves[slot]!.runs[Int(root)].phase == .absent {
-            join([root], slot: slot)
+            let template = runTemplate(for: expected)
+            wave = Wave(slot: slot, runs: template.runs, members: template.joined.count, unfinished: template.joined.count)
+            if changeLog != nil {
+                for node in template.joined { logRun(node, slot: slot, wave.runs[Int(node)].phase, attempts: 0) }
+            }
+            immediate = template.immediate
         }
-        guard waves[slot]!.runs[Int(root)].phase == .waitingForTrigger else { return }
         var work: [(Int32, Phase)] = []
-        proceed(root, slot: slot, work: &work, effects: &effects)
-        settle(work, slot: slot, effects: &effects)
+        if wave.runs[Int(root)].phase == .waitingForTrigger { proceed(root, in: &wave, work: &work, effects: &effects) }
+        for node in immediate where wave.runs[Int(node)].phase == .waitingForUpstream {
+            proceed(node, in: &wave, work: &work, effects: &effects)
+        }
+        waves[slot] = wave
+        if !work.isEmpty { settle(work, slot: slot, effects: &effects) }
+    }
+
+    /// The start of a DAG run in which `expected` fire, from the cache or computed and cached.
+    private mutating func runTemplate(for expected: [Int32]) -> RunTemplate {
+        if let cached = templates.first(where: { $0.roots == expected }) { return cached.template }
+        var wave = Wave(slot: 0, runs: Array(repeating: NodeRun(), count: nodes.count))
+        let log = changeLog
+        changeLog = nil
+        let (joined, immediate) = join(expected, into: &wave)
+        changeLog = log
+        let template = RunTemplate(runs: wave.runs, joined: joined, immediate: immediate)
+        if templates.count >= Self.templateLimit { templates.removeAll() }
+        templates.append((expected, template))
+        return template
     }
 
     /// How a launched attempt ended; returns the delay before the next attempt when it is retried.
@@ -287,7 +355,9 @@ struct DependencyGraph {
             phase = .succeeded
         case .failure, .timedOut:
             if let delay = nodes[Int(node)].options.retry.delaySeconds(beforeAttempt: attempt + 1) {
-                mark(node, slot: slot, .running, attempts: Int32(attempt + 1))
+                var wave = waves.removeValue(forKey: slot)!
+                mark(node, in: &wave, .running, attempts: Int32(attempt + 1))
+                waves[slot] = wave
                 return delay
             }
             phase = .failed
@@ -299,14 +369,13 @@ struct DependencyGraph {
     }
 
     /// Adds `newcomers` and every job downstream of them not yet in the DAG run, and counts the
-    /// edges between the run's jobs exactly once.
-    private mutating func join(_ newcomers: [Int32], slot: Double) {
-        // The DAG run is taken out of `waves` for the walk: one lookup instead of one per edge.
-        var wave = waves.removeValue(forKey: slot)!
-        defer { waves[slot] = wave }
+    /// edges between the run's jobs exactly once. Returns the jobs that joined, and those of them
+    /// whose rule is ``TriggerRule/always``, which the caller starts.
+    private mutating func join(_ newcomers: [Int32], into wave: inout Wave) -> (joined: [Int32], immediate: [Int32]) {
         var joined: [Int32] = []
         var isNew = Set<Int32>()
         var stack: [Int32] = []
+        var immediate: [Int32] = []
         for node in newcomers where wave.runs[Int(node)].phase == .absent {
             mark(node, in: &wave, nodes[Int(node)].trigger == nil ? .waitingForUpstream : .waitingForTrigger)
             stack.append(node)
@@ -319,8 +388,10 @@ struct DependencyGraph {
                 stack.append(child)
             }
         }
+        wave.members += joined.count
         wave.unfinished += joined.count
         for node in joined {
+            if nodes[Int(node)].options.triggerRule == .always, nodes[Int(node)].trigger == nil { immediate.append(node) }
             for parent in nodes[Int(node)].upstream {
                 let phase = wave.runs[Int(parent)].phase
                 if phase != .absent { tally(phase, into: &wave.runs[Int(node)]) }
@@ -329,56 +400,55 @@ struct DependencyGraph {
             where !isNew.contains(child)
                 && wave.runs[Int(child)].phase == .waitingForUpstream
             {
-                wave.runs[Int(child)].pending += 1
+                wave.runs[Int(child)].upstream.pending += 1
             }
         }
+        return (joined, immediate)
     }
 
     /// Counts an upstream run in `phase` into a dependent's run (`by: -1` takes it out again).
     func tally(_ phase: Phase, into run: inout NodeRun, by step: Int32 = 1) {
         switch phase {
-        case .succeeded: run.succeeded += step
-        case .failed, .upstreamFailed: run.failed += step
-        case .skipped: run.skipped += step
+        case .succeeded: run.upstream.succeeded += step
+        case .failed: run.upstream.failed += step
+        case .upstreamFailed: run.upstream.upstreamFailed += step
+        case .skipped: run.upstream.skipped += step
         case .absent: break
-        case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: run.pending += step
+        case .waitingForTrigger, .waitingForUpstream, .waitingForPast, .running: run.upstream.pending += step
         }
     }
 
     /// Applies the trigger rule of a job waiting for its upstream runs.
-    private mutating func evaluate(_ node: Int32, slot: Double, work: inout [(Int32, Phase)], effects: inout Effects) {
-        let run = waves[slot]!.runs[Int(node)]
-        switch nodes[Int(node)].options.triggerRule.decide(
-            succeeded: Int(run.succeeded), failed: Int(run.failed), skipped: Int(run.skipped), pending: Int(run.pending)
-        ) {
+    private mutating func evaluate(_ node: Int32, in wave: inout Wave, work: inout [(Int32, Phase)], effects: inout Effects) {
+        switch nodes[Int(node)].options.triggerRule.decide(wave.runs[Int(node)].upstream) {
         case .wait: break
-        case .run: proceed(node, slot: slot, work: &work, effects: &effects)
+        case .run: proceed(node, in: &wave, work: &work, effects: &effects)
         case .upstreamFailed:
-            mark(node, slot: slot, .upstreamFailed)
+            mark(node, in: &wave, .upstreamFailed)
             work.append((node, .upstreamFailed))
         case .skipped:
-            mark(node, slot: slot, .skipped)
+            mark(node, in: &wave, .skipped)
             work.append((node, .skipped))
         }
     }
 
     /// Starts a job whose rule is met (or a root that fired), unless its past holds it back.
-    private mutating func proceed(_ node: Int32, slot: Double, work: inout [(Int32, Phase)], effects: inout Effects) {
+    private mutating func proceed(_ node: Int32, in wave: inout Wave, work: inout [(Int32, Phase)], effects: inout Effects) {
         if nodes[Int(node)].options.dependsOnPast {
-            switch pastDecision(node, before: slot) {
+            switch pastDecision(node, before: wave.slot) {
             case .wait:
-                mark(node, slot: slot, .waitingForPast)
+                mark(node, in: &wave, .waitingForPast)
                 return
             case .skip:
-                mark(node, slot: slot, .skipped)
+                mark(node, in: &wave, .skipped)
                 work.append((node, .skipped))
                 return
             case .run:
                 break
             }
         }
-        mark(node, slot: slot, .running, attempts: 1)
-        effects.launches.append(Launch(node: node, id: nodes[Int(node)].id, slot: slot, attempt: 1))
+        mark(node, in: &wave, .running, attempts: 1)
+        effects.launches.append(Launch(node: node, id: nodes[Int(node)].id, slot: wave.slot, attempt: 1))
     }
 
     private enum PastDecision { case run, skip, wait }
@@ -407,33 +477,41 @@ struct DependencyGraph {
     /// Records final phases and lets their downstream jobs (transitively) and later runs of the
     /// same jobs (`dependsOnPast`) react.
     private mutating func settle(_ initial: [(Int32, Phase)], slot: Double, effects: inout Effects) {
+        // Taken out of `waves` for the walk (see `mark`); `pastDecision` reads earlier runs only.
+        var wave = waves.removeValue(forKey: slot)!
         var work = initial
         var unblocked: [(Int32, Double)] = []
         while let (node, phase) = work.popLast() {
-            mark(node, slot: slot, phase)
-            waves[slot]!.unfinished -= 1
-            record(node, slot: slot, phase: phase)
-            for child in nodes[Int(node)].downstream where waves[slot]!.runs[Int(child)].phase == .waitingForUpstream {
-                waves[slot]!.runs[Int(child)].pending -= 1
-                tally(phase, into: &waves[slot]!.runs[Int(child)])
-                evaluate(child, slot: slot, work: &work, effects: &effects)
+            mark(node, in: &wave, phase)
+            wave.unfinished -= 1
+            record(node, slot: slot, phase: phase, attempts: wave.runs[Int(node)].attempts)
+            for child in nodes[Int(node)].downstream where wave.runs[Int(child)].phase == .waitingForUpstream {
+                wave.runs[Int(child)].upstream.pending -= 1
+                tally(phase, into: &wave.runs[Int(child)])
+                evaluate(child, in: &wave, work: &work, effects: &effects)
             }
             if nodes[Int(node)].options.dependsOnPast {
-                for (later, wave) in waves where later > slot && wave.runs[Int(node)].phase == .waitingForPast {
+                for (later, other) in waves where later > slot && other.runs[Int(node)].phase == .waitingForPast {
                     unblocked.append((node, later))
                 }
             }
         }
-        if waves[slot]!.unfinished == 0 { finishWave(slot, effects: &effects) }
+        if wave.unfinished == 0 {
+            finish(wave, effects: &effects)
+        } else {
+            waves[slot] = wave
+        }
         for (node, later) in unblocked where waves[later]?.runs[Int(node)].phase == .waitingForPast {
+            var laterWave = waves.removeValue(forKey: later)!
             var laterWork: [(Int32, Phase)] = []
-            proceed(node, slot: later, work: &laterWork, effects: &effects)
+            proceed(node, in: &laterWave, work: &laterWork, effects: &effects)
+            waves[later] = laterWave
             if !laterWork.isEmpty { settle(laterWork, slot: later, effects: &effects) }
         }
     }
 
-    private mutating func record(_ node: Int32, slot: Double, phase: Phase) {
-        let attempts = phase == .succeeded || phase == .failed ? Int(waves[slot]!.runs[Int(node)].attempts) : 0
+    private mutating func record(_ node: Int32, slot: Double, phase: Phase, attempts: Int32) {
+        let attempts = phase == .succeeded || phase == .failed ? Int(attempts) : 0
         let run = DependencyRun(dueDate: Date(timeIntervalSinceReferenceDate: slot), state: phase.state ?? .skipped, attempts: attempts)
         Self.record(run, in: &nodes[Int(node)].history)
     }
@@ -452,18 +530,24 @@ struct DependencyGraph {
 
     mutating func finishWave(_ slot: Double, effects: inout Effects) {
         guard let wave = waves.removeValue(forKey: slot) else { return }
-        log(.dagRunFinished(dueDate: Date(timeIntervalSinceReferenceDate: slot)))
+        finish(wave, effects: &effects)
+    }
+
+    /// Records a DAG run taken out of `waves` as finished and hands it to its waiters.
+    private mutating func finish(_ wave: Wave, effects: inout Effects) {
+        log(.dagRunFinished(dueDate: Date(timeIntervalSinceReferenceDate: wave.slot)))
         let run = snapshot(wave)
-        finishedRuns[slot] = run
-        finishedOrder.append(slot)
+        finishedRuns[wave.slot] = run
+        finishedOrder.append(wave.slot)
         while finishedOrder.count > Self.finishedRunLimit {
             finishedRuns[finishedOrder.removeFirst()] = nil
         }
-        effects.finished.append((run, Array((waiters.removeValue(forKey: slot) ?? [:]).values)))
+        effects.finished.append((run, Array((waiters.removeValue(forKey: wave.slot) ?? [:]).values)))
     }
 
     func snapshot(_ wave: Wave) -> DAGRun {
         var states: [JobID: DependencyRunState] = [:]
+        states.reserveCapacity(wave.members)
         for (index, run) in wave.runs.enumerated() {
             if let state = run.phase.state { states[nodes[index].id] = state }
         }

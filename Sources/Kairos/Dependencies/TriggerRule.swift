@@ -1,20 +1,28 @@
 /// When a dependent job runs, given how its upstream runs ended — Airflow's trigger rules.
 ///
-/// "Failed" counts upstream runs that failed, timed out or were cancelled, and upstream runs
-/// marked ``DependencyRunState/upstreamFailed``. A rule is decided as soon as the outcome is
-/// certain, possibly before every upstream has finished (`oneSuccess` runs on the first success;
-/// `allSuccess` is marked upstream-failed on the first failure).
+/// An upstream run ends *succeeded*, *failed* (its last attempt failed, timed out or was
+/// cancelled), *upstream-failed* (marked ``DependencyRunState/upstreamFailed``: it did not run) or
+/// *skipped*. A rule is decided as soon as its outcome is certain, possibly before every upstream
+/// run has ended (`oneSuccess` runs on the first success; `allSuccess` is marked upstream-failed
+/// on the first failure), so where two upstream runs would decide differently the first to end
+/// decides (SPEC §5 lists the cases). "Failed" below counts failed and upstream-failed runs,
+/// except for `oneDone`, which, as in Airflow, counts only runs that ran.
 ///
 /// | rule | runs when | otherwise |
 /// |---|---|---|
-/// | `allSuccess` | every upstream succeeded | upstream-failed on any failure, else skipped on any skip |
-/// | `allFailed` | every upstream failed | skipped on any success or skip |
-/// | `allDone` | every upstream finished, however | — |
-/// | `oneSuccess` | at least one upstream succeeded | when all are done: upstream-failed if any failed, else skipped |
-/// | `oneFailed` | at least one upstream failed | skipped when all are done without a failure |
-/// | `noneFailed` | all done and none failed (successes or skips) | upstream-failed on any failure |
-/// | `noneFailedMinOneSuccess` | all done, none failed, at least one succeeded | upstream-failed on any failure, else skipped |
-/// | `always` | every upstream finished, however | — |
+/// | `allSuccess` | every upstream succeeded | upstream-failed on a failure, skipped on a skip |
+/// | `allFailed` | every upstream failed | skipped on a success or skip |
+/// | `allDone` | every upstream ended, however | — |
+/// | `allSkipped` | every upstream was skipped | skipped on a success or failure |
+/// | `oneSuccess` | one upstream succeeded | when all ended: upstream-failed if any failed, else skipped |
+/// | `oneFailed` | one upstream failed | skipped when all ended without a failure |
+/// | `oneDone` | one upstream succeeded or failed (ran) | skipped when all ended without either |
+/// | `noneFailed` | all ended, none failed | upstream-failed on a failure |
+/// | `noneFailedMinOneSuccess` | all ended, none failed, one succeeded | upstream-failed on a failure; skipped if none succeeded |
+/// | `noneSkipped` | all ended, none skipped | skipped on a skip |
+/// | `always` | at once, when the DAG run starts: it does not wait for upstream runs | — |
+///
+/// Airflow's `all_done_setup_success` has no counterpart: Kairos has no setup or teardown jobs.
 public enum TriggerRule: String, Sendable, Hashable, Codable, CaseIterable {
     /// Every upstream run succeeded (the default).
     case allSuccess
@@ -22,16 +30,26 @@ public enum TriggerRule: String, Sendable, Hashable, Codable, CaseIterable {
     case allDone
     /// At least one upstream run succeeded; runs without waiting for the others.
     case oneSuccess
-    /// At least one upstream run failed; runs without waiting for the others.
+    /// At least one upstream run failed (or was marked upstream-failed); runs without waiting for
+    /// the others.
     case oneFailed
-    /// Every upstream run failed.
+    /// Every upstream run failed (or was marked upstream-failed).
     case allFailed
     /// No upstream run failed (successes and skips only).
     case noneFailed
     /// No upstream run failed and at least one succeeded.
     case noneFailedMinOneSuccess
-    /// Runs once every upstream run ended, whatever the outcome (as `allDone`; Airflow keeps both).
+    /// Runs as soon as its DAG run starts, without waiting for its upstream runs (as Airflow's
+    /// `always`). Its upstream jobs still decide which DAG runs it takes part in, and its own
+    /// dependents wait for it. Until issue 15 it waited like ``allDone``: use that for the old
+    /// meaning.
     case always
+    /// Every upstream run was skipped.
+    case allSkipped
+    /// Every upstream run ended and none was skipped.
+    case noneSkipped
+    /// At least one upstream run succeeded or failed (ran); runs without waiting for the others.
+    case oneDone
 
     /// What the rule decides for the given upstream tallies.
     enum Decision: Equatable {
@@ -41,24 +59,40 @@ public enum TriggerRule: String, Sendable, Hashable, Codable, CaseIterable {
         case skipped
     }
 
-    func decide(succeeded: Int, failed: Int, skipped: Int, pending: Int) -> Decision {
-        let done = pending == 0
+    /// How a dependent's upstream runs in one DAG run have ended so far.
+    struct Tally: Equatable {
+        var succeeded: Int32 = 0
+        var failed: Int32 = 0
+        var upstreamFailed: Int32 = 0
+        var skipped: Int32 = 0
+        var pending: Int32 = 0
+    }
+
+    func decide(_ tally: Tally) -> Decision {
+        let done = tally.pending == 0
+        let failed = tally.failed + tally.upstreamFailed
         switch self {
         case .allSuccess:
             if failed > 0 { return .upstreamFailed }
-            if skipped > 0 { return .skipped }
+            if tally.skipped > 0 { return .skipped }
             return done ? .run : .wait
         case .allFailed:
-            if succeeded > 0 || skipped > 0 { return .skipped }
+            if tally.succeeded > 0 || tally.skipped > 0 { return .skipped }
             return done ? .run : .wait
-        case .allDone, .always:
+        case .allDone:
+            return done ? .run : .wait
+        case .allSkipped:
+            if tally.succeeded > 0 || failed > 0 { return .skipped }
             return done ? .run : .wait
         case .oneSuccess:
-            if succeeded > 0 { return .run }
+            if tally.succeeded > 0 { return .run }
             guard done else { return .wait }
             return failed > 0 ? .upstreamFailed : .skipped
         case .oneFailed:
             if failed > 0 { return .run }
+            return done ? .skipped : .wait
+        case .oneDone:
+            if tally.succeeded > 0 || tally.failed > 0 { return .run }
             return done ? .skipped : .wait
         case .noneFailed:
             if failed > 0 { return .upstreamFailed }
@@ -66,7 +100,12 @@ public enum TriggerRule: String, Sendable, Hashable, Codable, CaseIterable {
         case .noneFailedMinOneSuccess:
             if failed > 0 { return .upstreamFailed }
             guard done else { return .wait }
-            return succeeded > 0 ? .run : .skipped
+            return tally.succeeded > 0 ? .run : .skipped
+        case .noneSkipped:
+            if tally.skipped > 0 { return .skipped }
+            return done ? .run : .wait
+        case .always:
+            return .run
         }
     }
 }

@@ -29,15 +29,19 @@ struct JSONReader {
     /// follows it.
     static func read<T>(_ data: Data, _ body: (inout JSONReader) throws(JSONReadError) -> T) throws(JSONReadError) -> T {
         let result: Result<T, JSONReadError> = data.withUnsafeBytes { raw in
-            var reader = JSONReader(raw.bindMemory(to: UInt8.self))
-            return Result { () throws(JSONReadError) -> T in
-                let value = try body(&reader)
-                reader.skipWhitespace()
-                if reader.position != reader.bytes.count { throw reader.error("unexpected data after the document") }
-                return value
-            }
+            Result { () throws(JSONReadError) -> T in try read(raw.bindMemory(to: UInt8.self), body) }
         }
         return try result.get()
+    }
+
+    /// ``read(_:_:)`` of bytes the caller keeps alive, such as one line of a larger buffer (no
+    /// copy).
+    static func read<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout JSONReader) throws(JSONReadError) -> T) throws(JSONReadError) -> T {
+        var reader = JSONReader(bytes)
+        let value = try body(&reader)
+        reader.skipWhitespace()
+        if reader.position != reader.bytes.count { throw reader.error("unexpected data after the document") }
+        return value
     }
 
     func error(_ reason: String) -> JSONReadError { JSONReadError(offset: position, reason: reason) }

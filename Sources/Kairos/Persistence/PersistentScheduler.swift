@@ -44,7 +44,7 @@ public final class PersistentScheduler: Sendable {
         /// The configuration of the underlying ``Scheduler`` (clock, concurrency, default policies).
         public var scheduler: Scheduler.Configuration
         /// The journal is compacted into a new snapshot once it is larger than this many bytes and
-        /// than the snapshot. Default 4 MiB.
+        /// than a quarter of the snapshot. Default 4 MiB.
         public var compactionMinimumBytes: Int
 
         /// Creates a configuration; see each property.

@@ -43,7 +43,9 @@ enum StateFileFormat {
     /// beyond it, further distinct values are read without being remembered.
     static let snapshotInternLimit = 4096
 
-    static func decodeSnapshot(_ data: Data, file: String) throws(PersistenceError) -> StateDocument {
+    /// `moreJobs` is how many jobs the caller expects to add (the journal's): the jobs'
+    /// dictionary is sized for them too, so that replaying does not grow it again.
+    static func decodeSnapshot(_ data: Data, file: String, moreJobs: Int = 0) throws(PersistenceError) -> StateDocument {
         var format: String?
         var version: Int?
         var document = StateDocument()
@@ -79,7 +81,7 @@ enum StateFileFormat {
                         // A document of another format or version is not read any further.
                         if headerProblem() != nil { throw reader.error("unreadable header") }
                         // A job takes 250–300 bytes of JSON.
-                        document.jobs.reserveCapacity(document.jobs.count + data.count / 250)
+                        document.jobs.reserveCapacity(document.jobs.count + data.count / 250 + moreJobs)
                         jobIDs.reserveCapacity(data.count / 250)
                         try reader.readArray { (reader: inout JSONReader) throws(JSONReadError) in
                             let job = try PersistedJob(reading: &reader)
@@ -189,8 +191,15 @@ enum StateFileFormat {
     }
 
     static func decodeJournal(_ data: Data, file: String) throws(PersistenceError) -> JournalContent {
+        let result: Result<JournalContent, PersistenceError> = data.withUnsafeBytes { raw in
+            Result { () throws(PersistenceError) in try decodeJournal(raw.bindMemory(to: UInt8.self), file: file) }
+        }
+        return try result.get()
+    }
+
+    /// Each line is verified and read where it lies in `bytes`, without copying it.
+    private static func decodeJournal(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws(PersistenceError) -> JournalContent {
         var content = JournalContent()
-        let bytes = [UInt8](data)
         var lineStart = 0
         var lineNumber = 0
         while lineStart < bytes.count {
@@ -207,7 +216,7 @@ enum StateFileFormat {
                 return content
             }
             let isLastLine = newline == bytes.count - 1
-            let payload: [UInt8]
+            let payload: UnsafeBufferPointer<UInt8>
             do throws(LineError) {
                 payload = try verifiedPayload(bytes[lineStart..<newline])
             } catch {
@@ -224,7 +233,7 @@ enum StateFileFormat {
             if lineNumber == 1 {
                 var format: String?, version: Int?
                 do throws(JSONReadError) {
-                    try JSONReader.read(Data(payload)) { (reader: inout JSONReader) throws(JSONReadError) in
+                    try JSONReader.read(payload) { (reader: inout JSONReader) throws(JSONReadError) in
                         try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
                             switch key {
                             case "format": format = try reader.readString()
@@ -250,7 +259,7 @@ enum StateFileFormat {
                 do throws(JSONReadError) {
                     // The checksum matched, so these are the bytes Kairos wrote: a record it cannot
                     // read comes from a newer or different writer, never from a torn write.
-                    try JSONReader.read(Data(payload)) { (reader: inout JSONReader) throws(JSONReadError) in
+                    try JSONReader.read(payload) { (reader: inout JSONReader) throws(JSONReadError) in
                         try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
                             switch key {
                             case "seq":
@@ -283,7 +292,7 @@ enum StateFileFormat {
 
     private struct LineError: Error { var reason: String }
 
-    private static func verifiedPayload(_ line: ArraySlice<UInt8>) throws(LineError) -> [UInt8] {
+    private static func verifiedPayload(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(LineError) -> UnsafeBufferPointer<UInt8> {
         guard line.count > 9, line[line.startIndex + 8] == UInt8(ascii: " ") else {
             throw LineError(reason: "not a checksummed record")
         }
@@ -291,7 +300,7 @@ enum StateFileFormat {
         guard let expected = UInt32(checksumText, radix: 16) else {
             throw LineError(reason: "checksum \"\(checksumText)\" is not hexadecimal")
         }
-        let payload = Array(line[(line.startIndex + 9)...])
+        let payload = UnsafeBufferPointer(rebasing: line[(line.startIndex + 9)...])
         let actual = CRC32.checksum(payload)
         guard actual == expected else {
             throw LineError(reason: "checksum mismatch (stored \(checksumText), computed \(String(actual, radix: 16)))")

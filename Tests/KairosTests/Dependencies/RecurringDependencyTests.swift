@@ -134,4 +134,32 @@ import Testing
         }
         #expect(dag.activeDAGRuns.isEmpty)
     }
+
+    /// A DAG run starts from what the graph was when it started: jobs and roots added, edges
+    /// changed and jobs removed between two DAG runs all show in the next one.
+    @Test func graphChangesBetweenDAGRunsShowInTheNextOne() async throws {
+        let (dag, clock) = makeDAG()
+        let timeline = Timeline()
+        let root = try dag.schedule(name: "root", trigger: IntervalTrigger(every: .seconds(10)), timeline.body("root", clock: clock))
+        let a = try dag.schedule(name: "a", dependsOn: [root], timeline.body("a", clock: clock))
+        clock.advance(to: dagDate(10))
+        #expect(try #require(await dag.waitForDAGRun(at: dagDate(10))).states == [root: .succeeded, a: .succeeded])
+
+        let b = try dag.schedule(name: "b", dependsOn: [a], timeline.body("b", clock: clock, fail: true))
+        let c = try dag.schedule(name: "c", dependsOn: [root], options: .init(triggerRule: .allFailed), timeline.body("c", clock: clock))
+        clock.advance(to: dagDate(20))
+        #expect(try #require(await dag.waitForDAGRun(at: dagDate(20))).states == [root: .succeeded, a: .succeeded, b: .failed, c: .skipped])
+
+        try dag.setUpstream(c, to: [b])
+        let second = try dag.schedule(name: "second", trigger: IntervalTrigger(every: .seconds(10)), timeline.body("second", clock: clock))
+        let d = try dag.schedule(name: "d", dependsOn: [second], timeline.body("d", clock: clock))
+        clock.advance(to: dagDate(30))
+        let third = try #require(await dag.waitForDAGRun(at: dagDate(30)))
+        #expect(third.states == [root: .succeeded, a: .succeeded, b: .failed, c: .succeeded, second: .succeeded, d: .succeeded])
+
+        try dag.remove(d)
+        clock.advance(to: dagDate(40))
+        let fourth = try #require(await dag.waitForDAGRun(at: dagDate(40)))
+        #expect(fourth.states == [root: .succeeded, a: .succeeded, b: .failed, c: .succeeded, second: .succeeded])
+    }
 }

@@ -47,6 +47,30 @@ struct StateStoreTests {
         #expect(reopened.document == expected)
     }
 
+    /// By default the journal is compacted once it outgrows a quarter of the snapshot (SPEC §7.3),
+    /// so that replaying it never costs more than about half of loading the snapshot.
+    @Test func theJournalIsCompactedAtAQuarterOfTheSnapshotByDefault() throws {
+        let directory = StateFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.json"
+        let store = try StateStore(path: path, configuration: StateStore.Configuration(compactionMinimumBytes: 1_000))
+        for number in 1...40 { try store.commit([.putJob(StateFixtures.job(UInt64(number)))]) }
+        try store.compact()
+        let first = try #require(FileManager.default.contents(atPath: path)).count
+        var compactions = 0
+        for number in 1...40 {
+            // Each job grows by its run counters: the snapshot grows with each compaction.
+            let snapshot = try #require(FileManager.default.contents(atPath: path)).count
+            try store.commit([.putJob(StateFixtures.job(UInt64(number), runs: number))])
+            let journal = try #require(FileManager.default.contents(atPath: path + ".journal")).count
+            let now = try #require(FileManager.default.contents(atPath: path)).count
+            if now != snapshot { compactions += 1 }
+            #expect(journal <= max(1_000, now / 4), "a \(journal)-byte journal beside a \(now)-byte snapshot")
+        }
+        store.close()
+        #expect(compactions >= 2, "compacted at \(first / 4) bytes of journal, not \(first)")
+    }
+
     @Test func snapshotIsAVersionedJSONDocument() throws {
         let directory = StateFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
