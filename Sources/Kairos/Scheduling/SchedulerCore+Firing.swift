@@ -219,45 +219,20 @@ extension SchedulerCore {
     func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
-        let cutoff = policy.catchUpWindowSeconds.map { now - $0 } ?? -.infinity
-        let trigger = records[index].trigger
-        let dates = MissedDueDates(trigger, first: firstMissed, through: now)
-        let last = dates.last
-        var firstInWindow: Double? = firstMissed >= cutoff ? firstMissed : dates.first(atOrAfter: cutoff)
-        if let candidate = firstInWindow, candidate > last { firstInWindow = nil }
-        var selected: [Double] = []
-        if let firstInWindow {
-            switch policy.mode {
-            case .runLatest: selected = [last]
-            case .runEarliest: selected = [firstInWindow]
-            case .runAll:
-                var due: Double? = firstInWindow
-                while let current = due, current <= last, selected.count < MissedDueDates.enumerationLimit {
-                    selected.append(current)
-                    due = dates.next(after: current)
-                }
-            }
+        let selection = MisfireSelection(records[index].trigger, firstMissed: firstMissed, now: now, policy: policy)
+        if let span = selection.droppedSpan {
+            records[index].extrasCreatingIfNeeded().counters.missed += selection.missedCount
+            totals.missed += selection.missedCount
+            noteLocked(.missed, slot: slot, due: span.lowerBound, lastMissed: span.upperBound, count: selection.missedCount, effects: &effects)
         }
-        let dropped = dates.count - selected.count
-        if dropped > 0 {
-            // The dates that did not run span from the first to the last missed one, minus the
-            // selected ones, which are consecutive.
-            var firstDropped = firstMissed, lastDropped = last
-            if let ran = selected.first, ran == firstMissed { firstDropped = dates.next(after: selected[selected.count - 1]) ?? last }
-            if let ran = selected.last, ran == last { lastDropped = dates.previous(before: selected[0]) ?? firstDropped }
-            records[index].extrasCreatingIfNeeded().counters.missed += dropped
-            totals.missed += dropped
-            noteLocked(.missed, slot: slot, due: firstDropped, lastMissed: lastDropped, count: dropped, effects: &effects)
-        }
-        for (position, due) in selected.enumerated() {
+        for (position, due) in selection.dueDates.enumerated() {
             if position == 0 {
                 fireOrOverlapLocked(slot: slot, due: due, payload: nil, effects: &effects)
             } else {
                 bufferLocked(slot: slot, due: due, payload: nil)
             }
         }
-        var next = trigger.nextDue(after: last)
-        if let candidate = next, candidate <= now { next = trigger.nextDue(after: now) }
+        let next = selection.next
         queueNextLocked(slot: slot, next: next, effects: &effects)
     }
 
