@@ -43,7 +43,7 @@ struct NodeKillTests {
             let slots = Self.jobs * seconds
             try await testbed.waitUntil("SELECT count(DISTINCT (job_id, due)) >= \(slots) FROM ledger")
             for node in nodes {
-                #expect(await node.terminate() == 0, "\(node.name) exits cleanly on SIGTERM")
+                #expect(await node.terminate() == 0, "\(node.name) exits cleanly on SIGTERM; its log ends:\n\(node.output().suffix(1500))")
             }
             let audit = try await LedgerAudit.of(testbed, jobs: Self.jobs, fires: seconds, firstFire: firstFire)
             #expect(audit.missing == 0 && audit.unexpected == 0 && audit.duplicates == 0 && audit.badReruns == 0, "\(audit)")
