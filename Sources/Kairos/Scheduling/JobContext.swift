@@ -17,6 +17,17 @@ public struct JobContext: Sendable {
 
     init(run: JobRun) { self.run = run }
 
+    /// Creates the context of a run that a store outside the ``Scheduler`` fires (the runs of
+    /// `KairosPostgres`' cluster scheduler): the job, the due date the run is for and its attempt.
+    /// Its ``idempotencyKey`` is formed from the job ID and the due date as for every run, and
+    /// its cancellation is the running task's (``isCancelled`` stays `false`; check
+    /// `Task.isCancelled`).
+    public init(jobID: JobID, name: String, dueDate: Date, attempt: Int, payload: JSONValue? = nil) {
+        run = JobRun(
+            jobID: jobID, slot: 0, name: name, dueDate: dueDate, startAfter: dueDate.timeIntervalSinceReferenceDate,
+            priority: 0, sequence: 0, attempt: attempt, payload: payload, body: .empty, timeout: nil, completion: nil)
+    }
+
     /// The job's ID.
     public var jobID: JobID { run.jobID }
     /// The job's name.

@@ -168,7 +168,7 @@ extension SchedulerCore {
         let index = Int(slot)
         guard records[index].state == .pending else { return }
         let due = records[index].nextDue
-        if MisfireResolution.isMissed(fireDate: fireDate, now: now, threshold: threshold, heldUntil: heldUntil) {
+        if MisfireSelection.isMissed(fireDate: fireDate, now: now, threshold: threshold, heldUntil: heldUntil) {
             catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
             return
         }
@@ -214,27 +214,26 @@ extension SchedulerCore {
     // MARK: - Misfires
 
     /// Handles missed due dates (reached more than the threshold late, or due before `heldUntil`)
-    /// as ``MisfireResolution`` decides: runs the chosen ones, counts and reports the dropped
+    /// as ``MisfireSelection`` decides: runs the chosen ones, counts and reports the dropped
     /// ones, queues the next future date.
     func catchUpLocked(slot: UInt32, firstMissed: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         let policy = optionsTable[Int(records[index].optionsIndex)].misfire ?? configuration.defaultMisfire
-        let resolution = MisfireResolution(policy: policy, trigger: records[index].trigger, firstMissed: firstMissed, now: now)
-        if let dropped = resolution.dropped {
-            records[index].extrasCreatingIfNeeded().counters.missed += resolution.droppedCount
-            totals.missed += resolution.droppedCount
-            noteLocked(
-                .missed, slot: slot, due: dropped.lowerBound, lastMissed: dropped.upperBound, count: resolution.droppedCount,
-                effects: &effects)
+        let selection = MisfireSelection(records[index].trigger, firstMissed: firstMissed, now: now, policy: policy)
+        if let span = selection.droppedSpan {
+            records[index].extrasCreatingIfNeeded().counters.missed += selection.missedCount
+            totals.missed += selection.missedCount
+            noteLocked(.missed, slot: slot, due: span.lowerBound, lastMissed: span.upperBound, count: selection.missedCount, effects: &effects)
         }
-        for (position, due) in resolution.runs.enumerated() {
+        for (position, due) in selection.dueDates.enumerated() {
             if position == 0 {
                 fireOrOverlapLocked(slot: slot, due: due, payload: nil, effects: &effects)
             } else {
                 bufferLocked(slot: slot, due: due, payload: nil)
             }
         }
-        queueNextLocked(slot: slot, next: resolution.next, effects: &effects)
+        let next = selection.next
+        queueNextLocked(slot: slot, next: next, effects: &effects)
     }
 
     // MARK: - Overlap

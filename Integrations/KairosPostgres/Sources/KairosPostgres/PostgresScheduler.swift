@@ -1,2 +1,272 @@
+import Foundation
 import Kairos
 import PostgresNIO
+import Synchronization
+
+/// One node of a Kairos cluster on PostgreSQL: every node shares the jobs in one database
+/// schema, and every due slot of a job (the job and one due date) runs on exactly one node.
+///
+/// The programming model is `PersistentScheduler`'s: register named functions, schedule jobs
+/// that call them with JSON arguments, and run the node:
+///
+/// ```swift
+/// let node = try PostgresScheduler(configuration: try .init(url: "postgres://kairos@db/app"))
+/// node.register("invoice.send") { context, arguments in
+///     try await billing.send(arguments, idempotencyKey: context.idempotencyKey)
+/// }
+/// try await node.schedule(key: "nightly-invoices", name: "nightly invoices", function: "invoice.send",
+///                         trigger: try CronTrigger("0 2 * * *"))
+/// try await node.run()   // until the task is cancelled
+/// ```
+///
+/// How it works (SPEC §"Cluster store"): a job row's `next_due` is materialised into a slot row
+/// keyed by the run's idempotency key, under `FOR UPDATE SKIP LOCKED` on the job row, the next due
+/// date computed from the previous one with the job's trigger; any node with free capacity claims
+/// due slots in batches, with a lease, a fencing token and a lane (one running slot per job lane,
+/// by a unique index); leases are renewed in one statement per node; any node moves an expired
+/// lease's slot back to pending (attempt + 1, same key); a completion whose token no longer
+/// matches is rejected. The database's clock decides what is due; this node's ``Configuration/clock``
+/// only sleeps for the delays the database computed.
+///
+/// Execution is at least once: a run whose node dies, or loses its lease, runs again with the
+/// same ``JobContext/idempotencyKey`` and a higher ``JobContext/attempt``.
+public final class PostgresScheduler: Sendable {
+    /// A job function: the run's context and the job's arguments.
+    public typealias JobFunction = @Sendable (JobContext, JSONValue) async throws -> Void
+
+    /// The node's configuration.
+    public let configuration: Configuration
+    let client: PostgresClient
+    private let clientTask: Task<Void, Never>
+    /// For postgres-nio (its own messages are not wanted below `.critical`).
+    let queryLogger: Logger
+    /// Stale completions, lost leases, failed passes.
+    let logger: Logger
+    /// `schema.`, to prefix table names in statements.
+    let prefix: String
+    /// The LISTEN/NOTIFY channel of the schema.
+    let channel: String
+    let functions = Mutex<[String: JobFunction]>([:])
+    let local = Mutex(LocalRuns())
+    /// Wakes the node's main loop: a notification, a finished run, a timer.
+    let wake = WakeSignal()
+    /// Wakes the completion writer.
+    let completionsReady = WakeSignal()
+
+    /// Creates a node; it connects lazily. Call ``run()`` to execute jobs; the other methods
+    /// work without it (a process that only manages jobs need not run them), once the schema
+    /// exists (``migrate()``).
+    ///
+    /// - Throws: ``PostgresSchedulerError/invalidSchemaName(_:)`` or
+    ///   ``PostgresSchedulerError/invalidConfiguration(_:reason:)`` for a value out of range.
+    public init(configuration: Configuration) throws(PostgresSchedulerError) {
+        try configuration.validate()
+        self.configuration = configuration
+        var queryLogger = Logger(label: "kairos.postgres.nio")
+        queryLogger.logLevel = .critical
+        self.queryLogger = queryLogger
+        var logger = Logger(label: "kairos.postgres")
+        logger.logLevel = .notice
+        logger[metadataKey: "node"] = "\(configuration.nodeID)"
+        self.logger = logger
+        self.prefix = configuration.schema + "."
+        self.channel = "kairos_" + configuration.schema
+        let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: queryLogger)
+        self.client = client
+        self.clientTask = Task { await client.run() }
+    }
+
+    deinit {
+        clientTask.cancel()
+    }
+
+    /// Registers the function that runs jobs scheduled with `function: name`, replacing any
+    /// previous one. This node claims only runs of registered functions; others wait for a node
+    /// that registered theirs.
+    public func register(_ name: String, _ body: @escaping JobFunction) {
+        functions.withLock { $0[name] = body }
+        wake.fire()
+    }
+
+    /// Connects, and creates or upgrades the schema (or, with
+    /// ``Configuration/runsMigrations`` off, checks it). Nodes starting together migrate once.
+    ///
+    /// - Throws: ``PostgresSchedulerError/unreachable(host:port:reason:)``,
+    ///   ``PostgresSchedulerError/authenticationFailed(user:reason:)``,
+    ///   ``PostgresSchedulerError/databaseMissing(_:)``, ``PostgresSchedulerError/schemaMissing(_:)``,
+    ///   ``PostgresSchedulerError/schemaNewerThanCode(found:supported:)``.
+    public func migrate() async throws(PostgresSchedulerError) {
+        let configuration = configuration
+        let logger = queryLogger
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try configuration.connectionConfiguration(), id: 0, logger: logger)
+            do {
+                try await ClusterSchema.prepare(
+                    configuration.schema, on: connection, migrating: configuration.runsMigrations, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw PostgresSchedulerError(error, configuration: configuration)
+        }
+    }
+
+    /// Runs this node until the task is cancelled: migrates (``migrate()``), listens for
+    /// changes, materialises due slots, claims and executes runs of the registered functions,
+    /// renews its leases, rescues expired ones and prunes old history.
+    ///
+    /// Cancelling the task stops it gracefully: it claims nothing more, waits up to
+    /// ``Configuration/leaseDuration`` for the runs going, records them, and hands the others
+    /// back (pending, attempt + 1) for other nodes.
+    ///
+    /// - Throws: the errors of ``migrate()`` at start; once running, database errors are
+    ///   logged and retried (the node reconnects), never thrown.
+    public func run() async throws(PostgresSchedulerError) {
+        try await migrate()
+        let started = local.withLock { local -> Bool in
+            guard !local.isRunning else { return false }
+            local.isRunning = true
+            return true
+        }
+        guard started else { throw .invalidConfiguration("run()", reason: "this node is already running") }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listenLoop() }
+            group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.completionLoop() }
+            await self.mainLoop()
+            group.cancelAll()
+        }
+        await Task { await self.shutDown() }.value
+        local.withLock { $0.isRunning = false }
+    }
+
+    // MARK: - The main loop
+
+    private func mainLoop() async {
+        var lastRescue = ContinuousClock.now - .seconds(3600)
+        var lastPrune = ContinuousClock.now
+        try? await registerNode()
+        while !Task.isCancelled {
+            var progress = false
+            do {
+                let made = try await materializeDueSlots()
+                progress = made > 0
+                if ContinuousClock.now - lastRescue >= configuration.leaseDuration / 3 {
+                    lastRescue = .now
+                    _ = try await rescueExpiredLeases()
+                }
+                if ContinuousClock.now - lastPrune >= .seconds(60) {
+                    lastPrune = .now
+                    _ = try await pruneHistory()
+                }
+                let claimed = try await claimAndStart()
+                progress = progress || claimed > 0
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("pass failed, retrying: \(PostgresSchedulerError(error, configuration: configuration))")
+                await sleep(for: .milliseconds(500))
+                continue
+            }
+            if progress, freeCapacity > 0 { continue }
+            var delay = configuration.pollInterval
+            if let due = try? await delayUntilNextDeadline() {
+                delay = min(delay, due <= .zero && !progress ? .milliseconds(250) : max(due, .zero))
+            }
+            delay = min(delay, configuration.leaseDuration / 3)
+            if delay > .zero { await sleep(for: delay) }
+        }
+    }
+
+    /// Sleeps for `delay` on the configured clock, or until woken or cancelled.
+    func sleep(for delay: Duration) async {
+        let clock = configuration.clock
+        let wake = wake
+        let timer = Task {
+            do {
+                try await clock.sleep(until: clock.now.addingTimeInterval(delay.seconds))
+                wake.fire()
+            } catch {}
+        }
+        await wake.wait()
+        timer.cancel()
+    }
+
+    /// The delay from the database's clock to the next moment this node has work: a job's next
+    /// due date, a claimable slot's due date, or a lease's end; `nil` if there is none.
+    private func delayUntilNextDeadline() async throws -> Duration? {
+        let names = registeredFunctions
+        let rows = try await client.query(
+            """
+            SELECT extract(epoch FROM (LEAST(
+                (SELECT min(next_due) FROM \(unescaped: prefix)jobs WHERE status = 'pending'),
+                (SELECT min(s.due) FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
+                    WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status = 'pending' OR s.manual)),
+                (SELECT min(lease_until) FROM \(unescaped: prefix)slots WHERE state = 'running')
+            ) - clock_timestamp()))::float8
+            """, logger: queryLogger
+        ).collect()
+        guard let seconds = try rows.first?.decode(Double?.self) else { return nil }
+        return .seconds(seconds)
+    }
+
+    var registeredFunctions: [String] { functions.withLock { Array($0.keys) } }
+
+    var freeCapacity: Int {
+        local.withLock { configuration.maxConcurrentRuns - $0.active.count }
+    }
+
+    /// Runs `body` in a transaction, retrying it on a serialization failure or a deadlock.
+    func transaction<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withTransaction(logger: queryLogger) { connection in try await body(connection) }
+            } catch {
+                attempt += 1
+                let state = PostgresSchedulerError.sqlState(of: error)
+                guard attempt < 5, state == "40001" || state == "40P01" else { throw error }
+            }
+        }
+    }
+
+    /// Sends the change notification for `job` inside the changing transaction.
+    func notify(_ kind: String, _ job: JobID, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_notify(\(channel), \("\(kind):\(job.rawValue)"))", logger: queryLogger)
+    }
+}
+
+/// What a node runs: its claimed runs by slot key, and the finished ones waiting to be recorded.
+struct LocalRuns {
+    struct Active {
+        var jobID: JobID
+        var token: Int64
+        var task: Task<Void, Never>?
+    }
+
+    struct Finished {
+        var key: String
+        var token: Int64
+        var succeeded: Bool
+        var error: String
+        var timedOut: Bool
+    }
+
+    var isRunning = false
+    var active: [String: Active] = [:]
+    var finished: [Finished] = []
+    /// Completions refused because the slot's token had changed.
+    var staleCompletions = 0
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}

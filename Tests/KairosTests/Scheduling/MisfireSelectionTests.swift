@@ -3,8 +3,8 @@ import Testing
 
 @testable import Kairos
 
-/// The misfire rules as tables on ``MisfireResolution``: no scheduler, no thread, no clock.
-@Suite(.timeLimit(.minutes(1))) struct MisfireResolutionTests {
+/// The misfire rules as tables on ``MisfireSelection``: no scheduler, no thread, no clock.
+@Suite(.timeLimit(.minutes(1))) struct MisfireSelectionTests {
     /// 2026-01-01T00:00:00Z in seconds since the reference date: a whole multiple of 10 s since
     /// 1970 too, so the cron trigger's dates match the interval trigger's.
     static let origin = 788_918_400.0
@@ -70,33 +70,30 @@ import Testing
     @Test(arguments: rows, MissedDueDateTests.TriggerKind.allCases)
     func theResolutionRunsDropsAndContinuesAsThePolicySays(_ row: Row, kind: MissedDueDateTests.TriggerKind) throws {
         let policy = MisfirePolicy(catchUpWindow: row.window.map { .seconds($0) }, mode: row.mode)
-        let resolution = MisfireResolution(
-            policy: policy, trigger: try Self.everyTenSeconds(kind), firstMissed: Self.origin + row.firstMissed,
-            now: Self.origin + row.now)
-        #expect(resolution.runs.map { $0 - Self.origin } == row.runs)
-        #expect(resolution.droppedCount == row.droppedCount)
-        #expect(resolution.dropped.map { ($0.lowerBound - Self.origin)...($0.upperBound - Self.origin) } == row.dropped)
+        let resolution = MisfireSelection(
+            try Self.everyTenSeconds(kind), firstMissed: Self.origin + row.firstMissed, now: Self.origin + row.now, policy: policy)
+        #expect(resolution.dueDates.map { $0 - Self.origin } == row.runs)
+        #expect(resolution.missedCount == row.droppedCount)
+        #expect(resolution.droppedSpan.map { ($0.lowerBound - Self.origin)...($0.upperBound - Self.origin) } == row.dropped)
         #expect(resolution.next.map { $0 - Self.origin } == row.next)
     }
 
     /// A trigger with five dates (+10 … +50 s), reached at +75 s: nothing follows the missed dates.
     @Test(arguments: [MisfirePolicy.Mode.runLatest, .runEarliest, .runAll], [MissedDueDateTests.TriggerKind.interval, .opaque])
     func anExhaustedTriggerHasNoNextDate(_ mode: MisfirePolicy.Mode, kind: MissedDueDateTests.TriggerKind) throws {
-        let resolution = MisfireResolution(
-            policy: MisfirePolicy(mode: mode), trigger: try Self.everyTenSeconds(kind, fires: 5),
-            firstMissed: Self.origin + 10, now: Self.origin + 75)
-        #expect(resolution.runs.count + resolution.droppedCount == 5)
+        let resolution = MisfireSelection(
+            try Self.everyTenSeconds(kind, fires: 5), firstMissed: Self.origin + 10, now: Self.origin + 75, policy: MisfirePolicy(mode: mode))
+        #expect(resolution.dueDates.count + resolution.missedCount == 5)
         #expect(resolution.next == nil)
     }
 
     /// A one-shot job whose date passed runs once or is dropped, and never continues.
     @Test(arguments: [(nil, [10.0], 0), (0, [], 1)] as [(Double?, [Double], Int)])
     func aOneShotRunsOnceOrIsDropped(_ window: Double?, runs: [Double], dropped: Int) {
-        let resolution = MisfireResolution(
-            policy: MisfirePolicy(catchUpWindow: window.map { .seconds($0) }), trigger: .once(Self.origin + 10),
-            firstMissed: Self.origin + 10, now: Self.origin + 55)
-        #expect(resolution.runs.map { $0 - Self.origin } == runs)
-        #expect(resolution.droppedCount == dropped)
+        let resolution = MisfireSelection(
+            .once(Self.origin + 10), firstMissed: Self.origin + 10, now: Self.origin + 55, policy: MisfirePolicy(catchUpWindow: window.map { .seconds($0) }))
+        #expect(resolution.dueDates.map { $0 - Self.origin } == runs)
+        #expect(resolution.missedCount == dropped)
         #expect(resolution.next == nil)
     }
 
@@ -122,7 +119,7 @@ import Testing
     @Test(arguments: missedRows)
     func aDateIsMissedWhenLateBeyondTheThresholdOrDueWhileHeld(_ row: MissedRow) {
         #expect(
-            MisfireResolution.isMissed(fireDate: row.fireDate, now: row.now, threshold: 1, heldUntil: row.heldUntil) == row.missed,
+            MisfireSelection.isMissed(fireDate: row.fireDate, now: row.now, threshold: 1, heldUntil: row.heldUntil) == row.missed,
             "\(row.situation)")
     }
 }

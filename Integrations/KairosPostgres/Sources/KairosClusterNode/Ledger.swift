@@ -1,0 +1,98 @@
+import Foundation
+import PostgresNIO
+
+/// The shared tables every run and every node start are written to, read by the peer benchmarks
+/// and the fault tests: `ledger(job_id, due, node, started)` and `marks(what, node, pid)` as in
+/// `peer-benchmarks/cluster/ledger.sql`.
+///
+/// When `ledger` also has the columns `idempotency_key text` and `attempt int` (the fault tests'
+/// ledger), each row carries the run's idempotency key and attempt too.
+struct Ledger: Sendable {
+    let client: PostgresClient
+    let node: String
+    let recordsAttempts: Bool
+
+    /// Reads whether `ledger` has the attempt columns. A missing `ledger` table is an error: the
+    /// benchmark harness and the tests create it before any node starts.
+    static func open(client: PostgresClient, node: String) async throws -> Ledger {
+        let rows = try await client.query(
+            """
+            SELECT count(*) FILTER (WHERE column_name IN ('idempotency_key', 'attempt')), count(*)
+            FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'ledger'
+            """)
+        var extra = 0
+        var all = 0
+        for try await (withAttempts, columns) in rows.decode((Int, Int).self) {
+            (extra, all) = (withAttempts, columns)
+        }
+        guard all > 0 else { throw NodeFailure("the database has no `ledger` table (peer-benchmarks/cluster/ledger.sql)") }
+        return Ledger(client: client, node: node, recordsAttempts: extra == 2)
+    }
+
+    /// The first action of every run: one autocommitted insert, `due` being the slot exactly.
+    ///
+    /// While the database is unreachable (restarting), the insert is retried every 100 ms for up
+    /// to `retryFor`: a run must not vanish from the ledger because the database blinked. (An
+    /// insert whose commit succeeded but whose answer was lost would then appear twice.)
+    func record(
+        job: String, due: Date, idempotencyKey: String, attempt: Int, retryFor: Duration = .seconds(30)
+    ) async throws {
+        let started = Self.microseconds(Date())
+        let slot = Self.microseconds(due)
+        let deadline = ContinuousClock.now + retryFor
+        while true {
+            do {
+                try await insert(job: job, slot: slot, started: started, idempotencyKey: idempotencyKey, attempt: attempt)
+                return
+            } catch let error as PSQLError where Self.isOutage(error) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// A connection failure, or the server refusing work while it shuts down or starts up
+    /// (SQLSTATE class 57, operator intervention).
+    private static func isOutage(_ error: PSQLError) -> Bool {
+        guard let info = error.serverInfo else { return true }
+        return info[.sqlState]?.hasPrefix("57") ?? false
+    }
+
+    private func insert(job: String, slot: Int64, started: Int64, idempotencyKey: String, attempt: Int) async throws {
+        if recordsAttempts {
+            try await client.query(
+                """
+                INSERT INTO ledger(job_id, due, node, started, idempotency_key, attempt)
+                VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                        to_timestamp(\(started)::float8 / 1000000), \(idempotencyKey), \(attempt))
+                """)
+        } else {
+            try await client.query(
+                """
+                INSERT INTO ledger(job_id, due, node, started)
+                VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                        to_timestamp(\(started)::float8 / 1000000))
+                """)
+        }
+    }
+
+    /// `INSERT INTO marks(what, node, pid) VALUES ('node_start', NAME, getpid())`.
+    func markStart() async throws {
+        try await client.query(
+            "INSERT INTO marks(what, node, pid) VALUES ('node_start', \(node), \(Int(getpid())))")
+    }
+
+    /// Whether the ledger has a row of `job`.
+    func hasRun(job: String) async throws -> Bool {
+        let rows = try await client.query("SELECT 1 FROM ledger WHERE job_id = \(job) LIMIT 1")
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Microseconds since 1970, rounded, sent as an integer (`to_timestamp` rounds to the
+    /// microsecond): postgres-nio's `Date` encoding truncates, which could turn a whole second into
+    /// `…:59.999999`.
+    private static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+}

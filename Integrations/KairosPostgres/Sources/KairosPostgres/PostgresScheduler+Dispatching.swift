@@ -1,0 +1,227 @@
+import Foundation
+import Kairos
+import PostgresNIO
+
+/// Dispatch: claiming due slots in batches, running them, recording their outcomes in batches
+/// under the fencing token.
+extension PostgresScheduler {
+    /// A slot this node claimed.
+    package struct ClaimedSlot: Sendable {
+        package var key: String
+        package var jobID: JobID
+        package var due: Date
+        package var attempt: Int
+        package var token: Int64
+        package var function: String
+        var name: String
+        var arguments: String
+        var timeout: Duration?
+    }
+
+    /// Claims up to the free capacity (and ``Configuration/claimBatchSize``) of due pending slots
+    /// of the functions registered here, in one statement, and starts them.
+    ///
+    /// - Returns: how many were claimed.
+    func claimAndStart() async throws -> Int {
+        let names = registeredFunctions
+        let limit = min(freeCapacity, configuration.claimBatchSize)
+        guard limit > 0, !names.isEmpty, local.withLock({ $0.isRunning }) else { return 0 }
+        let claimed = try await claim(limit: limit, functions: names)
+        for slot in claimed { start(slot) }
+        return claimed.count
+    }
+
+    /// Claims due pending slots: `FOR UPDATE SKIP LOCKED` on the slots and their jobs (so nodes
+    /// claim disjoint sets, and one job's lanes are handed out by one node at a time), each
+    /// given a free lane of its job, an owner, a lease and a new fencing token. The unique index
+    /// on running (job, lane) makes a second run in a lane impossible.
+    package func claim(limit: Int, functions names: [String]) async throws -> [ClaimedSlot] {
+        let leaseSeconds = configuration.leaseDuration.seconds
+        let rows = try await client.query(
+            """
+            WITH candidates AS (
+                SELECT s.key, s.job_id, s.due, j.lanes
+                FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
+                WHERE s.state = 'pending' AND s.due <= now() AND s.function = ANY(\(names)) AND (j.status = 'pending' OR s.manual)
+                ORDER BY s.due
+                LIMIT \(limit)
+                FOR UPDATE OF s, j SKIP LOCKED
+            ), numbered AS (
+                SELECT c.key, c.job_id, row_number() OVER (PARTITION BY c.job_id ORDER BY c.due, c.key) AS n FROM candidates c
+            ), free_lanes AS (
+                SELECT c.job_id, l.lane, row_number() OVER (PARTITION BY c.job_id ORDER BY l.lane) AS n
+                FROM (SELECT DISTINCT job_id, lanes FROM candidates) c
+                CROSS JOIN LATERAL generate_series(0, c.lanes - 1) AS l(lane)
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM \(unescaped: prefix)slots r WHERE r.job_id = c.job_id AND r.state = 'running' AND r.lane = l.lane)
+            )
+            UPDATE \(unescaped: prefix)slots s SET state = 'running', owner = \(configuration.nodeID),
+                lease_until = now() + make_interval(secs => \(leaseSeconds)),
+                token = nextval('\(unescaped: prefix)fencing_tokens'), lane = f.lane, started_at = now(), error = NULL
+            FROM numbered c JOIN free_lanes f ON f.job_id = c.job_id AND f.n = c.n JOIN \(unescaped: prefix)jobs j ON j.id = c.job_id
+            WHERE s.key = c.key
+            RETURNING s.key, s.job_id, extract(epoch FROM s.due)::float8, s.attempt, s.token, s.function, j.name,
+                j.arguments::text, j.timeout_ms
+            """, logger: queryLogger
+        ).collect()
+        return try rows.map { row in
+            let (key, job, due, attempt, token, function, name, arguments, timeout) = try row.decode(
+                (String, Int64, Double, Int, Int64, String, String, String, Int64?).self)
+            return ClaimedSlot(
+                key: key, jobID: JobID(rawValue: UInt64(job)), due: Date(epoch: due), attempt: attempt, token: token,
+                function: function, name: name, arguments: arguments, timeout: timeout.map { .milliseconds($0) })
+        }
+    }
+
+    /// Runs a claimed slot in its own task; its outcome is queued for the completion writer.
+    private func start(_ slot: ClaimedSlot) {
+        let body = functions.withLock { $0[slot.function] }
+        local.withLock { $0.active[slot.key] = LocalRuns.Active(jobID: slot.jobID, token: slot.token) }
+        let task = Task {
+            let outcome = await self.execute(slot, body: body)
+            self.local.withLock { $0.finished.append(outcome) }
+            self.completionsReady.fire()
+        }
+        local.withLock { local in
+            if local.active[slot.key] != nil { local.active[slot.key]?.task = task }
+        }
+    }
+
+    private func execute(_ slot: ClaimedSlot, body: JobFunction?) async -> LocalRuns.Finished {
+        var finished = LocalRuns.Finished(key: slot.key, token: slot.token, succeeded: false, error: "", timedOut: false)
+        guard let body else {
+            finished.error = "function '\(slot.function)' is not registered on node \(configuration.nodeID)"
+            return finished
+        }
+        let context = JobContext(jobID: slot.jobID, name: slot.name, dueDate: slot.due, attempt: slot.attempt)
+        do {
+            let arguments = try JSONText.decode(slot.arguments, column: "arguments")
+            if let timeout = slot.timeout {
+                try await Self.run(body, context, arguments, timeout: timeout)
+            } else {
+                try await body(context, arguments)
+            }
+            finished.succeeded = !Task.isCancelled
+            if Task.isCancelled { finished.error = "cancelled" }
+        } catch is RunTimedOut {
+            finished.timedOut = true
+            finished.error = "timed out after \(slot.timeout ?? .zero)"
+        } catch is CancellationError {
+            finished.error = "cancelled"
+        } catch {
+            finished.error = String(describing: error)
+        }
+        return finished
+    }
+
+    private struct RunTimedOut: Error {}
+
+    private static func run(_ body: @escaping JobFunction, _ context: JobContext, _ arguments: JSONValue, timeout: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body(context, arguments) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RunTimedOut()
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    // MARK: - Completions
+
+    /// Records finished runs in batches until cancelled, then records the last ones.
+    func completionLoop() async {
+        while !Task.isCancelled {
+            await completionsReady.wait()
+            await flushCompletions()
+        }
+    }
+
+    /// Records the finished runs waiting, in one statement, and frees their capacity. A run
+    /// whose slot's token changed (its lease expired and another node took it) is rejected:
+    /// logged and counted, never recorded. On a database error the runs wait for the next try.
+    func flushCompletions() async {
+        let batch = local.withLock { local -> [LocalRuns.Finished] in
+            defer { local.finished.removeAll(keepingCapacity: true) }
+            return local.finished
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            let accepted = try await complete(batch)
+            let stale = batch.filter { !accepted.contains($0.key) }
+            for run in stale {
+                logger.warning(
+                    "stale completion rejected: slot \(run.key) token \(run.token) is no longer this node's (its lease expired)")
+            }
+            local.withLock { local in
+                local.staleCompletions += stale.count
+                for run in batch { local.active[run.key] = nil }
+            }
+            wake.fire()
+        } catch {
+            logger.warning("recording \(batch.count) finished runs failed, retrying: \(PostgresSchedulerError(error, configuration: configuration))")
+            local.withLock { $0.finished.append(contentsOf: batch) }
+            try? await Task.sleep(for: .milliseconds(200))
+            completionsReady.fire()
+        }
+    }
+
+    /// Records finished runs whose token still holds; returns the keys recorded. Updates the
+    /// jobs' counters, and completes a job whose trigger is exhausted and that has no slot left.
+    func complete(_ runs: [LocalRuns.Finished]) async throws -> Set<String> {
+        let keys = runs.map(\.key), tokens = runs.map(\.token)
+        let states = runs.map { $0.succeeded ? "succeeded" : "failed" }
+        let errors = runs.map(\.error), timedOut = runs.map(\.timedOut)
+        let rows = try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                WITH done AS (
+                    UPDATE \(unescaped: self.prefix)slots s SET state = c.state, finished_at = now(), error = NULLIF(c.error, ''),
+                        lease_until = NULL
+                    FROM unnest(\(keys)::text[], \(tokens)::int8[], \(states)::text[], \(errors)::text[], \(timedOut)::bool[])
+                        AS c(key, token, state, error, timed_out)
+                    WHERE s.key = c.key AND s.token = c.token AND s.state = 'running'
+                    RETURNING s.key, s.job_id, c.state, c.timed_out
+                ), counts AS (
+                    SELECT job_id, count(*) AS runs, count(*) FILTER (WHERE state = 'failed') AS failures,
+                        count(*) FILTER (WHERE timed_out) AS timeouts
+                    FROM done GROUP BY job_id
+                ), counted AS (
+                    UPDATE \(unescaped: self.prefix)jobs j SET runs = j.runs + c.runs, failures = j.failures + c.failures,
+                        timeouts = j.timeouts + c.timeouts, updated_at = now()
+                    FROM (SELECT * FROM counts ORDER BY job_id) c WHERE j.id = c.job_id
+                )
+                SELECT key, job_id, state FROM done
+                """, logger: self.queryLogger
+            ).collect()
+            // In a statement of its own, after the one above locked the jobs' rows: its snapshot
+            // sees every slot a materialising node committed meanwhile.
+            let finished = try rows.map { try $0.decode((String, Int64, String).self) }
+            let jobs = Array(Set(finished.map(\.1)))
+            let failedJobs = Array(Set(finished.filter { $0.2 == "failed" }.map(\.1)))
+            if !jobs.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: self.prefix)jobs j SET status = CASE WHEN j.id = ANY(\(failedJobs)) THEN 'failed' ELSE 'completed' END
+                    WHERE j.id = ANY(\(jobs)) AND j.status = 'pending' AND j.next_due IS NULL
+                        AND (NOT j.untimed OR (j.max_runs IS NOT NULL AND j.fired >= j.max_runs))
+                        AND NOT EXISTS (
+                            SELECT 1 FROM \(unescaped: self.prefix)slots o WHERE o.job_id = j.id AND o.state IN ('pending', 'running'))
+                    """, logger: self.queryLogger)
+            }
+            return finished.map(\.0)
+        }
+        return Set(rows)
+    }
+
+    /// Records one finished run as ``flushCompletions()`` does; `false` if it was rejected (its
+    /// token no longer holds, or it was recorded already).
+    package func recordCompletion(key: String, token: Int64, succeeded: Bool, error: String = "") async throws -> Bool {
+        let run = LocalRuns.Finished(key: key, token: token, succeeded: succeeded, error: error, timedOut: false)
+        return try await complete([run]).contains(key)
+    }
+
+    /// Completions rejected because their slot's token had changed, since this node was made.
+    package var staleCompletionCount: Int { local.withLock { $0.staleCompletions } }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Kairos
+import PostgresNIO
+
+/// Leases: renewing this node's, rescuing expired ones, handing runs back at shutdown, and the
+/// housekeeping any node may do (two at once is harmless).
+extension PostgresScheduler {
+    /// Renews the leases of this node's runs every third of ``Configuration/leaseDuration``, in
+    /// one statement, and records the node's heartbeat.
+    func heartbeatLoop() async {
+        while !Task.isCancelled {
+            await sleepIgnoringWakes(for: configuration.leaseDuration / 3)
+            if Task.isCancelled { break }
+            do {
+                try await renewLeases()
+            } catch {
+                logger.warning("renewing leases failed: \(PostgresSchedulerError(error, configuration: configuration))")
+            }
+        }
+    }
+
+    /// Extends the leases of the runs this node is executing (by their tokens, so a lease this
+    /// node lost is not taken back) and records its heartbeat.
+    func renewLeases() async throws {
+        let tokens = local.withLock { $0.active.values.map(\.token) }
+        let leaseSeconds = configuration.leaseDuration.seconds
+        if !tokens.isEmpty {
+            try await client.query(
+                """
+                UPDATE \(unescaped: prefix)slots SET lease_until = now() + make_interval(secs => \(leaseSeconds))
+                WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
+                """, logger: queryLogger)
+        }
+        try await registerNode()
+    }
+
+    /// Records this node and its functions in `nodes`, with a fresh heartbeat.
+    func registerNode() async throws {
+        try await client.query(
+            """
+            INSERT INTO \(unescaped: prefix)nodes (id, functions) VALUES (\(configuration.nodeID), \(registeredFunctions.sorted()))
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), functions = EXCLUDED.functions
+            """, logger: queryLogger)
+    }
+
+    /// Moves running slots whose lease ended (the database's `now()`) back to pending with
+    /// attempt + 1 and the same key, or, at ``Configuration/maxAttempts``, to failed. Any node
+    /// may do it; rows another node is rescuing are skipped.
+    ///
+    /// - Returns: the number of slots rescued or failed.
+    @discardableResult
+    package func rescueExpiredLeases() async throws -> Int {
+        let rows = try await client.query(
+            """
+            WITH expired AS (
+                SELECT key FROM \(unescaped: prefix)slots WHERE state = 'running' AND lease_until < now()
+                ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
+            ), moved AS (
+                UPDATE \(unescaped: prefix)slots s SET
+                    state = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN 'failed' ELSE 'pending' END,
+                    attempt = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN s.attempt ELSE s.attempt + 1 END,
+                    finished_at = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN now() END,
+                    error = 'the lease of node ' || coalesce(s.owner, '?') || ' expired on attempt ' || s.attempt,
+                    lease_until = NULL, token = NULL, lane = NULL
+                FROM expired e WHERE s.key = e.key
+                RETURNING s.key, s.job_id, s.state
+            ), failed AS (
+                UPDATE \(unescaped: prefix)jobs j SET runs = j.runs + m.n, failures = j.failures + m.n
+                FROM (SELECT job_id, count(*) AS n FROM moved WHERE state = 'failed' GROUP BY job_id ORDER BY job_id) m
+                WHERE j.id = m.job_id
+            )
+            SELECT key, state FROM moved
+            """, logger: queryLogger
+        ).collect()
+        for row in rows {
+            let (key, state) = try row.decode((String, String).self)
+            logger.notice("rescued slot \(key) from an expired lease: now \(state)")
+        }
+        if !rows.isEmpty { wake.fire() }
+        return rows.count
+    }
+
+    /// Deletes finished slots older than ``Configuration/historyRetention`` (in batches; rows
+    /// another node is deleting are skipped) and nodes silent for as long.
+    ///
+    /// - Returns: the number of slots deleted.
+    @discardableResult
+    package func pruneHistory() async throws -> Int {
+        let retention = configuration.historyRetention.seconds
+        let rows = try await client.query(
+            """
+            WITH old AS (
+                SELECT key FROM \(unescaped: prefix)slots
+                WHERE state IN ('succeeded', 'failed', 'missed') AND finished_at < now() - make_interval(secs => \(retention))
+                LIMIT 10000 FOR UPDATE SKIP LOCKED
+            ), deleted AS (
+                DELETE FROM \(unescaped: prefix)slots s USING old WHERE s.key = old.key RETURNING 1
+            )
+            SELECT count(*)::int8 FROM deleted
+            """, logger: queryLogger
+        ).collect()
+        try await client.query(
+            "DELETE FROM \(unescaped: prefix)nodes WHERE heartbeat_at < now() - make_interval(secs => \(retention))",
+            logger: queryLogger)
+        return Int(try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    /// At the end of ``run()``: waits up to a lease for the runs going, records them, then
+    /// cancels the rest and hands their slots back (pending, attempt + 1) for other nodes.
+    func shutDown() async {
+        let deadline = ContinuousClock.now + configuration.leaseDuration
+        while local.withLock({ !$0.active.isEmpty }), ContinuousClock.now < deadline {
+            await flushCompletions()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await flushCompletions()
+        let remaining = local.withLock { local -> [LocalRuns.Active] in
+            defer { local.active.removeAll() }
+            return Array(local.active.values)
+        }
+        for run in remaining { run.task?.cancel() }
+        let tokens = remaining.map(\.token)
+        if !tokens.isEmpty {
+            do {
+                try await client.query(
+                    """
+                    UPDATE \(unescaped: prefix)slots SET state = 'pending', attempt = attempt + 1, lease_until = NULL, token = NULL,
+                        lane = NULL, error = 'handed back by node ' || owner || ' at shutdown'
+                    WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
+                    """, logger: queryLogger)
+            } catch {
+                logger.warning("handing back \(tokens.count) runs failed; their leases will expire: \(error)")
+            }
+        }
+        _ = try? await client.query("DELETE FROM \(unescaped: prefix)nodes WHERE id = \(configuration.nodeID)", logger: queryLogger)
+        local.withLock { $0.finished.removeAll() }
+    }
+
+    /// Sleeps on the configured clock without consuming the main loop's wake-ups.
+    private func sleepIgnoringWakes(for delay: Duration) async {
+        let clock = configuration.clock
+        try? await clock.sleep(until: clock.now.addingTimeInterval(delay.seconds))
+    }
+
+    // MARK: - Listening
+
+    /// Keeps a LISTEN connection on the schema's channel: each notification wakes the main
+    /// loop (which re-reads the schedule) and cancels local runs of a cancelled job; every
+    /// (re)connection wakes it too (a full resync). While the connection is down, the main loop
+    /// polls every ``Configuration/pollInterval``.
+    func listenLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: self.channel) { notifications in
+                        self.wake.fire()
+                        for try await notification in notifications {
+                            self.handleNotification(notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                logger.notice("listen connection lost, polling until it is back: \(PostgresSchedulerError(error, configuration: configuration))")
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// `kind:jobID`: `cancel` stops this node's runs of the job; every kind wakes the main loop.
+    func handleNotification(_ payload: String) {
+        let parts = payload.split(separator: ":")
+        if parts.count == 2, parts[0] == "cancel", let raw = UInt64(parts[1]) {
+            let job = JobID(rawValue: raw)
+            let tasks = local.withLock { $0.active.values.filter { $0.jobID == job }.compactMap(\.task) }
+            for task in tasks { task.cancel() }
+        }
+        wake.fire()
+    }
+}
