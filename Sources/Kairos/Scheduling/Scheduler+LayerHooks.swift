@@ -40,7 +40,7 @@ extension Scheduler {
     package func startDependencyRuns(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
         let core = self.core
         return core.withLock { (effects: inout SchedulerCore.Effects) in
-            guard core.lifecycle == .running else { return nil }
+            guard core.lifecycle.isRunning else { return nil }
             var rejected: [(DependencyRunRequest, SchedulerError)] = []
             for request in requests {
                 do throws(SchedulerError) {

@@ -347,7 +347,7 @@ public final class Scheduler: Sendable {
     public var isRunning: Bool {
         core.condition.lock()
         defer { core.condition.unlock() }
-        return core.lifecycle == .running
+        return core.lifecycle.isRunning
     }
 
     /// Pauses the whole scheduler: nothing fires until ``resume()``; runs in progress continue.

@@ -7,9 +7,9 @@ extension SchedulerCore {
 
     // MARK: - The scheduler thread
 
+    /// Starts the scheduler thread; the caller has just made the lifecycle `running` from a
+    /// state without a thread.
     func startThreadLocked() {
-        guard !threadAlive else { return }
-        threadAlive = true
         let thread = Thread { [self] in threadMain() }
         thread.name = "Kairos scheduler"
         thread.qualityOfService = .userInteractive
@@ -59,29 +59,36 @@ extension SchedulerCore {
     /// Wakes the scheduler thread if it waits past `date`. A job queued already due (`date` is
     /// minus infinity) does not end a burst pause: it is what the pause lets accumulate.
     func wakeThreadLocked(for date: Double) {
-        if burstPaused, date > -.infinity, date < burstPauseUntil { endBurstPauseLocked() }
-        guard let waiting = waitingUntil, date < waiting else { return }
-        waitingUntil = nil
-        condition.signal()
+        switch lifecycle.thread {
+        case .waiting(let until)? where date < until:
+            lifecycle.thread = .busy
+            condition.signal()
+        case .delivering(let reporting, let pauseUntil?)? where date > -.infinity && date < pauseUntil:
+            lifecycle.thread = .delivering(reporting: reporting, burstPauseUntil: nil)
+            burstPauseEnd.signal()
+        default:
+            break
+        }
     }
 
     /// Wakes the scheduler thread whatever it waits for, after a change of state.
     func signalThreadLocked() {
-        endBurstPauseLocked()
-        waitingUntil = nil
+        switch lifecycle.thread {
+        case .waiting?:
+            lifecycle.thread = .busy
+        case .delivering(let reporting, _?)?:
+            lifecycle.thread = .delivering(reporting: reporting, burstPauseUntil: nil)
+            burstPauseEnd.signal()
+        default:
+            break
+        }
         condition.signal()
-    }
-
-    private func endBurstPauseLocked() {
-        guard burstPaused else { return }
-        burstPaused = false
-        burstPauseEnd.signal()
     }
 
     private func threadMain() {
         TimerSlack.minimize()
         condition.lock()
-        while lifecycle == .running {
+        while lifecycle.isRunning {
             let now = self.now
             if !paused { fireDueLocked(now: now, effects: &threadEffects) }
             expireTimeoutsLocked(now: now, effects: &threadEffects)
@@ -91,32 +98,28 @@ extension SchedulerCore {
                 threadEffects = Effects()
                 let pause = effects.runs.count >= Self.burstThreshold ? burstPauseLocked(now: now) : 0
                 let pauseEnd: DispatchTime = pause < 86_400 ? .now() + pause : .distantFuture
-                burstPaused = pause > 0
-                burstPauseUntil = now + pause
                 // Until its events are delivered, the pass is not over: a waiter for idleness
                 // must not see the state it left before what it reported (`isIdleLocked`).
-                let delivers = !(effects.events.isEmpty && effects.changes.isEmpty && effects.completions.isEmpty)
-                threadDelivering = delivers
+                let reporting = !(effects.events.isEmpty && effects.changes.isEmpty && effects.completions.isEmpty)
+                lifecycle.thread = .delivering(reporting: reporting, burstPauseUntil: pause > 0 ? now + pause : nil)
                 condition.unlock()
                 perform(&effects)
                 if pause > 0 { _ = burstPauseEnd.wait(timeout: pauseEnd) }
                 condition.lock()
                 if pause > 0 { finishBurstPauseLocked() }
+                lifecycle.thread = .busy
                 threadEffects = effects
-                if delivers {
-                    threadDelivering = false
-                    wakeProgressWaitersLocked(&threadEffects)
-                }
+                if reporting { wakeProgressWaitersLocked(&threadEffects) }
                 continue
             }
             checkInvariantsLocked()
             var deadline = paused ? Double.infinity : dueHead < dueList.count ? -Double.infinity : (queue.min?.date ?? .infinity)
             if let first = timeouts.first { deadline = min(deadline, first.deadline) }
-            waitingUntil = deadline
+            lifecycle.thread = .waiting(until: deadline)
             clock.wait(on: condition, until: deadline.isFinite ? Date(timeIntervalSinceReferenceDate: deadline) : nil)
-            waitingUntil = nil
+            lifecycle.thread = .busy
         }
-        threadAlive = false
+        lifecycle = .stopped
         condition.unlock()
     }
 
@@ -136,11 +139,7 @@ extension SchedulerCore {
     /// that the next pause is not cut short. The signaller holds the lock, so the signal has been
     /// sent by the time the thread holds it again.
     private func finishBurstPauseLocked() {
-        if burstPaused {
-            burstPaused = false
-        } else {
-            _ = burstPauseEnd.wait(timeout: .now())
-        }
+        if case .delivering(_, nil)? = lifecycle.thread { _ = burstPauseEnd.wait(timeout: .now()) }
     }
 
     /// Pops every job due at `now` and fires it.

@@ -71,7 +71,7 @@ extension SchedulerCore {
                 retainFinishedLocked(slot, effects: &effects)
                 return id
             }
-            if options.runOnStart, lifecycle == .running, !paused, state == .pending {
+            if options.runOnStart, lifecycle.isRunning, !paused, state == .pending {
                 fireOrOverlapLocked(slot: slot, due: now, payload: nil, effects: &effects)
             }
             queueNextLocked(slot: slot, next: first, reading: now, effects: &effects)
@@ -124,7 +124,7 @@ extension SchedulerCore {
             let record = records[Int(slot)]
             guard !record.state.isFinished, !record.flags.contains(.exhausted) else { return }
             let now = self.now
-            if record.state == .paused || lifecycle != .running || paused {
+            if record.state == .paused || !lifecycle.isRunning || paused {
                 records[Int(slot)].extrasCreatingIfNeeded().counters.missed += 1
                 totals.missed += 1
                 noteLocked(.missed, slot: slot, due: now, effects: &effects)
@@ -194,7 +194,7 @@ extension SchedulerCore {
                 if next == nil, records[index].flags.contains(.exhausted) || records[index].trigger.isUntimed {
                     records[index].nextDue = .nan
                     finishIfDoneLocked(slot: slot, effects: &effects)
-                } else if let due = next, due + jitterLocked(slot: slot, due: due) < now, lifecycle == .running, !paused {
+                } else if let due = next, due + jitterLocked(slot: slot, due: due) < now, lifecycle.isRunning, !paused {
                     // Due while the job was paused: missed, however short the pause.
                     catchUpLocked(slot: slot, firstMissed: due, now: now, effects: &effects)
                 } else {
@@ -278,10 +278,15 @@ extension SchedulerCore {
 
     func start() {
         withLock { effects in
-            guard lifecycle != .running else { return }
+            let thread: SchedulerThreadState?
+            switch lifecycle {
+            case .running: return
+            case .idle, .stopped: thread = nil
+            case .stopping(let alive): thread = alive  // the thread has not ended yet: it carries on
+            }
             let now = self.now
             heldUntil = now
-            lifecycle = .running
+            lifecycle = .running(thread ?? .busy)
             for index in records.indices where records[index].state == .pending {
                 let options = optionsTable[Int(records[index].optionsIndex)]
                 if options.runOnStart {
@@ -289,22 +294,22 @@ extension SchedulerCore {
                     finishIfDoneLocked(slot: UInt32(index), effects: &effects)
                 }
             }
-            startThreadLocked()
+            if thread == nil { startThreadLocked() }
             signalThreadLocked()
         }
     }
 
     func beginStop() {
         withLock { _ in
-            guard lifecycle == .running else { return }
-            lifecycle = .stopped
+            guard case .running(let thread) = lifecycle else { return }
+            lifecycle = .stopping(thread)
             signalThreadLocked()
         }
     }
 
     func setPaused(_ value: Bool) {
         withLock { _ in
-            if paused, !value, lifecycle == .running { heldUntil = now }
+            if paused, !value, lifecycle.isRunning { heldUntil = now }
             paused = value
             signalThreadLocked()
         }
@@ -321,7 +326,7 @@ extension SchedulerCore {
     func shutdown() {
         var subscriptions: [SignalHub.Subscription] = []
         withLock { _ in
-            lifecycle = .stopped
+            lifecycle = lifecycle.thread.map(SchedulerLifecycle.stopping) ?? .stopped
             signalThreadLocked()
             for index in records.indices {
                 if let subscription = records[index].extras?.subscription { subscriptions.append(subscription) }
@@ -381,8 +386,9 @@ extension SchedulerCore {
     }
 
     func isIdleLocked() -> Bool {
-        guard activeRuns == 0, !threadDelivering else { return false }
-        guard lifecycle == .running, !paused else { return true }
+        guard activeRuns == 0 else { return false }
+        if case .delivering(reporting: true, _)? = lifecycle.thread { return false }
+        guard lifecycle.isRunning, !paused else { return true }
         let now = self.now
         if dueHead < dueList.count { return false }
         if let first = queue.min, first.date <= now { return false }

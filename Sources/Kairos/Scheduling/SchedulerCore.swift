@@ -9,8 +9,6 @@ import Synchronization
 /// delivery, observer calls, continuations) are collected in ``Effects`` under the lock and
 /// performed after releasing it, so no user code ever runs under the lock.
 final class SchedulerCore: RunSink, @unchecked Sendable {
-    enum Lifecycle { case idle, running, stopped }
-
     /// Side effects collected under the lock and performed after it.
     struct Effects {
         var runs: [JobRun] = []
@@ -58,19 +56,12 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     @exclusivity(unchecked) var optionsTable: [JobOptions] = []
     @exclusivity(unchecked) var optionsIndex: [JobOptions: UInt32] = [:]
     @exclusivity(unchecked) var lastOptions: (options: JobOptions, index: UInt32)?
-    @exclusivity(unchecked) var lifecycle = Lifecycle.idle
+    @exclusivity(unchecked) var lifecycle = SchedulerLifecycle.idle
     @exclusivity(unchecked) var paused = false
     /// The clock reading at the latest `start()`, or `resume()` of the paused scheduler (−∞
     /// before any): a date due before it fell due while nothing could fire, so it is missed
     /// however little late the scheduler reaches it.
     @exclusivity(unchecked) var heldUntil = -Double.infinity
-    /// The scheduler thread has released the lock to deliver a pass's events, state changes and
-    /// completions, and has not finished.
-    @exclusivity(unchecked) var threadDelivering = false
-    @exclusivity(unchecked) var threadAlive = false
-    /// The deadline the scheduler thread waits for (infinity: no deadline), or `nil` when it is
-    /// not waiting or a wake-up is already on its way.
-    @exclusivity(unchecked) var waitingUntil: Double?
     @exclusivity(unchecked) var activeRuns = 0
     @exclusivity(unchecked) var runSequence: UInt64 = 0
     @exclusivity(unchecked) var totals = JobCounters()
@@ -87,12 +78,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// allocates nothing once the pool is warm.
     @exclusivity(unchecked) var runPool: [JobRun] = []
     static let runPoolLimit = 1024
-    /// The scheduler thread is in its burst pause (see ``burstBatchingDelay``), interruptible
-    /// through `burstPauseEnd`.
-    @exclusivity(unchecked) var burstPaused = false
-    /// When the burst pause ends on the scheduler's clock: only a due date before it needs to end
-    /// the pause early.
-    @exclusivity(unchecked) var burstPauseUntil = Double.infinity
+    /// Ends the scheduler thread's burst pause early (see ``SchedulerThreadState/delivering(reporting:burstPauseUntil:)``).
     let burstPauseEnd = DispatchSemaphore(value: 0)
     /// ``Scheduler/Configuration/burstBatchingDelay`` in seconds.
     let burstBatchingDelay: Double
@@ -348,7 +334,7 @@ extension SchedulerCore: ManualClockParticipant {
     func nextWakeDate() -> Date? {
         condition.lock()
         defer { condition.unlock() }
-        guard lifecycle == .running else { return nil }
+        guard lifecycle.isRunning else { return nil }
         var date = timeouts.first?.deadline ?? .infinity
         if !paused { date = min(date, dueHead < dueList.count ? -.infinity : queue.min?.date ?? .infinity) }
         if date == .infinity { return nil }
