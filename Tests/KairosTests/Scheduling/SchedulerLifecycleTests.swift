@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import KairosTesting
+
 @testable import Kairos
 
 /// The scheduler's lifecycle as one value, and stopping and restarting through it.
@@ -28,7 +30,7 @@ import Testing
     @Test func aSchedulerRestartedAtOnceAfterAStopFiresAgain() async throws {
         let (scheduler, clock) = makeScheduler(start: false)
         let recorder = RunRecorder()
-        let trigger = try IntervalTrigger(every: .seconds(10), startingAt: clock.now.addingTimeInterval(10))
+        let trigger = try IntervalTrigger(every: .seconds(10), startingAt: clock.now.date.addingTimeInterval(10))
         try scheduler.schedule(trigger: trigger) { context in recorder.record(context) }
         for round in 1...3 {
             scheduler.start()
