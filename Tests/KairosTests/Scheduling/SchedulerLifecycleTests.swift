@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import KairosTesting
+import Testing
 
 @testable import Kairos
 
