@@ -46,6 +46,7 @@ struct BadInputTests {
         (#"{"name": "x", "trigger": {"type": "once", "at": "now"}, \#(action), "options": {"maxRuns": 0}}"#, "options.maxRuns", "from 1"),
         (#"{"name": "x", "trigger": {"type": "once", "at": "now"}, \#(action), "options": {"retry": {"maxAttempts": 2}}}"#, "options.retry", "function action"),
         (#"{"name": "x", "trigger": {"type": "once", "at": "now"}, \#(action), "options": {"jitter": "1e400s"}}"#, "options.jitter", "duration"),
+        (#"{"name": "x", "trigger": {"type": "once", "at": "now"}, \#(action), "paused": null}"#, "paused", "null"),
         (#"[1, 2]"#, "body", "object"),
     ]
 

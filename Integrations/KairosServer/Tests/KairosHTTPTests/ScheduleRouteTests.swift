@@ -89,6 +89,9 @@ struct ScheduleRouteTests {
             #expect(updated.headers[.eTag] != etag)
             let stale = try await client.send(.patch, "/v1/schedules/\(id)", json: #"{"name": "lost"}"#, headers: [.ifMatch: etag])
             #expect(stale.status == .preconditionFailed)
+            // A body that is not an update is refused as such, whatever the ETag.
+            let invalid = try await client.send(.patch, "/v1/schedules/\(id)", json: "[null]", headers: [.ifMatch: etag])
+            #expect(invalid.status == .unprocessableContent)
             #expect(try await client.send(.get, "/v1/schedules/\(id)")["name"] == "nightly")
             // A change of options replaces the job and keeps the schedule.
             let options = try await client.send(.patch, "/v1/schedules/\(id)", json: #"{"options": {"maxRuns": 3, "timeout": "90s"}}"#)

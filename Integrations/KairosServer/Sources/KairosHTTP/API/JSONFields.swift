@@ -22,15 +22,22 @@ struct JSONFields {
 
     var keys: Dictionary<String, JSONValue>.Keys { members.keys }
 
-    /// The member's value, `nil` if absent or JSON `null`.
-    mutating func value(_ key: String) -> JSONValue? {
+    /// The member's value, `nil` if absent; an explicit `null` is refused (leave the member out).
+    mutating func value(_ key: String) throws(Problem) -> JSONValue? {
         read.insert(key)
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = members[key] else { return nil }
+        if value == .null { throw .invalid(name(key), "must not be null; leave it out instead") }
         return value
     }
 
+    /// A member that holds any JSON, `null` included; `nil` if absent.
+    mutating func anyValue(_ key: String) -> JSONValue? {
+        read.insert(key)
+        return members[key]
+    }
+
     mutating func string(_ key: String) throws(Problem) -> String? {
-        guard let value = value(key) else { return nil }
+        guard let value = try value(key) else { return nil }
         guard case .string(let text) = value else { throw .invalid(name(key), "must be a string (got \(JSONFields.kind(of: value)))") }
         return text
     }
@@ -41,14 +48,14 @@ struct JSONFields {
     }
 
     mutating func bool(_ key: String) throws(Problem) -> Bool? {
-        guard let value = value(key) else { return nil }
+        guard let value = try value(key) else { return nil }
         guard case .bool(let flag) = value else { throw .invalid(name(key), "must be true or false (got \(JSONFields.kind(of: value)))") }
         return flag
     }
 
     /// An integer in `range`.
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(Problem) -> Int? {
-        guard let value = value(key) else { return nil }
+        guard let value = try value(key) else { return nil }
         let number: Int
         switch value {
         case .integer(let integer): number = integer
@@ -63,13 +70,13 @@ struct JSONFields {
 
     /// A duration: `"20m"`-style text or a number of seconds; never negative.
     mutating func duration(_ key: String) throws(Problem) -> Duration? {
-        guard let value = value(key) else { return nil }
+        guard let value = try value(key) else { return nil }
         return try DurationText.parse(value, field: name(key))
     }
 
     /// An object member, read by its own `JSONFields`.
     mutating func object(_ key: String) throws(Problem) -> JSONFields? {
-        guard let value = value(key) else { return nil }
+        guard let value = try value(key) else { return nil }
         return try JSONFields(value, path: name(key))
     }
 

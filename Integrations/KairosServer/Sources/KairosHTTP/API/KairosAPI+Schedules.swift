@@ -112,16 +112,16 @@ extension KairosAPI {
         guard let body = try await jsonBody(request) else { throw Problem.invalid("body", "is required: the fields to change") }
         return try await gate.withGate {
             let current = try await resource(id)
-            if let condition = request.headers[.ifMatch], !Self.matches(condition, current.etag) {
-                throw Problem(
-                    status: .preconditionFailed, title: "Precondition failed",
-                    detail: "the schedule changed since that ETag (now \(current.etag)); read it again", field: "If-Match")
-            }
             guard let snapshot = current.snapshot else {
                 throw Problem.conflict("the schedule's function \"\(current.declaration.function)\" is not registered here, so it cannot be changed")
             }
             var schedule = ScheduleRequest(declaration: current.declaration, snapshot: snapshot)
             try schedule.update(with: body, now: backend.now, allowedWebhookHosts: configuration.allowedWebhookHosts)
+            if let condition = request.headers[.ifMatch], !Self.matches(condition, current.etag) {
+                throw Problem(
+                    status: .preconditionFailed, title: "Precondition failed",
+                    detail: "the schedule changed since that ETag (now \(current.etag)); read it again", field: "If-Match")
+            }
             try checkAllowed(schedule.action)
             var options = schedule.jobOptions
             options.startPaused = false

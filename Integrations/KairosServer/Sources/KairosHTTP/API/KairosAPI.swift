@@ -93,7 +93,7 @@ public final class KairosAPI: Sendable {
 
     /// The methods answered with 405 where a path does not take them (so that a client learns
     /// the path exists; `Allow` lists what it takes).
-    static let refusedMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .trace]
+    static let refusedMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
 
     /// Adds the routes to `group`: `/v1/...` behind the bearer tokens, and the operations routes.
     public func addRoutes<Context: RequestContext>(to group: RouterGroup<Context>) {

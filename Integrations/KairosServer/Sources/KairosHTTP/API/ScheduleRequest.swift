@@ -15,13 +15,13 @@ struct ScheduleRequest: Sendable {
     /// Reads a create request; `now` is the scheduler clock's time.
     static func create(_ body: JSONValue, now: Date, allowedWebhookHosts: Set<String>?) throws(Problem) -> ScheduleRequest {
         var fields = try JSONFields(body, path: "")
-        guard let trigger = fields.value("trigger") else { throw .invalid("trigger", "is required") }
-        guard let action = fields.value("action") else { throw .invalid("action", "is required") }
+        guard let trigger = try fields.value("trigger") else { throw .invalid("trigger", "is required") }
+        guard let action = try fields.value("action") else { throw .invalid("action", "is required") }
         let request = ScheduleRequest(
             name: try checkName(try fields.requiredString("name")),
             trigger: try TriggerSpec.parse(trigger, field: "trigger", now: now),
             action: try ActionSpec.parse(action, field: "action", allowedWebhookHosts: allowedWebhookHosts),
-            options: try ScheduleOptionsSpec.parse(fields.value("options"), field: "options"),
+            options: try ScheduleOptionsSpec.parse(try fields.value("options"), field: "options"),
             paused: try fields.bool("paused") ?? false)
         try fields.finish()
         try request.check()
@@ -33,11 +33,11 @@ struct ScheduleRequest: Sendable {
     mutating func update(with body: JSONValue, now: Date, allowedWebhookHosts: Set<String>?) throws(Problem) {
         var fields = try JSONFields(body, path: "")
         if let name = try fields.string("name") { self.name = try Self.checkName(name) }
-        if let trigger = fields.value("trigger") { self.trigger = try TriggerSpec.parse(trigger, field: "trigger", now: now) }
-        if let action = fields.value("action") {
+        if let trigger = try fields.value("trigger") { self.trigger = try TriggerSpec.parse(trigger, field: "trigger", now: now) }
+        if let action = try fields.value("action") {
             self.action = try ActionSpec.parse(action, field: "action", allowedWebhookHosts: allowedWebhookHosts)
         }
-        if let options = fields.value("options") { self.options = try ScheduleOptionsSpec.parse(options, field: "options") }
+        if let options = try fields.value("options") { self.options = try ScheduleOptionsSpec.parse(options, field: "options") }
         try fields.finish()
         try check()
     }

@@ -62,7 +62,7 @@ enum TriggerSpec {
     /// A date member: `"now"`, ISO 8601 (`2026-01-15T15:06:00Z`, offsets and fractions allowed)
     /// or, when `relativeTo` is given, a duration after it (`"2d"`).
     private static func date(_ fields: inout JSONFields, _ key: String, now: Date, relativeTo base: Date?) throws(Problem) -> Date? {
-        guard let value = fields.value(key) else { return nil }
+        guard let value = try fields.value(key) else { return nil }
         let name = fields.name(key)
         guard case .string(let text) = value else {
             throw .invalid(name, "must be a string: \"now\" or an ISO 8601 date (got \(JSONFields.kind(of: value)))")

@@ -36,7 +36,7 @@ enum ActionSpec: Sendable, Hashable {
             if name.isEmpty || name.hasPrefix(reservedPrefix) {
                 throw .invalid(fields.name("name"), "\"\(name)\" is not a function name (names starting with \"kairos.\" are the server's own)")
             }
-            action = .function(name: name, arguments: fields.value("arguments") ?? .null)
+            action = .function(name: name, arguments: fields.anyValue("arguments") ?? .null)
         default:
             throw .invalid(fields.name("type"), "\"\(type)\" is not an action type; use one of shell, webhook, function")
         }

@@ -27,8 +27,8 @@ struct WebhookRequest: Sendable, Hashable {
             throw .invalid(fields.name("headers.\(name)"), "is not a valid HTTP header (a token name; no CR, LF or NUL in the value)")
         }
         var body: String?
-        switch fields.value("body") {
-        case nil: break
+        switch fields.anyValue("body") {
+        case nil, .null?: break
         case .string(let text)?: body = text
         case let json?:
             body = String(decoding: JSONResponse.encode(json), as: UTF8.self)
