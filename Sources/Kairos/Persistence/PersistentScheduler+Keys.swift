@@ -90,6 +90,25 @@ extension PersistentScheduler {
     /// A snapshot of the job stored under `key`, if it runs in this process. See ``job(_:)``.
     public func job(key: String) -> JobSnapshot? { jobID(forKey: key).flatMap(job(_:)) }
 
+    /// Every key in the state with the ID of the job or DAG job stored under it, restored or not.
+    ///
+    /// For code that manages keyed jobs from outside (an HTTP API): list them, then read each
+    /// with ``job(_:)`` and ``declaration(forKey:)``.
+    ///
+    /// - Complexity: O(1) (a copy of the dictionary, shared until changed).
+    public var jobKeys: [String: JobID] { store.document.jobKeys }
+
+    /// How the job stored under `key` was declared — its name, the function that runs it and the
+    /// arguments passed to it — as the state holds it; `nil` if no job has the key (or it is a DAG
+    /// job's). The trigger and options are on the job's snapshot, ``job(_:)``.
+    ///
+    /// - Complexity: O(1).
+    public func declaration(forKey key: String) -> (name: String, function: String, arguments: JSONValue)? {
+        let document = store.document
+        guard let id = document.jobKeys[key], let stored = document.jobs[id] else { return nil }
+        return (stored.name, stored.function, stored.arguments)
+    }
+
     static func checkKey(_ key: String) throws(PersistentSchedulerError) {
         if key.isEmpty { throw .invalidJobKey(key, reason: "a key cannot be empty") }
         let length = key.utf8.count

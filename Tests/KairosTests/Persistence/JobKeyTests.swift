@@ -42,6 +42,30 @@ struct JobKeyTests {
         await second.scheduler.stop(timeout: .zero)
     }
 
+    /// `jobKeys` and `declaration(forKey:)` read what the state holds, restored or not (for code
+    /// that manages keyed jobs from outside, such as the HTTP API).
+    @Test func theKeysAndDeclarationsAreReadableRestoredOrNot() async throws {
+        let first = try PersistentHarness()
+        let id = try first.scheduler.schedule(
+            key: "report", name: "weekly report", function: "record", arguments: ["to": "ops"], trigger: Self.everyMinute())
+        try first.scheduler.schedule(name: "unkeyed", function: "record", trigger: Self.everyMinute())
+        #expect(first.scheduler.jobKeys == ["report": id])
+        let declared = try #require(first.scheduler.declaration(forKey: "report"))
+        #expect(declared.name == "weekly report")
+        #expect(declared.function == "record")
+        #expect(declared.arguments == ["to": "ops"])
+        #expect(first.scheduler.declaration(forKey: "absent")?.name == nil)
+        await first.scheduler.stop(timeout: .zero)
+        let second = try first.crashAndRestart(at: Self.t0.addingTimeInterval(30), start: false)
+        #expect(second.scheduler.jobKeys == ["report": id])
+        #expect(second.scheduler.declaration(forKey: "report")?.arguments == ["to": "ops"])
+        second.scheduler.start()
+        #expect(try second.scheduler.cancel(id))
+        #expect(second.scheduler.jobKeys.isEmpty)
+        #expect(second.scheduler.declaration(forKey: "report")?.name == nil)
+        await second.scheduler.stop(timeout: .zero)
+    }
+
     @Test func aDeclarationBeforeStartFindsTheStoredJobAndStartRestoresItOnce() async throws {
         let first = try PersistentHarness()
         let id = try first.scheduler.schedule(key: "tick", function: "record", trigger: Self.everyMinute())

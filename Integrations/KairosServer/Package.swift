@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Kairos over HTTP. A separate package so that the root library keeps no package dependencies.
+//
+//   KairosHTTP            the `/v1` API as a Hummingbird router group over a durable scheduler,
+//                         shell and webhook actions, and a `Service` that runs the scheduler
+//   KairosServerCommand   the `kairos-server` options and start-up (argument-parser)
+//   KairosServerMain      `kairos-server`, only `main.swift`
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "KairosServer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
+        .executable(name: "kairos-server", targets: ["KairosServerMain"]),
+    ],
+    dependencies: [
+        .package(name: "Kairos", path: "../.."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(
+            name: "KairosHTTP",
+            dependencies: [
+                .product(name: "Kairos", package: "Kairos"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KairosServerCommand",
+            dependencies: [
+                "KairosHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "KairosServerMain", dependencies: ["KairosServerCommand"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KairosHTTPTests",
+            dependencies: [
+                "KairosHTTP", "KairosServerCommand",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

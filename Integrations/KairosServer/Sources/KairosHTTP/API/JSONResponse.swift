@@ -1,0 +1,27 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kairos
+
+/// JSON responses: the API's values are `JSONValue`s, written with sorted keys.
+enum JSONResponse {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func encode(_ value: JSONValue) -> Data { (try? encoder.encode(value)) ?? Data("null".utf8) }
+
+    static func make(_ status: HTTPResponse.Status, _ value: JSONValue, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: encode(value))))
+    }
+
+    static func ok(_ value: JSONValue, headers: HTTPFields = [:]) -> Response { make(.ok, value, headers: headers) }
+}
+
+extension JSONValue {
+    init(_ date: Date?) { self = date.map { .string(ISO8601.format($0)) } ?? .null }
+}

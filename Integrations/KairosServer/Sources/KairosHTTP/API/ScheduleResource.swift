@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import Kairos
+
+/// A schedule as the API shows it: its declaration (name, trigger, action, options), its state
+/// and counters, its next fire times, and the `ETag` of its declaration.
+struct ScheduleResource {
+    var id: String
+    var declaration: ScheduleDeclaration
+    /// `nil` for a job stored but not running here (its function is not registered).
+    var snapshot: JobSnapshot?
+    var note: String?
+    var nextFireTimes: [Date]
+
+    /// The part an update can change, and what the `ETag` is a digest of.
+    var definition: JSONValue {
+        let action = ActionSpec(function: declaration.function, arguments: declaration.arguments)
+        var object: [String: JSONValue] = ["name": .string(declaration.name), "action": action.rendered]
+        if let snapshot {
+            let (trigger, jitter) = TriggerSpec.render(snapshot.triggerDescription)
+            object["trigger"] = trigger
+            object["options"] = ScheduleOptionsSpec.render(
+                snapshot.options, jitter: jitter, retry: RetrySpec(stored: declaration.arguments[member: "retry"]))
+            object["paused"] = .bool(snapshot.isPaused)
+        }
+        return .object(object)
+    }
+
+    /// A strong validator of the declaration: it changes when an update or a pause changes the
+    /// schedule, not when the schedule merely runs.
+    var etag: String {
+        let digest = SHA256.hash(data: JSONResponse.encode(definition))
+        return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    var status: String {
+        guard let snapshot else { return "unrestored" }
+        return snapshot.status.rawValue
+    }
+
+    var json: JSONValue {
+        guard case .object(var object) = definition else { return definition }
+        object["id"] = .string(id)
+        object["status"] = .string(status)
+        object["etag"] = .string(etag)
+        object["pauseNote"] = note.map { .string($0) } ?? .null
+        object["nextFireTimes"] = .array(nextFireTimes.map { JSONValue($0) })
+        guard let snapshot else { return .object(object) }
+        let counters = snapshot.counters
+        object["jobID"] = .string(snapshot.id.description)
+        object["counters"] = [
+            "runs": .integer(counters.runs), "failures": .integer(counters.failures), "timeouts": .integer(counters.timeouts),
+            "missed": .integer(counters.missed), "overlapSkipped": .integer(counters.overlapSkipped),
+            "bufferDropped": .integer(counters.bufferDropped),
+        ]
+        object["activeRuns"] = .integer(snapshot.activeRuns)
+        object["lastDueDate"] = JSONValue(snapshot.lastDueDate)
+        object["lastStartDate"] = JSONValue(snapshot.lastStartDate)
+        object["lastOutcome"] = snapshot.lastOutcome.map { .string(Self.name(of: $0)) } ?? .null
+        object["lastError"] = snapshot.lastError.map { .string(String(describing: $0)) } ?? .null
+        return .object(object)
+    }
+
+    static func name(of outcome: RunOutcome) -> String {
+        switch outcome {
+        case .success: "succeeded"
+        case .failure: "failed"
+        case .timedOut: "timedOut"
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+extension RunRecord {
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "schedule": .string(schedule), "jobID": .string(String(jobID)), "dueDate": JSONValue(dueDate),
+            "startedAt": JSONValue(startedAt), "endedAt": JSONValue(endedAt), "outcome": .string(outcome.rawValue),
+        ]
+        object["attempt"] = attempt.map { .integer($0) } ?? .null
+        object["exitStatus"] = exitStatus.map { .integer($0) } ?? .null
+        object["httpStatus"] = httpStatus.map { .integer($0) } ?? .null
+        object["error"] = error.map { .string($0) } ?? .null
+        object["outputTail"] = outputTail.map { .string($0) } ?? .null
+        return .object(object)
+    }
+}

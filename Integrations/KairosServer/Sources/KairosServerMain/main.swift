@@ -1,0 +1,3 @@
+import KairosServerCommand
+
+await KairosServerCommand.runAsRoot()
