@@ -39,15 +39,20 @@ struct JobDeclaration: Sendable {
         if function.isEmpty { throw .invalidOptions("the function name is empty") }
         if let maxRuns = options.maxRuns, maxRuns < 1 { throw .invalidOptions("maxRuns must be at least 1 (got \(maxRuns))") }
         if let timeout = options.timeout, timeout <= .zero { throw .invalidOptions("timeout must be positive (got \(timeout))") }
-        switch options.overlap ?? defaultOverlap {
-        case .skip: (overlap, lanes, bufferLimit) = ("skip", 1, 0)
-        case .bufferOne, .cancelOther: (overlap, lanes, bufferLimit) = ("bufferOne", 1, 1)
-        case .bufferAll(let limit):
+        let policy = options.overlap ?? defaultOverlap
+        switch policy.name {
+        case "skip": (overlap, lanes, bufferLimit) = ("skip", 1, 0)
+        case "bufferOne", "cancelOther": (overlap, lanes, bufferLimit) = ("bufferOne", 1, 1)
+        case "bufferAll":
+            let limit = policy.limit ?? 0
             guard limit >= 0 else { throw .invalidOptions("bufferAll's limit must not be negative (got \(limit))") }
             (overlap, lanes, bufferLimit) = ("bufferAll", 1, limit)
-        case .allowAll(let limit):
+        case "allowAll":
+            let limit = policy.limit ?? 0
             guard limit >= 1, limit <= 10_000 else { throw .invalidOptions("allowAll's limit must be from 1 to 10000 (got \(limit))") }
             (overlap, lanes, bufferLimit) = ("allowAll", limit, 0)
+        default:
+            throw .invalidOptions("the overlap policy \(policy) is not supported by the cluster store")
         }
         self.key = key
         self.name = name
@@ -62,8 +67,8 @@ struct JobDeclaration: Sendable {
     /// Rejects the triggers a cluster cannot fire.
     static func checkSupported(_ description: TriggerDescription) throws(PostgresSchedulerError) {
         switch description {
-        case .event:
-            throw .triggerNotSupported("event triggers fire on events posted to one process; a cluster has none")
+        case .signal:
+            throw .triggerNotSupported("signal triggers fire on signals sent to one process; a cluster has none")
         case .jittered(let base, _):
             try checkSupported(base)
         default:

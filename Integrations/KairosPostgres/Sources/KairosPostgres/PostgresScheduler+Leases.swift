@@ -139,7 +139,7 @@ extension PostgresScheduler {
     /// Sleeps on the configured clock without consuming the main loop's wake-ups.
     private func sleepIgnoringWakes(for delay: Duration) async {
         let clock = configuration.clock
-        try? await clock.sleep(until: clock.now.addingTimeInterval(delay.seconds))
+        try? await clock.sleep(until: clock.now.date.addingTimeInterval(delay.seconds))
     }
 
     // MARK: - Listening

@@ -186,7 +186,7 @@ public final class PostgresScheduler: Sendable {
         let wake = wake
         let timer = Task {
             do {
-                try await clock.sleep(until: clock.now.addingTimeInterval(delay.seconds))
+                try await clock.sleep(until: clock.now.date.addingTimeInterval(delay.seconds))
                 wake.fire()
             } catch {}
         }

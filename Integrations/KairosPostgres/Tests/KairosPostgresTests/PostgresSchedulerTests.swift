@@ -238,9 +238,9 @@ struct PostgresSchedulerTests {
             #expect(try await declare(node, arguments: ["to": "b"]) != id)
             await #expect(
                 throws: PostgresSchedulerError.triggerNotSupported(
-                    "event triggers fire on events posted to one process; a cluster has none")
+                    "signal triggers fire on signals sent to one process; a cluster has none")
             ) {
-                try await node.schedule(function: "f", trigger: EventTrigger(key: "x"))
+                try await node.schedule(function: "f", trigger: SignalTrigger(key: "x"))
             }
         }
     }
