@@ -42,7 +42,7 @@ extension PostgresScheduler {
             WITH candidates AS (
                 SELECT s.key, s.job_id, s.due, j.lanes
                 FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
-                WHERE s.state = 'pending' AND s.due <= now() AND s.function = ANY(\(names)) AND (j.status = 'pending' OR s.manual)
+                WHERE s.state = 'pending' AND s.due <= now() AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)
                 ORDER BY s.due
                 LIMIT \(limit)
                 FOR UPDATE OF s, j SKIP LOCKED
@@ -195,24 +195,28 @@ extension PostgresScheduler {
                 SELECT key, job_id, state FROM done
                 """, logger: self.queryLogger
             ).collect()
-            // In a statement of its own, after the one above locked the jobs' rows: its snapshot
-            // sees every slot a materialising node committed meanwhile.
             let finished = try rows.map { try $0.decode((String, Int64, String).self) }
-            let jobs = Array(Set(finished.map(\.1)))
-            let failedJobs = Array(Set(finished.filter { $0.2 == "failed" }.map(\.1)))
-            if !jobs.isEmpty {
-                try await connection.query(
-                    """
-                    UPDATE \(unescaped: self.prefix)jobs j SET status = CASE WHEN j.id = ANY(\(failedJobs)) THEN 'failed' ELSE 'completed' END
-                    WHERE j.id = ANY(\(jobs)) AND j.status = 'pending' AND j.next_due IS NULL
-                        AND (NOT j.untimed OR (j.max_runs IS NOT NULL AND j.fired >= j.max_runs))
-                        AND NOT EXISTS (
-                            SELECT 1 FROM \(unescaped: self.prefix)slots o WHERE o.job_id = j.id AND o.state IN ('pending', 'running'))
-                    """, logger: self.queryLogger)
-            }
+            try await self.finishExhaustedJobs(
+                Set(finished.map(\.1)), failed: Set(finished.filter { $0.2 == "failed" }.map(\.1)), on: connection)
             return finished.map(\.0)
         }
         return Set(rows)
+    }
+
+    /// Completes (or, if one of their last runs failed, fails) the `jobs` whose trigger is exhausted
+    /// and that have no pending or running slot left. Runs in the transaction that finished their
+    /// slots, after a statement of it locked the jobs' rows: its snapshot sees every slot a
+    /// materialising node committed meanwhile.
+    func finishExhaustedJobs(_ jobs: Set<Int64>, failed: Set<Int64>, on connection: PostgresConnection) async throws {
+        guard !jobs.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE \(unescaped: prefix)jobs j SET status = CASE WHEN j.id = ANY(\(Array(failed))) THEN 'failed' ELSE 'completed' END
+            WHERE j.id = ANY(\(Array(jobs))) AND j.status = 'pending' AND j.next_due IS NULL
+                AND (NOT j.untimed OR (j.max_runs IS NOT NULL AND j.fired >= j.max_runs))
+                AND NOT EXISTS (
+                    SELECT 1 FROM \(unescaped: prefix)slots o WHERE o.job_id = j.id AND o.state IN ('pending', 'running'))
+            """, logger: queryLogger)
     }
 
     /// Records one finished run as ``flushCompletions()`` does; `false` if it was rejected (its

@@ -50,30 +50,36 @@ extension PostgresScheduler {
     /// - Returns: the number of slots rescued or failed.
     @discardableResult
     package func rescueExpiredLeases() async throws -> Int {
-        let rows = try await client.query(
-            """
-            WITH expired AS (
-                SELECT key FROM \(unescaped: prefix)slots WHERE state = 'running' AND lease_until < now()
-                ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
-            ), moved AS (
-                UPDATE \(unescaped: prefix)slots s SET
-                    state = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN 'failed' ELSE 'pending' END,
-                    attempt = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN s.attempt ELSE s.attempt + 1 END,
-                    finished_at = CASE WHEN s.attempt >= \(configuration.maxAttempts) THEN now() END,
-                    error = 'the lease of node ' || coalesce(s.owner, '?') || ' expired on attempt ' || s.attempt,
-                    lease_until = NULL, token = NULL, lane = NULL
-                FROM expired e WHERE s.key = e.key
-                RETURNING s.key, s.job_id, s.state
-            ), failed AS (
-                UPDATE \(unescaped: prefix)jobs j SET runs = j.runs + m.n, failures = j.failures + m.n
-                FROM (SELECT job_id, count(*) AS n FROM moved WHERE state = 'failed' GROUP BY job_id ORDER BY job_id) m
-                WHERE j.id = m.job_id
-            )
-            SELECT key, state FROM moved
-            """, logger: queryLogger
-        ).collect()
-        for row in rows {
-            let (key, state) = try row.decode((String, String).self)
+        let rows = try await transaction { connection in
+            let rows = try await connection.query(
+                """
+                WITH expired AS (
+                    SELECT key FROM \(unescaped: self.prefix)slots WHERE state = 'running' AND lease_until < now()
+                    ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
+                ), moved AS (
+                    UPDATE \(unescaped: self.prefix)slots s SET
+                        state = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN 'failed' ELSE 'pending' END,
+                        attempt = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN s.attempt ELSE s.attempt + 1 END,
+                        finished_at = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN now() END,
+                        error = 'the lease of node ' || coalesce(s.owner, '?') || ' expired on attempt ' || s.attempt,
+                        lease_until = NULL, token = NULL, lane = NULL
+                    FROM expired e WHERE s.key = e.key
+                    RETURNING s.key, s.job_id, s.state
+                ), failed AS (
+                    UPDATE \(unescaped: self.prefix)jobs j SET runs = j.runs + m.n, failures = j.failures + m.n
+                    FROM (SELECT job_id, count(*) AS n FROM moved WHERE state = 'failed' GROUP BY job_id ORDER BY job_id) m
+                    WHERE j.id = m.job_id
+                )
+                SELECT key, job_id, state FROM moved
+                """, logger: self.queryLogger
+            ).collect()
+            let moved = try rows.map { try $0.decode((String, Int64, String).self) }
+            // A run failed past the retry limit may have been its job's last one.
+            let failed = Set(moved.filter { $0.2 == "failed" }.map(\.1))
+            try await self.finishExhaustedJobs(failed, failed: failed, on: connection)
+            return moved
+        }
+        for (key, _, state) in rows {
             logger.notice("rescued slot \(key) from an expired lease: now \(state)")
         }
         if !rows.isEmpty { wake.fire() }

@@ -102,13 +102,14 @@ extension PostgresScheduler {
     private static func decide(for job: DueJob, now: Double, budget: Int, configuration: Configuration) throws -> Decision {
         var decision = Decision()
         let trigger = try job.trigger.makeTrigger()
-        // The stored next due date is the trigger's to the microsecond: the trigger's next date
-        // is looked for past that microsecond, and later dates come from the trigger itself.
-        let stored = Date(epoch: job.nextDue)
+        // The stored next due date is the trigger's rounded to the microsecond: every date is
+        // computed from the trigger's own one, else the trigger's next date after a stored date
+        // rounded down would be that same date again (materialised twice, counted twice as fired).
+        let stored = Self.triggerDate(near: Date(epoch: job.nextDue), of: trigger)
         var dues: [Date] = []
         if now - job.nextDue <= configuration.misfireThreshold.seconds {
             dues = [stored]
-            var next = trigger.nextFireDate(after: stored.addingTimeInterval(0.000_001))
+            var next = trigger.nextFireDate(after: stored)
             while let due = next, due.epoch <= now, dues.count < budget {
                 dues.append(due)
                 next = trigger.nextFireDate(after: due)
@@ -167,6 +168,15 @@ extension PostgresScheduler {
             decision.slots.append((slotKey(job: jobID, due: date), date.epoch, states[index], errors[index]))
         }
         return decision
+    }
+
+    /// The trigger's due date that `stored` (a due date rounded to the microsecond) stands for, or
+    /// `stored` if the trigger has none within a microsecond of it.
+    private static func triggerDate(near stored: Date, of trigger: any Trigger) -> Date {
+        guard let date = trigger.nextFireDate(after: stored.addingTimeInterval(-0.000_001)),
+            abs(date.timeIntervalSince(stored)) <= 0.000_001
+        else { return stored }
+        return date
     }
 
     /// Inserts the slots and advances the jobs, in three statements for the whole batch.

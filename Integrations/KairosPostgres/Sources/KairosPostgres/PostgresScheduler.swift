@@ -203,7 +203,7 @@ public final class PostgresScheduler: Sendable {
             SELECT extract(epoch FROM (LEAST(
                 (SELECT min(next_due) FROM \(unescaped: prefix)jobs WHERE status = 'pending'),
                 (SELECT min(s.due) FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
-                    WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status = 'pending' OR s.manual)),
+                    WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)),
                 (SELECT min(lease_until) FROM \(unescaped: prefix)slots WHERE state = 'running')
             ) - clock_timestamp()))::float8
             """, logger: queryLogger

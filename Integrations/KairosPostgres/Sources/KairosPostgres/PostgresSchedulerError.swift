@@ -66,6 +66,12 @@ public enum PostgresSchedulerError: Error, Sendable, Hashable, CustomStringConve
             self = known
             return
         }
+        if let transaction = error as? PostgresTransactionError,
+            let cause = transaction.closureError ?? transaction.commitError ?? transaction.beginError
+        {
+            self.init(cause, configuration: configuration)
+            return
+        }
         guard let psql = error as? PSQLError else {
             self = .unreachable(host: configuration.host, port: configuration.port, reason: String(describing: error))
             return
@@ -96,6 +102,11 @@ public enum PostgresSchedulerError: Error, Sendable, Hashable, CustomStringConve
     /// The SQLSTATE of a server error, if `error` is one.
     static func sqlState(of error: any Error) -> String? {
         if case .database(let state, _)? = error as? PostgresSchedulerError { return state }
+        if let transaction = error as? PostgresTransactionError {
+            // `withTransaction` wraps what failed: the body, else the commit, else the begin.
+            guard let cause = transaction.closureError ?? transaction.commitError ?? transaction.beginError else { return nil }
+            return sqlState(of: cause)
+        }
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 }
