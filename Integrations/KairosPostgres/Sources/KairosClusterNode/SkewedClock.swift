@@ -10,13 +10,11 @@ final class SkewedClock: SchedulerClock {
 
     init(offset: TimeInterval) { self.offset = offset }
 
-    var now: Date { Date().addingTimeInterval(offset) }
+    var now: WallClockInstant { WallClockInstant(Date().addingTimeInterval(offset)) }
 
-    func wait(on condition: NSCondition, until deadline: Date?) {
-        SystemClock.shared.wait(on: condition, until: deadline?.addingTimeInterval(-offset))
-    }
+    var minimumResolution: Duration { SystemClock.shared.minimumResolution }
 
-    func sleep(until deadline: Date) async throws {
-        try await SystemClock.shared.sleep(until: deadline.addingTimeInterval(-offset))
+    func sleep(until deadline: WallClockInstant, tolerance: Duration? = nil) async throws {
+        try await SystemClock.shared.sleep(until: WallClockInstant(deadline.date.addingTimeInterval(-offset)), tolerance: tolerance)
     }
 }

@@ -192,7 +192,7 @@ extension KairosAPI {
     func postEvent(_ request: Request, key: String) async throws -> Response {
         guard !key.isEmpty, key.utf8.count <= 256 else { throw Problem.invalid("key", "must be 1 to 256 bytes long") }
         let payload = try await jsonBody(request)
-        let reached = try await backend.post(event: key, payload: payload)
+        let reached = try await backend.send(signal: key, payload: payload)
         return JSONResponse.ok([
             "reached": .array(reached.map { ["kind": .string($0.kind.rawValue), "id": .string($0.id), "name": .string($0.name)] })
         ])

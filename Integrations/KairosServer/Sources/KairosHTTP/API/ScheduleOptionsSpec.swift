@@ -59,17 +59,9 @@ struct ScheduleOptionsSpec: Sendable, Hashable {
     /// The options as the API writes them.
     static func render(_ options: JobOptions, jitter: Duration?, retry: RetrySpec?) -> JSONValue {
         var object: [String: JSONValue] = ["priority": .integer(options.priority)]
-        switch options.overlap {
-        case .skip?, nil: object["overlap"] = "skip"
-        case .bufferOne?: object["overlap"] = "bufferOne"
-        case .cancelOther?: object["overlap"] = "cancelOther"
-        case .bufferAll(let limit)?:
-            object["overlap"] = "bufferAll"
-            object["overlapLimit"] = .integer(limit)
-        case .allowAll(let limit)?:
-            object["overlap"] = "allowAll"
-            object["overlapLimit"] = .integer(limit)
-        }
+        let overlap = options.overlap ?? .skip
+        object["overlap"] = .string(overlap.name)
+        if let limit = overlap.limit { object["overlapLimit"] = .integer(limit) }
         if let misfire = options.misfire {
             var rendered: [String: JSONValue] = ["mode": .string(misfire.mode.rawValue)]
             if let window = misfire.catchUpWindow { rendered["catchUpWindow"] = .string(DurationText.format(window)) }

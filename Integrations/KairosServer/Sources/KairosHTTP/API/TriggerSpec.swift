@@ -51,7 +51,7 @@ enum TriggerSpec {
         case "event":
             let key = try fields.requiredString("key")
             guard !key.isEmpty, key.utf8.count <= 256 else { throw .invalid(fields.name("key"), "must be 1 to 256 bytes long") }
-            trigger = EventTrigger(key: key)
+            trigger = SignalTrigger(key: key)
         default:
             throw .invalid(fields.name("type"), "\"\(type)\" is not a trigger type; use one of \(types.joined(separator: ", "))")
         }
@@ -90,7 +90,7 @@ enum TriggerSpec {
             return (.object(object), nil)
         case .once(let date):
             return (["type": "once", "at": .string(ISO8601.format(date))], nil)
-        case .event(let key):
+        case .signal(let key):
             return (["type": "event", "key": .string(key)], nil)
         case .manual:
             return (["type": "manual"], nil)

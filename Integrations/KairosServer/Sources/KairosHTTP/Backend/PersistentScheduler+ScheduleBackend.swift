@@ -4,7 +4,7 @@ import Kairos
 /// The embedded state file as the API's store: one process, every change fsynced before the
 /// call returns.
 extension PersistentScheduler: ScheduleBackend {
-    public var now: Date { scheduler.configuration.clock.now }
+    public var now: Date { scheduler.configuration.clock.now.date }
 
     public func declare(
         key: String, name: String, function: String, arguments: JSONValue, trigger: any Trigger, options: JobOptions
@@ -39,7 +39,7 @@ extension PersistentScheduler: ScheduleBackend {
 
     public func sleep(for duration: Duration) async throws {
         let clock = scheduler.configuration.clock
-        try await clock.sleep(until: clock.now.addingTimeInterval(duration.inSeconds))
+        try await clock.sleep(until: clock.now.date.addingTimeInterval(duration.inSeconds))
     }
 
     public func checkReady() throws {

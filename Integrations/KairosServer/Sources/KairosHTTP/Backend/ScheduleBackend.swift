@@ -38,8 +38,8 @@ public protocol ScheduleBackend: Sendable {
     func resume(_ id: JobID, catchingUp: Bool) async throws
     /// Starts a run of the job now and returns without waiting for it.
     func runNow(_ id: JobID) async throws
-    /// Posts an event to the jobs and pipeline runs waiting for `key`.
-    func post(event key: String, payload: JSONValue?) async throws -> [EventWaiter]
+    /// Sends the signal `key` to the jobs and pipeline runs waiting for it.
+    func send(signal key: String, payload: JSONValue?) async throws -> [SignalWaiter]
     /// Calls `handler` with every scheduler event (on the thread where it happens; keep it quick).
     func onEvent(_ handler: @escaping @Sendable (SchedulerEvent) -> Void) -> EventHandlerToken
     /// Removes a handler added by ``onEvent(_:)``.
