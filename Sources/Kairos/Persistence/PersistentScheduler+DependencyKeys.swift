@@ -37,7 +37,7 @@ extension PersistentScheduler {
     /// ``start()`` has rebuilt the stored graph is refused with
     /// ``PersistentSchedulerError/dependencyJobNotUpdatable(key:reason:)``: remove the job with
     /// ``remove(_:)`` and declare it again, or use another key. Keys are shared with
-    /// the jobs of ``schedule(key:name:function:arguments:trigger:options:)``; ``cancel(_:)`` and
+    /// the jobs of ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)``; ``cancel(_:)`` and
     /// ``remove(_:)`` free a DAG job's key.
     ///
     /// - Complexity: nothing written for an unchanged declaration; otherwise as

@@ -3,8 +3,9 @@ import Foundation
 /// `PersistentScheduler` as a ``DurableJobScheduler``: its own methods, plus the few the protocol
 /// adds (an optional key, a run requested without waiting, jobs as the state file holds them).
 extension PersistentScheduler: DurableJobScheduler {
-    /// Declares the job stored under `key` (see ``schedule(key:name:function:arguments:trigger:options:)``),
-    /// or, with no key, adds a job (see ``schedule(name:function:arguments:trigger:options:)``).
+    /// Declares the job stored under `key` (see
+    /// ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)``), or, with no
+    /// key, adds a job (see ``schedule(name:function:arguments:trigger:options:)``).
     @discardableResult
     public func schedule(
         key: String?, name: String, function: String, arguments: JSONValue, trigger: any Trigger, options: JobOptions

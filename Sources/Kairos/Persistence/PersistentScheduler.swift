@@ -93,7 +93,7 @@ public final class PersistentScheduler: Sendable {
     let state: LockedState<State>
     /// The dependency graph of the persisted DAG jobs; its changes are journaled as they happen.
     let dependencies: DependencyScheduler
-    /// Serializes ``schedule(key:name:function:arguments:trigger:options:)`` calls: each reads
+    /// Serializes ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)`` calls: each reads
     /// the key's job and changes it durably before the next one looks.
     let keyLock = NSLock()
 
@@ -161,7 +161,7 @@ public final class PersistentScheduler: Sendable {
     ///
     /// Every call adds a job, and persisted jobs are restored at ``start()``: a program that
     /// declares its schedules at start-up declares them with
-    /// ``schedule(key:name:function:arguments:trigger:options:)`` instead, or it gets one more
+    /// ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)`` instead, or it gets one more
     /// copy of each job at every restart.
     ///
     /// - Parameters:
