@@ -92,6 +92,11 @@ enum DisplayText {
         }
     }
 
+    /// `1 run`, `3 runs`.
+    static func count(_ count: Int, _ singular: String, _ plural: String) -> String {
+        "\(count) \(count == 1 ? singular : plural)"
+    }
+
     /// A run's lateness: its start after its due date.
     static func lateness(_ run: RunRecord) -> Double? {
         run.startedAt.map { max(0, $0.timeIntervalSince(run.dueDate)) }

@@ -261,7 +261,7 @@ struct DashboardTests {
             #expect(page.text.contains("tail &lt;b&gt;"))
             #expect(page.text.contains("<rect class=\"bar outcome-failed\""))
             let activity = try await browser.get("/ui/activity")
-            #expect(activity.text.contains("1 runs."))
+            #expect(activity.text.contains("(UTC): 1 run.</p>"))
             #expect(activity.text.contains("<rect class=\"bar outcome-failed\""))
             #expect(try await browser.get("/ui/runs").text.contains("No run is going."))
         }

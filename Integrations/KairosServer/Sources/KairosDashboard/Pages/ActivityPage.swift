@@ -43,9 +43,9 @@ struct ActivityPage {
             title: "Activity", current: .activity, events: layout.base + "/events",
             """
             <section id="activity" data-live aria-label="The last hour">
-            <p>The last hour, by the minute each run started (UTC): \(total) runs.</p>
+            <p>The last hour, by the minute each run started (UTC): \(DisplayText.count(total, "run", "runs")).</p>
             <figure class="chart">
-            <figcaption id="runs-chart-title">Runs per minute. \(Legend.outcomes)</figcaption>
+            <figcaption id="runs-chart-title">Runs per minute. \(Legend.outcomes(includingRunning: true))</figcaption>
             \(runsChart(minutes))
             </figure>
             <figure class="chart">

@@ -43,8 +43,12 @@ struct RunTimeline {
 
 /// The key of the outcome colours.
 enum Legend {
-    static var outcomes: HTML {
-        let outcomes: [RunRecord.Outcome] = [.succeeded, .failed, .timedOut, .cancelled]
+    /// The finished outcomes' colours.
+    static var outcomes: HTML { outcomes(includingRunning: false) }
+
+    /// The outcomes' colours, with the runs still going' when a chart shows them.
+    static func outcomes(includingRunning: Bool) -> HTML {
+        let outcomes: [RunRecord.Outcome] = [.succeeded, .failed, .timedOut, .cancelled] + (includingRunning ? [.running] : [])
         return "<span class=\"legend\">\(outcomes.map { outcome -> HTML in "<span class=\"key outcome-\(outcome.rawValue)\">\(DisplayText.outcome(outcome))</span>" })</span>"
     }
 }

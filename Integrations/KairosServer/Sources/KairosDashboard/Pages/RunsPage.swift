@@ -26,7 +26,7 @@ struct RunsPage {
                     """
             }
             content = """
-                <div class="table-wrap"><table class="runs"><caption>\(runs.count) runs going</caption>
+                <div class="table-wrap"><table class="runs"><caption>\(DisplayText.count(runs.count, "run", "runs")) going</caption>
                 <thead><tr><th scope="col">Schedule</th><th scope="col">Due</th><th scope="col">Started</th><th scope="col">Late by</th>\
                 <th scope="col">Running for</th><th scope="col">Attempt</th></tr></thead><tbody>\(rows)</tbody></table></div>
                 """

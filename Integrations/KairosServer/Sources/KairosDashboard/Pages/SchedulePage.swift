@@ -133,7 +133,7 @@ struct SchedulePage {
         }
         return """
             <div class="table-wrap"><table class="runs">
-            <caption>The last \(runs.count) finished runs, newest first</caption>
+            <caption>The last \(DisplayText.count(runs.count, "finished run", "finished runs")), newest first</caption>
             <thead><tr><th scope="col">Due</th><th scope="col">Outcome</th><th scope="col">Late by</th><th scope="col">Took</th>\
             <th scope="col">Attempt</th><th scope="col">Exit or HTTP status</th><th scope="col">Error</th><th scope="col">Output</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>

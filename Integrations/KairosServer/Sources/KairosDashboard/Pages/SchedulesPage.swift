@@ -82,7 +82,7 @@ struct SchedulesPage {
                 : "<p class=\"empty\">No schedule matches these filters.</p>")
             : """
             <div class="table-wrap"><table class="schedules">
-            <caption>\(rows.count) of \(schedules.count) schedules</caption>
+            <caption>\(rows.count) of \(DisplayText.count(schedules.count, "schedule", "schedules"))</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Trigger</th><th scope="col">Time zone</th><th scope="col">Status</th>\
             <th scope="col">Next fire time</th><th scope="col">Last run</th><th scope="col">Runs</th><th scope="col">Failures</th>\
             <th scope="col">Missed</th><th scope="col">Overlap-skipped</th></tr></thead>
