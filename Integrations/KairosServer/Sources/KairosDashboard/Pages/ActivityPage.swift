@@ -12,7 +12,7 @@ struct ActivityPage {
     static let minutes = 60
     static let width = 720.0
     static let height = 180.0
-    static let margin = (left: 44.0, bottom: 22.0, top: 8.0)
+    static let margin = (left: 44.0, bottom: 30.0, top: 8.0)
 
     /// One minute of the hour.
     struct Minute {
@@ -118,7 +118,7 @@ struct ActivityPage {
             <svg viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" role="img" aria-label="\(label)">\
             <line class="axis" x1="\(Int(Self.margin.left))" y1="\(Int(bottom))" x2="\(Int(Self.width))" y2="\(Int(bottom))"></line>\
             <line class="grid" x1="\(Int(Self.margin.left))" y1="\(Int(Self.margin.top))" x2="\(Int(Self.width))" y2="\(Int(Self.margin.top))"></line>\
-            <text class="tick" x="\(Int(Self.margin.left) - 4)" y="\(Int(Self.margin.top) + 10)" text-anchor="end">\(axis)</text>\
+            <text class="tick" x="\(Int(Self.margin.left) + 4)" y="\(Int(Self.margin.top) + 2)" dominant-baseline="hanging">\(axis)</text>\
             <text class="tick" x="\(Int(Self.margin.left) - 4)" y="\(Int(bottom))" text-anchor="end">0</text>\
             \(ticks)\(content)</svg>
             """
