@@ -5,6 +5,7 @@ import PackageDescription
 //
 //   KairosHTTP            the `/v1` API as a Hummingbird router group over a durable scheduler,
 //                         shell and webhook actions, and a `Service` that runs the scheduler
+//   KairosDashboard       the dashboard under `/ui`: server-rendered pages over a `KairosAPI`
 //   KairosServerCommand   the `kairos-server` options and start-up (argument-parser)
 //   KairosServerMain      `kairos-server`, only `main.swift`
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -14,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "KairosHTTP", targets: ["KairosHTTP"]),
+        .library(name: "KairosDashboard", targets: ["KairosDashboard"]),
         .executable(name: "kairos-server", targets: ["KairosServerMain"]),
     ],
     dependencies: [
@@ -48,9 +50,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "KairosServerCommand",
+            name: "KairosDashboard",
             dependencies: [
                 "KairosHTTP",
+                .product(name: "Kairos", package: "Kairos"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/dashboard.css"), .copy("Resources/dashboard.js")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KairosServerCommand",
+            dependencies: [
+                "KairosHTTP", "KairosDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -59,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "KairosHTTPTests",
             dependencies: [
-                "KairosHTTP", "KairosServerCommand",
+                "KairosHTTP", "KairosServerCommand", "KairosDashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Kairos
+import KairosDashboard
 import KairosHTTP
 import Logging
 import ServiceLifecycle
@@ -60,6 +61,11 @@ public struct KairosServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-concurrent-runs"), help: "Runs executing at once.")
     public var maxConcurrentRuns: Int = 16
 
+    @Option(
+        name: .customLong("public-origin"),
+        help: "The origin the dashboard is reached at behind a proxy (https://kairos.example.com): its posts must come from it; https makes its cookie Secure.")
+    public var publicOrigin: String?
+
     public init() {}
 
     public mutating func validate() throws {
@@ -67,6 +73,9 @@ public struct KairosServerCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
         guard maxConcurrentRuns >= 1 else { throw ValidationError("--max-concurrent-runs must be at least 1") }
+        if let publicOrigin, !(publicOrigin.hasPrefix("https://") || publicOrigin.hasPrefix("http://")) || URL(string: publicOrigin)?.host == nil {
+            throw ValidationError("--public-origin must be an http:// or https:// origin such as https://kairos.example.com (got \(publicOrigin))")
+        }
         if postgres != nil {
             throw ValidationError("--postgres is not available yet: it waits for the PostgreSQL cluster store (Integrations/KairosPostgres); use --state")
         }
@@ -115,6 +124,7 @@ public struct KairosServerCommand: AsyncParsableCommand {
         let api = KairosAPI(backend: scheduler, configuration: configuration, logger: logger)
         let router = Router()
         api.addRoutes(to: router.group())
+        KairosDashboard(api: api, configuration: .init(publicOrigin: publicOrigin)).addRoutes(to: router)
         let host = self.host
         var app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "kairos-server"),

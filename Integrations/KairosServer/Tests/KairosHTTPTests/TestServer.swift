@@ -45,10 +45,12 @@ struct TestServer {
         api = KairosAPI(backend: scheduler, configuration: Self.configuration(directory: directory, configure))
     }
 
-    /// Runs `body` against the server on a free loopback port, then stops the scheduler.
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    /// Runs `body` against the server on a free loopback port, then stops the scheduler;
+    /// `mount` adds more routes beside the API's.
+    func run(mount: (Router<BasicRequestContext>) -> Void = { _ in }, _ body: @Sendable (Client) async throws -> Void) async throws {
         let router = Router()
         api.addRoutes(to: router.group())
+        mount(router)
         var app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let api = self.api
         app.beforeServerStarts { try await api.start() }

@@ -57,7 +57,7 @@ public struct AccessTokens: Sendable {
 
     /// The scope of `token`, or `nil` if it is not one of the tokens. Every digest is compared,
     /// byte by byte without an early exit, whatever matches.
-    func scope(of token: Substring) -> Scope? {
+    package func scope(of token: Substring) -> Scope? {
         let digest = Array(SHA256.hash(data: Data(token.utf8)))
         var found: Scope?
         for entry in entries {

@@ -10,7 +10,7 @@ extension KairosAPI {
     /// The events a stream holds for a slow reader before it drops the oldest.
     static let eventStreamBuffer = 1000
 
-    func eventStream(_ request: Request) throws -> Response {
+    package func eventStream(_ request: Request) throws -> Response {
         let schedule = request.uri.queryParameters["schedule"].map(String.init)
         let records = self.records
         let backend = self.backend

@@ -137,9 +137,7 @@ extension KairosAPI {
     }
 
     func delete(id: String) async throws -> Response {
-        guard let job = try await backend.jobID(forKey: id) else { throw Problem.notFound("no schedule with ID \"\(id)\"") }
-        _ = try await backend.cancel(job)
-        records.removeSchedule(id)
+        try await deleteSchedule(id)
         return Response(status: .noContent)
     }
 
@@ -149,11 +147,8 @@ extension KairosAPI {
             var fields = try JSONFields(body, path: "")
             note = try fields.string("note")
             try fields.finish()
-            if let note, note.utf8.count > 1000 { throw Problem.invalid("note", "is longer than 1000 bytes") }
         }
-        let job = try await restoredJob(id)
-        try await backend.pause(job)
-        records.setNote(note, of: id)
+        try await pauseSchedule(id, note: note)
         return JSONResponse.ok(try await resource(id).json)
     }
 
@@ -164,15 +159,12 @@ extension KairosAPI {
             catchUp = try fields.bool("catchUp") ?? true
             try fields.finish()
         }
-        let job = try await restoredJob(id)
-        try await backend.resume(job, catchingUp: catchUp)
-        records.setNote(nil, of: id)
+        try await resumeSchedule(id, catchingUp: catchUp)
         return JSONResponse.ok(try await resource(id).json)
     }
 
     func trigger(id: String) async throws -> Response {
-        let job = try await restoredJob(id)
-        try await backend.runNow(job)
+        let job = try await triggerSchedule(id)
         return JSONResponse.make(.accepted, ["schedule": .string(id), "jobID": .string(job.description)])
     }
 
@@ -219,7 +211,7 @@ extension KairosAPI {
         return ScheduleResource(id: id, declaration: declaration, snapshot: snapshot, note: records.note(of: id), nextFireTimes: next)
     }
 
-    private func restoredJob(_ id: String) async throws -> JobID {
+    func restoredJob(_ id: String) async throws -> JobID {
         guard let job = try await backend.jobID(forKey: id) else { throw Problem.notFound("no schedule with ID \"\(id)\"") }
         guard try await backend.job(job) != nil else {
             throw Problem.conflict("the schedule's function is not registered here, so it does not run in this server")
