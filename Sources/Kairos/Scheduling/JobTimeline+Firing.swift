@@ -51,7 +51,7 @@ extension JobTimeline {
                 let slot = dueList[dueHead]
                 dueHead += 1
                 records[Int(slot)].flags.remove(.inDueList)
-                let due = records[Int(slot)].nextDue
+                let due = records[Int(slot)].nextDue.seconds
                 fire(slot: slot, fireDate: due + jitter(slot: slot, due: due), now: now, effects: &effects)
             } else if let entry = queue.popMin(dueAtOrBefore: now) {
                 fire(slot: entry.slot, fireDate: entry.date, now: now, effects: &effects)
@@ -67,7 +67,7 @@ extension JobTimeline {
     private mutating func fire(slot: UInt32, fireDate: Double, now: Double, effects: inout Effects) {
         let index = Int(slot)
         guard records[index].state == .pending else { return }
-        let due = records[index].nextDue
+        let due = records[index].nextDue.seconds
         if MisfireSelection.isMissed(fireDate: fireDate, now: now, threshold: threshold, heldUntil: heldUntil) {
             catchUp(slot: slot, firstMissed: due, now: now, effects: &effects)
             return
@@ -87,12 +87,12 @@ extension JobTimeline {
     mutating func queueNext(slot: UInt32, next: Double?, reading: Double = .nan, effects: inout Effects) {
         let index = Int(slot)
         if let next, !records[index].flags.contains(.exhausted), records[index].state == .pending || records[index].state == .paused {
-            records[index].nextDue = next
+            records[index].nextDue = DueInstant(next)
             if records[index].state == .pending {
                 enqueue(slot, at: next + jitter(slot: slot, due: next), reading: reading, effects: &effects)
             }
         } else {
-            records[index].nextDue = .nan
+            records[index].nextDue = .none
             unqueue(slot)
             if !records[index].trigger.isUntimed { records[index].flags.insert(.exhausted) }
             finishIfDone(slot: slot, effects: &effects)
@@ -208,7 +208,7 @@ extension JobTimeline {
     ) -> JobRun {
         let index = Int(slot)
         records[index].active += 1
-        records[index].lastDue = due
+        records[index].lastDue = DueInstant(due)
         activeRuns += 1
         runSequence &+= 1
         let options = optionsTable[Int(records[index].optionsIndex)]
@@ -224,7 +224,7 @@ extension JobTimeline {
         }
         if let maxRuns = options.maxRuns, records[index].fired >= maxRuns {
             records[index].flags.insert(.exhausted)
-            records[index].nextDue = .nan
+            records[index].nextDue = .none
             unqueue(slot)
         }
         effects.runs.append(run)
@@ -313,7 +313,7 @@ extension JobTimeline {
         let index = Int(slot)
         records[index].runs += 1
         totals.runs += 1
-        records[index].lastStartOffset = Float(completed.start - records[index].lastDue)
+        records[index].lastStartOffset = Float(completed.start - records[index].lastDue.seconds)
         records[index].lastDuration = Float(completed.end - completed.start)
         let kind: SchedulerEvent.Kind
         switch completed.outcome {
@@ -352,7 +352,7 @@ extension JobTimeline {
             .runCancelled, slot: slot, due: run.dueDate.timeIntervalSinceReferenceDate, outcome: .cancelled,
             effects: &effects)
         guard records[index].flags.contains(.exhausted), let maxRuns = optionsTable[Int(records[index].optionsIndex)].maxRuns,
-            records[index].fired < maxRuns, records[index].nextDue.isNaN
+            records[index].fired < maxRuns, records[index].nextDue.isNone
         else { return }
         let state = records[index].state
         guard state == .pending || state == .paused else { return }

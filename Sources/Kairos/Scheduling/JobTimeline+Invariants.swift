@@ -32,7 +32,7 @@ extension JobTimeline {
             }
             if queued || flags.contains(.inDueList) {
                 if state != .pending { violations.append("slot \(slot) is queued in state \(state)") }
-                if records[index].nextDue.isNaN { violations.append("slot \(slot) is queued without a due date") }
+                if records[index].nextDue.isNone { violations.append("slot \(slot) is queued without a due date") }
             }
             if flags.contains(.explicitID), explicitIDs[records[index].id] != slot {
                 violations.append("slot \(slot)'s explicit ID \(records[index].id) is not mapped to it")

@@ -261,12 +261,11 @@ struct JobTimeline {
         if record.runs > 0 {
             outcome = record.flags.contains(.lastVoid) ? .success(()) : record.extras?.lastOutcome
         }
-        func date(_ value: Double) -> Date? { value.isNaN ? nil : Date(timeIntervalSinceReferenceDate: value) }
         return JobSnapshot(
             id: record.id, name: record.name, status: record.status, trigger: record.trigger.trigger,
             options: optionsTable[Int(record.optionsIndex)], counters: counters,
-            lastDueDate: date(record.lastDue), lastStartDate: date(record.lastDue + Double(record.lastStartOffset)),
-            nextFireDate: date(record.nextDue), lastOutcome: outcome,
+            lastDueDate: record.lastDue.date, lastStartDate: record.lastDue.advanced(by: Double(record.lastStartOffset)).date,
+            nextFireDate: record.nextDue.date, lastOutcome: outcome,
             lastDuration: record.lastDuration.isNaN ? nil : .seconds(Double(record.lastDuration)),
             activeRuns: Int(record.active), bufferedRuns: record.extras?.bufferedCount ?? 0,
             isPaused: record.state == .paused, version: version)

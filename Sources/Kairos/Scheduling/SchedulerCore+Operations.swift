@@ -17,10 +17,9 @@ extension SchedulerCore {
         {
             now = self.now
         }
-        var record: JobRecord
-        let first: Double?
-        (record, first) = JobTimeline.newRecord(
-            name: name, trigger: TriggerStorage(trigger, anchoredAt: now), body: body, options: options,
+        var record = JobRecord.free(generation: 0)
+        let first = JobTimeline.prepare(
+            &record, name: name, trigger: TriggerStorage(trigger, anchoredAt: now), body: body, options: options,
             explicitID: explicitID != nil, restoring: restoring, now: now)
         // The free record swapped out of the table is destroyed after the lock, with `record`.
         return try change { (timeline, effects) throws(SchedulerError) in
@@ -174,10 +173,10 @@ extension SchedulerCore {
         let (storage, next, remaining) = try withLock { (_: inout Effects) throws(SchedulerError) in
             let record = timeline.records[Int(try timeline.requireSlot(id))]
             let remaining = timeline.optionsTable[Int(record.optionsIndex)].maxRuns.map { $0 - record.fired } ?? .max
-            return (record.trigger, record.nextDue, remaining)
+            return (record.trigger, record.nextDue.value, remaining)
         }
         var dates: [Date] = []
-        var due: Double? = next.isNaN ? nil : next
+        var due = next
         while let current = due, dates.count < min(count, remaining) {
             dates.append(Date(timeIntervalSinceReferenceDate: current))
             due = storage.nextDue(after: current)

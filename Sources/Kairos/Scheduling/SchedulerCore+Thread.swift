@@ -55,7 +55,7 @@ extension SchedulerCore {
             // The thread is the one that would be woken: only subscriptions are left to make.
             threadEffects.timeline.wakeForDate = .infinity
             threadEffects.timeline.wakeForDueList = false
-            recentNowBits.store(timeline.recentNow.bitPattern, ordering: .relaxed)
+            publishReadingLocked()
             expireTimeoutsLocked(now: now, effects: &threadEffects)
             wakeProgressWaitersLocked(&threadEffects)
             if !threadEffects.isEmpty {

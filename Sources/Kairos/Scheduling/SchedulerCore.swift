@@ -83,7 +83,7 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
             wakeThreadLocked(for: effects.timeline.wakeForDate)
             effects.timeline.wakeForDate = .infinity
         }
-        recentNowBits.store(timeline.recentNow.bitPattern, ordering: .relaxed)
+        publishReadingLocked()
         wakeProgressWaitersLocked(&effects)
         checkInvariantsLocked()
         condition.unlock()
@@ -192,6 +192,13 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// The latest clock reading the scheduler has seen, readable without the lock (it may be a
     /// moment stale, which only costs a clock reading).
     var latestReading: Double { Double(bitPattern: recentNowBits.load(ordering: .relaxed)) }
+
+    /// Publishes the timeline's latest reading for ``latestReading``; stored only when it changed,
+    /// so that the threads calling `schedule` do not take the cache line from one another.
+    func publishReadingLocked() {
+        let bits = timeline.recentNow.bitPattern
+        if recentNowBits.load(ordering: .relaxed) != bits { recentNowBits.store(bits, ordering: .relaxed) }
+    }
 
     func statsLocked() -> SchedulerStats {
         let counts = executor.counts

@@ -19,7 +19,7 @@ struct PersistentRestoreTests {
         defer { core.condition.unlock() }
         let timeline = core.timeline
         var order: [(Double, Int32, JobID)] = timeline.dueList[timeline.dueHead...].map { slot in
-            let due = timeline.records[Int(slot)].nextDue
+            let due = timeline.records[Int(slot)].nextDue.seconds
             return (due + timeline.jitter(slot: slot, due: due), timeline.priority(slot: slot), timeline.records[Int(slot)].id)
         }
         var queue = timeline.queue

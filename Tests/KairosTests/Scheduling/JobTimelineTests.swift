@@ -208,10 +208,9 @@ final class TimelineHarness {
         var options = options
         options.overlap = options.overlap ?? timeline.defaultOverlap
         options.misfire = options.misfire ?? timeline.defaultMisfire
-        var record: JobRecord
-        let first: Double?
-        (record, first) = JobTimeline.newRecord(
-            name: "job", trigger: TriggerStorage(trigger, anchoredAt: reading), body: .empty, options: options,
+        var record = JobRecord.free(generation: 0)
+        let first = JobTimeline.prepare(
+            &record, name: "job", trigger: TriggerStorage(trigger, anchoredAt: reading), body: .empty, options: options,
             explicitID: false, restoring: nil, now: reading)
         return try! timeline.add(&record, explicitID: nil, options: options, first: first, reading: reading, effects: &effects)
     }
@@ -234,6 +233,7 @@ final class TimelineHarness {
             }
         }
         collect()
+        timeline.checkInvariants()
     }
 
     /// Moves what the effects hold into the harness's logs, as a driver performs them.
