@@ -5,7 +5,9 @@
 #
 # Usage: compare-revisions.sh OLD NEW [PAIRS]     (revisions as git understands them; PAIRS default 5)
 #   env: MICRO="SchedulerMicroBenchmarks CronBenchmarks" package-benchmark targets to run for both
-#        (empty: none); WORK=/tmp/kairos-compare (worktrees and builds; removed at the end)
+#        (empty: none); WORK=/tmp/kairos-compare (worktrees and builds; removed at the end unless
+#        KEEP=1, which also reuses a side's worktree and build when it is at the same revision, so
+#        that the old side can be built ahead of the sitting)
 set -euo pipefail
 old=${1:?usage: compare-revisions.sh OLD NEW [PAIRS]}
 new=${2:?usage: compare-revisions.sh OLD NEW [PAIRS]}
@@ -14,16 +16,21 @@ micro=${MICRO-SchedulerMicroBenchmarks CronBenchmarks}
 repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 work=${WORK:-/tmp/kairos-compare}
 
+remove() { git -C "$repo" worktree remove --force "$work/$1" 2>/dev/null || rm -rf "${work:?}/$1"; }
 cleanup() {
-    for side in old new; do git -C "$repo" worktree remove --force "$work/$side" 2>/dev/null || true; done
+    for side in old new; do remove "$side"; done
     rm -rf "$work"
+    git -C "$repo" worktree prune
 }
-trap cleanup EXIT
-cleanup
+[ "${KEEP:-0}" = 1 ] || { trap cleanup EXIT; cleanup; }
 mkdir -p "$work"
 for side in old new; do
     rev=${!side}
-    git -C "$repo" worktree add --detach -q "$work/$side" "$rev"
+    if [ "$(git -C "$work/$side" rev-parse HEAD 2>/dev/null)" != "$(git -C "$repo" rev-parse "$rev^{commit}")" ]; then
+        remove "$side"
+        git -C "$repo" worktree prune
+        git -C "$repo" worktree add --detach -q "$work/$side" "$rev"
+    fi
     echo "# $side = $rev ($(git -C "$repo" rev-parse --short "$rev"))" >&2
     swift build -c release --package-path "$work/$side/Benchmarks" --product SchedulerBenchmarks >&2
 done

@@ -147,9 +147,10 @@ struct JobRecord {
     // Fields are ordered so the record packs into 120 bytes.
     var id: JobID
     var name: String
-    /// The next nominal due date, or NaN.
-    var nextDue: Double
-    var lastDue: Double
+    /// The next nominal due date.
+    var nextDue: DueInstant
+    /// The due date of the latest run fired.
+    var lastDue: DueInstant
     /// Runs finished.
     var runs: Int
     var activeRun: JobRun?
@@ -172,7 +173,7 @@ struct JobRecord {
 
     static func free(generation: UInt32) -> JobRecord {
         JobRecord(
-            id: JobID(rawValue: 0), name: "", nextDue: .nan, lastDue: .nan, runs: 0, activeRun: nil, extras: nil,
+            id: JobID(rawValue: 0), name: "", nextDue: .none, lastDue: .none, runs: 0, activeRun: nil, extras: nil,
             lastStartOffset: .nan, lastDuration: .nan, body: .empty, state: .free, flags: [], active: 0,
             optionsIndex: 0, generation: generation, trigger: .once(.nan))
     }

@@ -28,8 +28,8 @@ struct JobTable {
         }
     }
 
-    /// Adds a slot. - Complexity: O(1).
-    mutating func append(_ record: JobRecord) {
+    /// Adds a slot, moving `record` in. - Complexity: O(1).
+    mutating func append(_ record: consuming JobRecord) {
         if count >> Self.chunkShift == chunks.count {
             chunks.append(.allocate(capacity: Self.chunkMask + 1))
         }

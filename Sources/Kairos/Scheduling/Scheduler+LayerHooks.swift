@@ -39,14 +39,14 @@ extension Scheduler {
     ///   its next start.
     package func startDependencyRuns(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
         let core = self.core
-        return core.withLock { (effects: inout SchedulerCore.Effects) in
-            guard core.lifecycle.isRunning else { return nil }
+        return core.change { timeline, effects in
+            guard timeline.isStarted else { return nil }
             var rejected: [(DependencyRunRequest, SchedulerError)] = []
             for request in requests {
                 do throws(SchedulerError) {
-                    try core.startRequestedRunLocked(
-                        request.id, dueDate: request.dueDate, payload: nil, attempt: request.attempt,
-                        completion: request.completion, effects: &effects)
+                    try timeline.startRequestedRun(
+                        request.id, dueDate: request.dueDate.timeIntervalSinceReferenceDate, payload: nil,
+                        attempt: request.attempt, completion: request.completion, effects: &effects)
                 } catch {
                     rejected.append((request, error))
                 }
@@ -67,9 +67,10 @@ extension Scheduler {
     /// - Throws: ``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``.
     package func rerunInterruptedRun(of id: JobID, dueDate: Date, attempt: Int, payload: JSONValue? = nil) throws(SchedulerError) {
         let core = self.core
-        try core.withLock { (effects: inout SchedulerCore.Effects) throws(SchedulerError) in
-            try core.startRequestedRunLocked(
-                id, dueDate: dueDate, payload: payload, attempt: attempt, completion: nil, effects: &effects)
+        try core.change { (timeline, effects) throws(SchedulerError) in
+            try timeline.startRequestedRun(
+                id, dueDate: dueDate.timeIntervalSinceReferenceDate, payload: payload, attempt: attempt, completion: nil,
+                effects: &effects)
         }
     }
 
@@ -91,19 +92,5 @@ extension Scheduler {
         var resolved = options
         try SchedulerCore.validate(&resolved, configuration: configuration)
         return resolved
-    }
-}
-
-extension SchedulerCore {
-    /// Starts a run that a layer above asked for by job ID (a DAG run, a recovered run).
-    fileprivate func startRequestedRunLocked(
-        _ id: JobID, dueDate: Date, payload: JSONValue?, attempt: Int, completion: (@Sendable (RunOutcome) -> Void)?,
-        effects: inout Effects
-    ) throws(SchedulerError) {
-        let slot = try requireSlotLocked(id)
-        guard records[Int(slot)].state != .cancelled else { throw .jobCancelled(id) }
-        startRunLocked(
-            slot: slot, due: dueDate.timeIntervalSinceReferenceDate, startAfter: -.infinity, payload: payload,
-            attempt: attempt, completion: completion, effects: &effects)
     }
 }

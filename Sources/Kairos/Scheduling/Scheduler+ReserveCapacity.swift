@@ -7,9 +7,9 @@ extension Scheduler {
     /// - Complexity: O(jobs + count), once.
     package func reserveCapacity(forAdditionalJobs count: Int) {
         let core = self.core
-        core.withLock { (_: inout SchedulerCore.Effects) in
-            core.explicitIDs.reserveCapacity(core.explicitIDs.count + count)
-            core.queue.reserveCapacity(core.queue.count + count)
+        core.change { timeline, _ in
+            timeline.explicitIDs.reserveCapacity(timeline.explicitIDs.count + count)
+            timeline.queue.reserveCapacity(timeline.queue.count + count)
         }
     }
 }

@@ -304,7 +304,7 @@ public final class Scheduler: Sendable {
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    if await core.waitForProgress(unless: { core.activeRuns == 0 }) { return true }
+                    if await core.waitForProgress(unless: { core.timeline.activeRuns == 0 }) { return true }
                 }
                 return false
             }
@@ -361,7 +361,7 @@ public final class Scheduler: Sendable {
     public var isPaused: Bool {
         core.condition.lock()
         defer { core.condition.unlock() }
-        return core.paused
+        return core.timeline.paused
     }
 
     // MARK: - Events
@@ -401,7 +401,7 @@ public final class Scheduler: Sendable {
     /// previous one. The observer is called synchronously, outside the scheduler's lock.
     package func observeStateChanges(_ observer: (@Sendable (JobStateChange) -> Void)?) {
         core.condition.lock()
-        core.observer = observer
+        core.timeline.observer = observer
         core.condition.unlock()
     }
 

@@ -1,28 +1,23 @@
 import Foundation
 import Synchronization
 
-/// The engine behind ``Scheduler``: job table, queue, scheduler thread, executor hand-off.
+/// The driver behind ``Scheduler``: it holds the ``JobTimeline`` under its lock, runs the
+/// scheduler thread (waits, burst pauses, run timeouts) and hands the timeline's effects to the
+/// executor, the event bus, the observer and the signal hub.
 ///
 /// `@unchecked Sendable`: every mutable property below `condition` is read and written only while
 /// holding `condition` (an `NSCondition`, because the scheduler thread waits on it through
-/// ``SchedulerClock/wait(on:until:)``). Side effects that call out (executor submissions, event
-/// delivery, observer calls, continuations) are collected in ``Effects`` under the lock and
-/// performed after releasing it, so no user code ever runs under the lock.
+/// ``SchedulerClock/wait(on:until:)``). Effects that call out (executor submissions, event
+/// delivery, observer calls, continuations) are collected under the lock and performed after
+/// releasing it, so no user code ever runs under the lock.
 final class SchedulerCore: RunSink, @unchecked Sendable {
-    /// Side effects collected under the lock and performed after it.
+    /// Side effects collected under the lock and performed after it: the timeline's, and the
+    /// waiters for progress to resume.
     struct Effects {
-        var runs: [JobRun] = []
-        var events: [SchedulerEvent] = []
-        var changes: [JobStateChange] = []
-        var completions: [(@Sendable (RunOutcome) -> Void, RunOutcome)] = []
-        var cancels: [(JobRun, JobRun.Cancellation)] = []
+        var timeline = JobTimeline.Effects()
         var waiters: [CheckedContinuation<Void, Never>] = []
-        var unsubscribes: [SignalHub.Subscription] = []
 
-        var isEmpty: Bool {
-            runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && cancels.isEmpty
-                && waiters.isEmpty && unsubscribes.isEmpty
-        }
+        var isEmpty: Bool { timeline.isEmpty && waiters.isEmpty }
     }
 
     struct TimeoutEntry {
@@ -35,49 +30,18 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     let hub: SignalHub
     let executor: JobExecutor
     let bus = EventBus()
-    let threshold: Double
 
     let condition = NSCondition()
     // Guarded by `condition`. Exclusivity is not checked at run time: the lock already makes the
     // accesses exclusive, and the dynamic checks cost a fifth of the hot path.
-    @exclusivity(unchecked) var records = JobTable()
-    @exclusivity(unchecked) var freeSlots: [UInt32] = []
-    @exclusivity(unchecked) var explicitIDs: [JobID: UInt32] = [:]
-    @exclusivity(unchecked) var queue = JobQueue()
-    /// Jobs that were already due when queued, first in, first out: the scheduler thread takes
-    /// them in O(1) instead of through the heap. Drained by every pass.
-    @exclusivity(unchecked) var dueList = ContiguousArray<UInt32>()
-    @exclusivity(unchecked) var dueHead = 0
-    /// The latest clock reading, to skip reading the clock for jobs queued far in the future.
-    @exclusivity(unchecked) var recentNow = -Double.infinity
-    /// `recentNow`'s bit pattern, for reading without the lock.
+    @exclusivity(unchecked) var timeline: JobTimeline
+    /// The timeline's latest clock reading, for reading without the lock.
     let recentNowBits = Atomic<UInt64>((-Double.infinity).bitPattern)
     @exclusivity(unchecked) var timeouts = BinaryHeap<TimeoutEntry> { $0.deadline < $1.deadline }
-    @exclusivity(unchecked) var optionsTable: [JobOptions] = []
-    @exclusivity(unchecked) var optionsIndex: [JobOptions: UInt32] = [:]
-    @exclusivity(unchecked) var lastOptions: (options: JobOptions, index: UInt32)?
     @exclusivity(unchecked) var lifecycle = SchedulerLifecycle.idle
-    @exclusivity(unchecked) var paused = false
-    /// The clock reading at the latest `start()`, or `resume()` of the paused scheduler (−∞
-    /// before any): a date due before it fell due while nothing could fire, so it is missed
-    /// however little late the scheduler reaches it.
-    @exclusivity(unchecked) var heldUntil = -Double.infinity
-    @exclusivity(unchecked) var activeRuns = 0
-    @exclusivity(unchecked) var runSequence: UInt64 = 0
-    @exclusivity(unchecked) var totals = JobCounters()
-    @exclusivity(unchecked) var jobCount = 0
-    @exclusivity(unchecked) var pausedCount = 0
-    @exclusivity(unchecked) var finishedSlots: [(slot: UInt32, id: JobID)] = []
-    @exclusivity(unchecked) var finishedHead = 0
     @exclusivity(unchecked) var progressWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     @exclusivity(unchecked) var nextWaiterID: UInt64 = 0
-    @exclusivity(unchecked) var observer: (@Sendable (JobStateChange) -> Void)?
-    @exclusivity(unchecked) var version: UInt64 = 0
     @exclusivity(unchecked) var threadEffects = Effects()
-    /// Finished runs nothing else references, reused by the next fires: firing a synchronous job
-    /// allocates nothing once the pool is warm.
-    @exclusivity(unchecked) var runPool: [JobRun] = []
-    static let runPoolLimit = 1024
     /// Ends the scheduler thread's burst pause early (see ``SchedulerThreadState/delivering(reporting:burstPauseUntil:)``).
     let burstPauseEnd = DispatchSemaphore(value: 0)
     /// ``Scheduler/Configuration/burstBatchingDelay`` in seconds.
@@ -87,19 +51,55 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         self.configuration = configuration
         self.clock = configuration.clock
         self.hub = configuration.signalHub
-        self.threshold = max(0, configuration.misfireThreshold.timeInterval)
+        self.timeline = JobTimeline(configuration: configuration)
         self.burstBatchingDelay = max(0, configuration.burstBatchingDelay.timeInterval)
         self.executor = JobExecutor(limit: configuration.maxConcurrentJobs, clock: configuration.clock)
-        optionsTable.append(JobOptions())
         executor.attach(self)
         (clock as? ManualClock)?.attach(self)
     }
 
-    deinit { records.deallocate() }
+    deinit { timeline.deallocate() }
 
     var now: Double { clock.now.date.timeIntervalSinceReferenceDate }
 
     // MARK: - Effects
+
+    /// Takes the lock for a change to the timeline.
+    func lockForChange() {
+        condition.lock()
+        timeline.reportsEvents = bus.isListening
+    }
+
+    /// Does, still under the lock, what the timeline asked for that cannot wait: signal
+    /// subscriptions, waking the scheduler thread, publishing the latest reading; then wakes the
+    /// waiters for progress, checks the invariants and releases the lock.
+    func unlockAfterChange(_ effects: inout Effects) {
+        if !effects.timeline.subscriptions.isEmpty { subscribeLocked(&effects.timeline.subscriptions) }
+        if effects.timeline.wakeForDueList {
+            effects.timeline.wakeForDueList = false
+            wakeThreadLocked(for: -.infinity)
+        }
+        if effects.timeline.wakeForDate < .infinity {
+            wakeThreadLocked(for: effects.timeline.wakeForDate)
+            effects.timeline.wakeForDate = .infinity
+        }
+        publishReadingLocked()
+        wakeProgressWaitersLocked(&effects)
+        checkInvariantsLocked()
+        condition.unlock()
+    }
+
+    private func subscribeLocked(_ requests: inout [JobTimeline.SignalSubscriptionRequest]) {
+        for request in requests where timeline.slot(of: request.id) == request.slot {
+            let slot = request.slot, id = request.id
+            let waiter = SignalWaiter(kind: .job, id: id.description, name: request.name)
+            let subscription = hub.subscribe(request.key, waiter: waiter, once: false) { [weak self] payload in
+                self?.signalPosted(slot: slot, id: id, payload: payload)
+            }
+            timeline.records[Int(slot)].extrasCreatingIfNeeded().subscription = subscription
+        }
+        requests.removeAll()
+    }
 
     /// Performs collected side effects. Caller must not hold the lock.
     ///
@@ -107,19 +107,19 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     /// reported) before the run can start.
     func perform(_ effects: inout Effects) {
         if effects.isEmpty { return }
-        if !effects.changes.isEmpty, let observer = currentObserver() {
-            for change in effects.changes { observer(change) }
+        if !effects.timeline.changes.isEmpty, let observer = currentObserver() {
+            for change in effects.timeline.changes { observer(change) }
         }
-        effects.changes.removeAll(keepingCapacity: true)
-        bus.emit(effects.events)
-        effects.events.removeAll(keepingCapacity: true)
-        if !effects.runs.isEmpty { executor.submit(&effects.runs) }
-        for (run, reason) in effects.cancels { executor.cancel(run, reason: reason) }
-        effects.cancels.removeAll(keepingCapacity: true)
-        for subscription in effects.unsubscribes { hub.unsubscribe(subscription) }
-        effects.unsubscribes.removeAll()
-        for (completion, outcome) in effects.completions { completion(outcome) }
-        effects.completions.removeAll(keepingCapacity: true)
+        effects.timeline.changes.removeAll(keepingCapacity: true)
+        bus.emit(effects.timeline.events)
+        effects.timeline.events.removeAll(keepingCapacity: true)
+        if !effects.timeline.runs.isEmpty { executor.submit(&effects.timeline.runs) }
+        for (run, reason) in effects.timeline.cancels { executor.cancel(run, reason: reason) }
+        effects.timeline.cancels.removeAll(keepingCapacity: true)
+        for subscription in effects.timeline.unsubscribes { hub.unsubscribe(subscription) }
+        effects.timeline.unsubscribes.removeAll()
+        for (completion, outcome) in effects.timeline.completions { completion(outcome) }
+        effects.timeline.completions.removeAll(keepingCapacity: true)
         for waiter in effects.waiters { waiter.resume() }
         effects.waiters.removeAll(keepingCapacity: true)
     }
@@ -127,54 +127,29 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
     private func currentObserver() -> (@Sendable (JobStateChange) -> Void)? {
         condition.lock()
         defer { condition.unlock() }
-        return observer
+        return timeline.observer
     }
 
     /// Runs `body` under the lock, then performs its effects.
     func withLock<T, Failure: Error>(_ body: (inout Effects) throws(Failure) -> T) throws(Failure) -> T {
         var effects = Effects()
-        condition.lock()
+        lockForChange()
         let result: T
         do {
             result = try body(&effects)
         } catch {
-            wakeProgressWaitersLocked(&effects)
-            checkInvariantsLocked()
-            condition.unlock()
+            unlockAfterChange(&effects)
             perform(&effects)
             throw error
         }
-        wakeProgressWaitersLocked(&effects)
-        checkInvariantsLocked()
-        condition.unlock()
+        unlockAfterChange(&effects)
         perform(&effects)
         return result
     }
 
-    /// Records an event and an observer change for the job in `slot`, if anyone listens.
-    /// `lastMissed`: for `missed`, the last of the due dates (`due` is the first).
-    func noteLocked(
-        _ kind: SchedulerEvent.Kind, slot: UInt32, due: Double? = nil, lastMissed: Double? = nil,
-        outcome: RunOutcome? = nil, duration: Double? = nil, count: Int = 1, effects: inout Effects
-    ) {
-        let listening = bus.isListening
-        guard listening || observer != nil else { return }
-        let record = records[Int(slot)]
-        let dueDate = due.map { Date(timeIntervalSinceReferenceDate: $0) }
-        if listening {
-            var missed: ClosedRange<Date>?
-            if kind == .missed, let due, let dueDate {
-                missed = dueDate...Date(timeIntervalSinceReferenceDate: max(lastMissed ?? due, due))
-            }
-            effects.events.append(
-                SchedulerEvent(
-                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now.date,
-                    duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
-                    missedDueDates: missed))
-        }
-        if observer != nil {
-            effects.changes.append(JobStateChange(kind: kind, dueDate: dueDate, outcome: outcome, snapshot: snapshotLocked(slot)))
-        }
+    /// Runs a change to the timeline under the lock, then performs its effects.
+    func change<T, Failure: Error>(_ body: (inout JobTimeline, inout JobTimeline.Effects) throws(Failure) -> T) throws(Failure) -> T {
+        try withLock { (effects: inout Effects) throws(Failure) -> T in try body(&timeline, &effects.timeline) }
     }
 
     func wakeProgressWaitersLocked(_ effects: inout Effects) {
@@ -214,119 +189,32 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         return satisfied
     }
 
-    // MARK: - Slots and IDs
+    /// The latest clock reading the scheduler has seen, readable without the lock (it may be a
+    /// moment stale, which only costs a clock reading).
+    var latestReading: Double { Double(bitPattern: recentNowBits.load(ordering: .relaxed)) }
 
-    func slotLocked(of id: JobID) -> UInt32? {
-        if !explicitIDs.isEmpty, let slot = explicitIDs[id] { return slot }
-        let low = UInt32(truncatingIfNeeded: id.rawValue)
-        guard low > 0 else { return nil }
-        let slot = Int(low - 1)
-        guard slot < records.count, records[slot].id == id, records[slot].state != .free else { return nil }
-        return UInt32(slot)
-    }
-
-    func requireSlotLocked(_ id: JobID) throws(SchedulerError) -> UInt32 {
-        guard let slot = slotLocked(of: id) else { throw .jobNotFound(id) }
-        return slot
-    }
-
-    /// Takes a free slot and gives it an ID (generated unless `explicit`).
-    func allocateSlotLocked(explicit: JobID?) -> (slot: UInt32, id: JobID) {
-        let slot: UInt32
-        if let free = freeSlots.popLast() {
-            slot = free
-            assert(records[Int(slot)].state == .free, "free list holds slot \(slot), which is in use")
-        } else {
-            slot = UInt32(records.count)
-            records.append(.free(generation: 0))
-        }
-        if let explicit {
-            explicitIDs[explicit] = slot
-            return (slot, explicit)
-        }
-        var generation = records[Int(slot)].generation
-        var id = JobID(rawValue: UInt64(generation) << 32 | UInt64(slot + 1))
-        while !explicitIDs.isEmpty, explicitIDs[id] != nil {
-            generation &+= 1
-            id = JobID(rawValue: UInt64(generation) << 32 | UInt64(slot + 1))
-        }
-        records[Int(slot)].generation = generation
-        return (slot, id)
-    }
-
-    /// Releases a finished job's slot and everything it references.
-    func freeSlotLocked(_ slot: UInt32, effects: inout Effects) {
-        let index = Int(slot)
-        assert(records[index].active == 0, "slot \(slot) freed with runs in flight")
-        if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
-        if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
-        if !records[index].state.isFinished { unqueueLocked(slot) }  // finished jobs are never queued
-        records[index] = .free(generation: records[index].generation &+ 1)
-        freeSlots.append(slot)
-        jobCount -= 1
-    }
-
-    /// Remembers that the job in `slot` finished; forgets the oldest finished jobs beyond the
-    /// retention limit.
-    func retainFinishedLocked(_ slot: UInt32, effects: inout Effects) {
-        finishedSlots.append((slot, records[Int(slot)].id))
-        while finishedSlots.count - finishedHead > configuration.finishedJobRetention {
-            let (oldSlot, oldID) = finishedSlots[finishedHead]
-            finishedHead += 1
-            guard records[Int(oldSlot)].id == oldID, records[Int(oldSlot)].state.isFinished else { continue }
-            if records[Int(oldSlot)].active == 0 {
-                freeSlotLocked(oldSlot, effects: &effects)
-            } else {
-                records[Int(oldSlot)].flags.insert(.forgetWhenIdle)
-            }
-        }
-        if finishedHead > 1024, finishedHead * 2 > finishedSlots.count {
-            finishedSlots.removeFirst(finishedHead)
-            finishedHead = 0
-        }
-    }
-
-    func internOptionsLocked(_ options: JobOptions) -> UInt32 {
-        if let last = lastOptions, last.options == options { return last.index }
-        let index: UInt32
-        if let existing = optionsIndex[options] {
-            index = existing
-        } else {
-            index = UInt32(optionsTable.count)
-            optionsTable.append(options)
-            optionsIndex[options] = index
-        }
-        lastOptions = (options, index)
-        return index
-    }
-
-    // MARK: - Snapshots
-
-    func snapshotLocked(_ slot: UInt32) -> JobSnapshot {
-        let record = records[Int(slot)]
-        version += 1
-        var counters = record.extras?.counters ?? JobCounters()
-        counters.runs = record.runs
-        var outcome: RunOutcome?
-        if record.runs > 0 {
-            outcome = record.flags.contains(.lastVoid) ? .success(()) : record.extras?.lastOutcome
-        }
-        func date(_ value: Double) -> Date? { value.isNaN ? nil : Date(timeIntervalSinceReferenceDate: value) }
-        return JobSnapshot(
-            id: record.id, name: record.name, status: record.status, trigger: record.trigger.trigger,
-            options: optionsTable[Int(record.optionsIndex)], counters: counters,
-            lastDueDate: date(record.lastDue), lastStartDate: date(record.lastDue + Double(record.lastStartOffset)),
-            nextFireDate: date(record.nextDue), lastOutcome: outcome,
-            lastDuration: record.lastDuration.isNaN ? nil : .seconds(Double(record.lastDuration)),
-            activeRuns: Int(record.active), bufferedRuns: record.extras?.bufferedCount ?? 0,
-            isPaused: record.state == .paused, version: version)
+    /// Publishes the timeline's latest reading for ``latestReading``; stored only when it changed,
+    /// so that the threads calling `schedule` do not take the cache line from one another.
+    func publishReadingLocked() {
+        let bits = timeline.recentNow.bitPattern
+        if recentNowBits.load(ordering: .relaxed) != bits { recentNowBits.store(bits, ordering: .relaxed) }
     }
 
     func statsLocked() -> SchedulerStats {
         let counts = executor.counts
         return SchedulerStats(
-            jobs: jobCount, queuedJobs: queue.count + dueList.count - dueHead, pausedJobs: pausedCount, activeRuns: activeRuns,
-            executingRuns: counts.executing, totals: totals)
+            jobs: timeline.jobCount, queuedJobs: timeline.queuedJobs, pausedJobs: timeline.pausedCount,
+            activeRuns: timeline.activeRuns, executingRuns: counts.executing, totals: timeline.totals)
+    }
+
+    /// The driver's invariants (the timeline's, and its `isStarted` matching the lifecycle) in
+    /// builds with `-DKAIROS_INTERNAL_CHECKS`. Caller holds the lock.
+    @inline(__always)
+    func checkInvariantsLocked() {
+        #if KAIROS_INTERNAL_CHECKS
+        timeline.checkInvariants()
+        precondition(timeline.isStarted == lifecycle.isRunning, "the timeline's isStarted differs from the lifecycle")
+        #endif
     }
 }
 
@@ -335,8 +223,7 @@ extension SchedulerCore: ManualClockParticipant {
         condition.lock()
         defer { condition.unlock() }
         guard lifecycle.isRunning else { return nil }
-        var date = timeouts.first?.deadline ?? .infinity
-        if !paused { date = min(date, dueHead < dueList.count ? -.infinity : queue.min?.date ?? .infinity) }
+        let date = min(timeouts.first?.deadline ?? .infinity, timeline.nextDueDate)
         if date == .infinity { return nil }
         return date == -.infinity ? .distantPast : Date(timeIntervalSinceReferenceDate: date)
     }
@@ -346,8 +233,4 @@ extension SchedulerCore: ManualClockParticipant {
             if await waitForProgress(unless: { isIdleLocked() }) { return }
         }
     }
-}
-
-extension JobRecord.State {
-    var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
 }

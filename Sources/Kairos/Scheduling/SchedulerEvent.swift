@@ -10,41 +10,70 @@ import Foundation
 /// ```
 public struct SchedulerEvent: Sendable {
     /// What happened.
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+    ///
+    /// New kinds may be added in later versions: a `switch` over a kind matches the static members
+    /// (`case .fired:`) and needs a `default:` case. Its ``rawValue`` is its name (`fired`).
+    public struct Kind: RawRepresentable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+        /// The kinds there are; Kairos switches over them exhaustively.
+        package enum Name: String, Sendable, Hashable, CaseIterable {
+            case scheduled, fired, started, succeeded, failed, timedOut, runCancelled, missed, overlapSkipped
+            case bufferDropped, paused, resumed, rescheduled, completed, cancelled
+        }
+
+        /// Which kind this is.
+        package let name: Name
+
+        private init(_ name: Name) { self.name = name }
+
+        /// The kind's name as in the source (`fired`, `runCancelled`, …).
+        public var rawValue: String { name.rawValue }
+
+        /// The kind named `rawValue`, or `nil` for an unknown name.
+        public init?(rawValue: String) {
+            guard let name = Name(rawValue: rawValue) else { return nil }
+            self.name = name
+        }
+
+        /// Every kind, in declaration order.
+        public static var allCases: [Kind] { Name.allCases.map(Kind.init) }
+
+        /// The kind's name, as ``rawValue``.
+        public var description: String { rawValue }
+
         /// A job was added.
-        case scheduled
+        public static let scheduled = Kind(.scheduled)
         /// A due date fired: a run was created and queued for the executor.
-        case fired
+        public static let fired = Kind(.fired)
         /// A run started executing.
-        case started
+        public static let started = Kind(.started)
         /// A run returned; ``SchedulerEvent/result`` holds the value.
-        case succeeded
+        public static let succeeded = Kind(.succeeded)
         /// A run threw; ``SchedulerEvent/error`` holds the error.
-        case failed
+        public static let failed = Kind(.failed)
         /// A run exceeded its timeout and was cancelled.
-        case timedOut
+        public static let timedOut = Kind(.timedOut)
         /// A run was cancelled and ended by throwing `CancellationError`, or was cancelled before
         /// it started (then withdrawn: no run, no ``SchedulerEvent/duration``).
-        case runCancelled
+        public static let runCancelled = Kind(.runCancelled)
         /// Due dates passed without running (misfire policy, or an event posted while paused or
         /// stopped): ``SchedulerEvent/count`` says how many, ``SchedulerEvent/missedDueDates`` spans
         /// the first to the last of them and ``SchedulerEvent/dueDate`` is the first. A missed date
         /// that the policy runs is not among them: its ``fired`` event follows, with its due date.
-        case missed
+        public static let missed = Kind(.missed)
         /// A fire was dropped because a run was going.
-        case overlapSkipped
+        public static let overlapSkipped = Kind(.overlapSkipped)
         /// A buffered fire was dropped.
-        case bufferDropped
+        public static let bufferDropped = Kind(.bufferDropped)
         /// The job was paused.
-        case paused
+        public static let paused = Kind(.paused)
         /// The job was resumed.
-        case resumed
+        public static let resumed = Kind(.resumed)
         /// The job's trigger was replaced.
-        case rescheduled
+        public static let rescheduled = Kind(.rescheduled)
         /// The job finished: trigger exhausted or `maxRuns` reached.
-        case completed
+        public static let completed = Kind(.completed)
         /// The job was cancelled.
-        case cancelled
+        public static let cancelled = Kind(.cancelled)
     }
 
     /// What happened.

@@ -22,7 +22,7 @@ extension TriggerDescription {
     /// trigger's first date at or after `now`; `nil` for a trigger that never fires on its own.
     public static func firstDueDate(of trigger: any Trigger, scheduledAt now: Date) -> Date? {
         let reference = now.timeIntervalSinceReferenceDate
-        return SchedulerCore.firstDue(TriggerStorage(trigger, anchoredAt: reference), now: reference)
+        return JobTimeline.firstDue(TriggerStorage(trigger, anchoredAt: reference), now: reference)
             .map(Date.init(timeIntervalSinceReferenceDate:))
     }
 }

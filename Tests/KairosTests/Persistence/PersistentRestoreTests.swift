@@ -17,12 +17,13 @@ struct PersistentRestoreTests {
         let core = scheduler.core
         core.condition.lock()
         defer { core.condition.unlock() }
-        var order: [(Double, Int32, JobID)] = core.dueList[core.dueHead...].map { slot in
-            let due = core.records[Int(slot)].nextDue
-            return (due + core.jitterLocked(slot: slot, due: due), core.priorityLocked(slot: slot), core.records[Int(slot)].id)
+        let timeline = core.timeline
+        var order: [(Double, Int32, JobID)] = timeline.dueList[timeline.dueHead...].map { slot in
+            let due = timeline.records[Int(slot)].nextDue.seconds
+            return (due + timeline.jitter(slot: slot, due: due), timeline.priority(slot: slot), timeline.records[Int(slot)].id)
         }
-        var queue = core.queue
-        while let entry = queue.popMin() { order.append((entry.date, entry.priority, core.records[Int(entry.slot)].id)) }
+        var queue = timeline.queue
+        while let entry = queue.popMin() { order.append((entry.date, entry.priority, timeline.records[Int(entry.slot)].id)) }
         return order
     }
 

@@ -63,4 +63,25 @@ import Testing
         #expect(JobStatus.allCases.map(\.rawValue) == ["pending", "running", "paused", "completed", "failed", "cancelled"])
         #expect(JobStatus.allCases.filter(\.isFinished) == [.completed, .failed, .cancelled])
     }
+
+    /// Event kinds keep the former enum's spellings, names and order.
+    @Test func eventKindsMatchAndNameAsTheFormerEnum() {
+        func describe(_ kind: SchedulerEvent.Kind) -> String {
+            switch kind {
+            case .fired: "fired"
+            case .missed, .overlapSkipped: "not run"
+            default: "other \(kind)"
+            }
+        }
+        #expect(describe(.fired) == "fired")
+        #expect(describe(.overlapSkipped) == "not run")
+        #expect(describe(.timedOut) == "other timedOut")
+        #expect(SchedulerEvent.Kind(rawValue: "runCancelled") == .runCancelled)
+        #expect(SchedulerEvent.Kind(rawValue: "exploded") == nil)
+        #expect(
+            SchedulerEvent.Kind.allCases.map(\.rawValue) == [
+                "scheduled", "fired", "started", "succeeded", "failed", "timedOut", "runCancelled", "missed", "overlapSkipped",
+                "bufferDropped", "paused", "resumed", "rescheduled", "completed", "cancelled",
+            ])
+    }
 }

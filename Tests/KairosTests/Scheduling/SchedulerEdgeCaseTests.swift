@@ -133,7 +133,7 @@ import Testing
         await scheduler.waitUntilIdle()
         // A finished run is pooled only if nothing else holds it at that instant (the worker may
         // still), so the pool holds at most one run here, never more.
-        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } <= 1)
+        #expect(scheduler.core.condition.withLock { scheduler.core.timeline.runPool.count } <= 1)
         // The job is forgotten at once (retention 0) and a pooled run is cleared: once the worker
         // lets go, nothing keeps the body's captures alive.
         await eventually("the body's captures are released") { weakCapture == nil }
@@ -141,7 +141,7 @@ import Testing
         try scheduler.schedule(trigger: OnceTrigger(at: clock.now.date)) { context in recorder.record(context) }
         await scheduler.waitUntilIdle()
         #expect(recorder.count == 1)
-        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } <= 1)
+        #expect(scheduler.core.condition.withLock { scheduler.core.timeline.runPool.count } <= 1)
     }
 
     @Test func finishedSynchronousRunsGoBackToThePool() async throws {
@@ -153,6 +153,6 @@ import Testing
             }
             await scheduler.waitUntilIdle()
         }
-        #expect(scheduler.core.condition.withLock { scheduler.core.runPool.count } > 0)
+        #expect(scheduler.core.condition.withLock { scheduler.core.timeline.runPool.count } > 0)
     }
 }

@@ -15,12 +15,12 @@ import Testing
         return scheduler
     }
 
-    private func violations(_ scheduler: Scheduler, after corrupt: (SchedulerCore) -> Void) -> [String] {
+    private func violations(_ scheduler: Scheduler, after corrupt: (inout JobTimeline) -> Void) -> [String] {
         let core = scheduler.core
         core.condition.lock()
         defer { core.condition.unlock() }
-        corrupt(core)
-        return core.invariantViolationsLocked()
+        corrupt(&core.timeline)
+        return core.timeline.invariantViolations()
     }
 
     @Test func aConsistentSchedulerHasNoViolations() throws {
@@ -35,7 +35,7 @@ import Testing
         let scheduler = try populated()
         let found = violations(scheduler) { $0.pausedCount += 1 }
         #expect(found.contains { $0.hasPrefix("pausedCount is 2 for 1 paused") })
-        scheduler.core.condition.withLock { scheduler.core.pausedCount -= 1 }
+        scheduler.core.condition.withLock { scheduler.core.timeline.pausedCount -= 1 }
     }
 
     @Test func aSlotInUseInTheFreeListIsReported() throws {
@@ -43,17 +43,17 @@ import Testing
         let found = violations(scheduler) { $0.freeSlots.append(0) }
         #expect(found.contains("the free list holds slot 0, which is not free"))
         #expect(found.contains("0 free slots and 1 in the free list"))
-        scheduler.core.condition.withLock { _ = scheduler.core.freeSlots.removeLast() }
+        scheduler.core.condition.withLock { _ = scheduler.core.timeline.freeSlots.removeLast() }
     }
 
     @Test func aJobInBothTheHeapAndTheDueListIsReported() throws {
         let scheduler = try populated()
         let core = scheduler.core
-        let queued = try #require(core.condition.withLock { core.queue.min?.slot })
+        let queued = try #require(core.condition.withLock { core.timeline.queue.min?.slot })
         let found = violations(scheduler) { $0.records[Int(queued)].flags.insert(.inDueList) }
         #expect(found.contains("slot \(queued) is in both the heap and the due list"))
         #expect(found.contains("0 due-list entries for 1 flagged slots"))
-        core.condition.withLock { _ = core.records[Int(queued)].flags.remove(.inDueList) }
+        core.condition.withLock { _ = core.timeline.records[Int(queued)].flags.remove(.inDueList) }
     }
 
     @Test func aRunCountWithoutItsRunIsReported() throws {
@@ -61,7 +61,7 @@ import Testing
         let found = violations(scheduler) { $0.records[0].active = 1 }
         #expect(found.contains("slot 0 counts 1 runs in flight and references 0"))
         #expect(found.contains("activeRuns is 0 for 1 runs in flight"))
-        scheduler.core.condition.withLock { scheduler.core.records[0].active = 0 }
+        scheduler.core.condition.withLock { scheduler.core.timeline.records[0].active = 0 }
     }
 
     /// The sizes that the comments on the storage promise, which the memory per pending job
@@ -70,5 +70,8 @@ import Testing
         #expect(MemoryLayout<JobRecord>.stride == 120)
         #expect(MemoryLayout<JobBody>.size == 17)
         #expect(MemoryLayout<JobQueue.Entry>.stride == 24)
+        // A due date or none in one Double: the record's layout does not pay for the optional.
+        #expect(MemoryLayout<DueInstant>.size == 8)
+        #expect(DueInstant.none == DueInstant(nil) && DueInstant.none.date == nil && DueInstant(5).value == 5)
     }
 }

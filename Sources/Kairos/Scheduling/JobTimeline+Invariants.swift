@@ -1,11 +1,11 @@
-extension SchedulerCore {
+extension JobTimeline {
     /// The broken invariants of the job table, the queue, the due list and the counters, each as
-    /// a sentence; empty when the state is consistent. O(number of slots). Caller holds the lock.
+    /// a sentence; empty when the timeline is consistent. O(number of slots).
     ///
-    /// Checked after every locked operation and every pass of the scheduler thread in builds with
+    /// Checked after every operation of the scheduler and every pass of its thread in builds with
     /// `-DKAIROS_INTERNAL_CHECKS` (`.ci/run` runs the scheduler suites so), as swift-collections
     /// does with its `_checkInvariants()`; the cheap O(1) ones are `assert`s in every debug build.
-    func invariantViolationsLocked() -> [String] {
+    func invariantViolations() -> [String] {
         var violations = queue.invariantViolations()
         var live = 0, paused = 0, active = 0, inDueList = 0, free = 0
         // Fields are read in place: copying each record would retain and release its references.
@@ -32,7 +32,7 @@ extension SchedulerCore {
             }
             if queued || flags.contains(.inDueList) {
                 if state != .pending { violations.append("slot \(slot) is queued in state \(state)") }
-                if records[index].nextDue.isNaN { violations.append("slot \(slot) is queued without a due date") }
+                if records[index].nextDue.isNone { violations.append("slot \(slot) is queued without a due date") }
             }
             if flags.contains(.explicitID), explicitIDs[records[index].id] != slot {
                 violations.append("slot \(slot)'s explicit ID \(records[index].id) is not mapped to it")
@@ -58,11 +58,11 @@ extension SchedulerCore {
     }
 
     /// Traps on a broken invariant in builds with `-DKAIROS_INTERNAL_CHECKS`; does nothing
-    /// otherwise. Caller holds the lock.
+    /// otherwise.
     @inline(__always)
-    func checkInvariantsLocked() {
+    func checkInvariants() {
         #if KAIROS_INTERNAL_CHECKS
-        let violations = invariantViolationsLocked()
+        let violations = invariantViolations()
         precondition(violations.isEmpty, "scheduler invariants broken: \(violations.joined(separator: "; "))")
         #endif
     }
