@@ -259,7 +259,7 @@ extension PostgresScheduler {
 
     /// Runs a change in a transaction and maps its errors.
     private func change<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws(PostgresSchedulerError) -> Result {
         do {
             return try await transaction(body)
