@@ -47,14 +47,21 @@ extension PostgresScheduler {
     /// attempt + 1 and the same key, or, at ``Configuration/maxAttempts``, to failed. Any node
     /// may do it; rows another node is rescuing are skipped.
     ///
+    /// Nothing is rescued during the first lease after the database (re)started: leases ran out
+    /// while nobody could renew them, and their nodes get a lease to reconnect and renew before
+    /// their runs count as lost (else a restart longer than a lease re-ran every run going).
+    ///
     /// - Returns: the number of slots rescued or failed.
     @discardableResult
     package func rescueExpiredLeases() async throws -> Int {
+        let leaseSeconds = configuration.leaseDuration.seconds
         let rows = try await transaction { connection in
             let rows = try await connection.query(
                 """
                 WITH expired AS (
-                    SELECT key FROM \(unescaped: self.prefix)slots WHERE state = 'running' AND lease_until < now()
+                    SELECT key FROM \(unescaped: self.prefix)slots
+                    WHERE state = 'running' AND lease_until < now()
+                        AND pg_postmaster_start_time() < now() - make_interval(secs => \(leaseSeconds))
                     ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
                 ), moved AS (
                     UPDATE \(unescaped: self.prefix)slots s SET

@@ -28,6 +28,7 @@ struct PostgresRestartTests {
 
             let audit = try await LedgerAudit.of(testbed, jobs: jobs, fires: seconds, firstFire: firstFire)
             #expect(audit.missing == 0 && audit.unexpected == 0 && audit.duplicates == 0 && audit.reruns == 0, "\(audit)")
+            if audit.missing > 0 { testbed.printLogs() }
         }
     }
 }
