@@ -154,8 +154,10 @@ public final class PostgresScheduler: Sendable {
         while !Task.isCancelled {
             var progress = false
             do {
-                let made = try await materializeDueSlots()
-                progress = made > 0
+                // Materialising and claiming go at once, on two connections: the slots made now
+                // are claimed in the next pass.
+                async let made = materializeDueSlots()
+                async let claimed = claimAndStart()
                 if ContinuousClock.now - lastRescue >= configuration.leaseDuration / 3 {
                     lastRescue = .now
                     _ = try await rescueExpiredLeases()
@@ -164,8 +166,8 @@ public final class PostgresScheduler: Sendable {
                     lastPrune = .now
                     _ = try await pruneHistory()
                 }
-                let claimed = try await claimAndStart()
-                progress = progress || claimed > 0
+                progress = try await made > 0
+                progress = try await claimed > 0 || progress
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("pass failed, retrying: \(PostgresSchedulerError(error, configuration: configuration))")
