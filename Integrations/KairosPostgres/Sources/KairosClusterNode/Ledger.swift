@@ -1,4 +1,5 @@
 import Foundation
+import KairosPostgres
 import PostgresNIO
 
 /// The shared tables every run and every node start are written to, read by the peer benchmarks
@@ -33,28 +34,35 @@ struct Ledger: Sendable {
     /// The first action of every run: one autocommitted insert, `due` being the slot exactly.
     ///
     /// While the database is unreachable (restarting), the insert is retried every 100 ms for up
-    /// to `retryFor`: a run must not vanish from the ledger because the database blinked. (An
-    /// insert whose commit succeeded but whose answer was lost would then appear twice.)
+    /// to `retryFor`: a run must not vanish from the ledger because the database blinked. An
+    /// attempt without an answer within `answerTimeout` counts as an outage too: postgres-nio can
+    /// leave a query written to a connection that closed meanwhile unanswered forever. (An insert
+    /// whose commit succeeded but whose answer was lost or late would then appear twice.)
     func record(
-        job: String, due: Date, idempotencyKey: String, attempt: Int, retryFor: Duration = .seconds(30)
+        job: String, due: Date, idempotencyKey: String, attempt: Int, retryFor: Duration = .seconds(30),
+        answerTimeout: Duration = .seconds(5)
     ) async throws {
         let started = Self.microseconds(Date())
         let slot = Self.microseconds(due)
         let deadline = ContinuousClock.now + retryFor
         while true {
             do {
-                try await insert(job: job, slot: slot, started: started, idempotencyKey: idempotencyKey, attempt: attempt)
+                try await withTimeLimit(answerTimeout) {
+                    try await insert(job: job, slot: slot, started: started, idempotencyKey: idempotencyKey, attempt: attempt)
+                }
                 return
-            } catch let error as PSQLError where Self.isOutage(error) && ContinuousClock.now < deadline {
+            } catch let error where Self.isOutage(error) && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
     }
 
-    /// A connection failure, or the server refusing work while it shuts down or starts up
-    /// (SQLSTATE class 57, operator intervention).
-    private static func isOutage(_ error: PSQLError) -> Bool {
-        guard let info = error.serverInfo else { return true }
+    /// Anything but an error the server answered with, other than refusing work while it shuts
+    /// down or starts up (SQLSTATE class 57, operator intervention): a connection failure, no
+    /// answer in time, or the pool failing requests while it cannot connect (its circuit breaker).
+    private static func isOutage(_ error: any Error) -> Bool {
+        if error is CancellationError { return false }
+        guard let info = (error as? PSQLError)?.serverInfo else { return true }
         return info[.sqlState]?.hasPrefix("57") ?? false
     }
 

@@ -8,8 +8,8 @@ import PostgresNIO
 struct PeerSetup {
     let command: NodeCommand
 
-    /// How many `schedule` calls are in flight at once while storing many jobs.
-    static let parallelSchedules = 16
+    /// How many jobs one `schedule` transaction stores while storing many.
+    static let jobsPerTransaction = 5000
 
     func run() async throws {
         var configuration = try ClusterNode.configuration(command, node: "setup-\(getpid())")
@@ -22,11 +22,11 @@ struct PeerSetup {
         case .setupThroughput(let count):
             let scheduler = try PostgresScheduler(configuration: configuration)
             try await scheduler.migrate()
-            let now = Date()
-            try await Self.scheduleAll(count) { index in
-                _ = try await scheduler.schedule(
-                    key: "j\(index)", name: "j\(index)", function: ClusterNode.ledgerFunction,
-                    trigger: OnceTrigger(at: now), options: options)
+            // Each due when it is stored: a one-shot due now gets its slot with the job.
+            try await Self.scheduleAll(count, on: scheduler) { index in
+                .init(
+                    key: "j\(index)", name: "j\(index)", function: ClusterNode.ledgerFunction, trigger: OnceTrigger(at: Date()),
+                    options: options)
             }
         case .setupRecurring(let count, let fires, let firstFire, let slowJ0):
             let scheduler = try PostgresScheduler(configuration: configuration)
@@ -34,12 +34,12 @@ struct PeerSetup {
             let trigger = try IntervalTrigger(
                 every: .seconds(1), startingAt: Date(timeIntervalSince1970: Double(firstFire) / 1000),
                 repeatCount: fires)
-            try await Self.scheduleAll(count) { index in
+            try await Self.scheduleAll(count, on: scheduler) { index in
                 let arguments: JSONValue =
                     if index == 0, let slowJ0 { .object(["sleep_ms": .integer(slowJ0)]) } else { nil }
-                _ = try await scheduler.schedule(
-                    key: "j\(index)", name: "j\(index)", function: ClusterNode.ledgerFunction,
-                    arguments: arguments, trigger: trigger, options: options)
+                return .init(
+                    key: "j\(index)", name: "j\(index)", function: ClusterNode.ledgerFunction, arguments: arguments, trigger: trigger,
+                    options: options)
             }
         case .submitPropagation(let name, let trials):
             configuration.nodeID = name
@@ -72,16 +72,12 @@ struct PeerSetup {
         }
     }
 
-    /// Calls `body(0..<count)` with at most ``parallelSchedules`` calls in flight.
+    /// Schedules the jobs `job(0..<count)` in transactions of ``jobsPerTransaction``.
     private static func scheduleAll(
-        _ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+        _ count: Int, on scheduler: PostgresScheduler, _ job: (Int) -> PostgresScheduler.JobDefinition
     ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                if index >= parallelSchedules { try await group.next() }
-                group.addTask { try await body(index) }
-            }
-            try await group.waitForAll()
+        for start in stride(from: 0, to: count, by: jobsPerTransaction) {
+            try await scheduler.schedule((start..<min(count, start + jobsPerTransaction)).map(job))
         }
     }
 }

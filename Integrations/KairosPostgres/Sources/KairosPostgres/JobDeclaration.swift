@@ -64,6 +64,34 @@ struct JobDeclaration: Sendable {
         if case .manual = description { untimed = true } else { untimed = false }
     }
 
+    /// A declaration as a transaction stores it, at the database's `now`.
+    struct Row: Sendable {
+        var declaration: JobDeclaration
+        /// The trigger with an unanchored interval anchored at `now`.
+        var anchored: TriggerDescription
+        var triggerText: String
+        /// The first due date, to materialise (`nil`: the trigger never fires on its own).
+        var firstDue: Date?
+        /// For a one-shot due by `now`, on time (within the misfire threshold), active: the due
+        /// date of the slot stored with the job, which then has nothing left to materialise.
+        var slotDue: Date?
+    }
+
+    /// The row to store at `now` (seconds since 1970 of the database's clock).
+    func row(scheduledAt now: Date, misfireThreshold: Double) throws -> Row {
+        let anchored = trigger.anchored(at: now)
+        let firstDue = TriggerDescription.firstDueDate(of: try anchored.makeTrigger(), scheduledAt: now)
+        var slotDue: Date?
+        if case .once = anchored, !options.startPaused, let due = firstDue?.roundedToMicroseconds,
+            due <= now, now.timeIntervalSince(due) <= misfireThreshold
+        {
+            slotDue = due
+        }
+        return Row(
+            declaration: self, anchored: anchored, triggerText: JSONText.encode(anchored.jsonValue), firstDue: firstDue,
+            slotDue: slotDue)
+    }
+
     /// Rejects the triggers a cluster cannot fire.
     static func checkSupported(_ description: TriggerDescription) throws(PostgresSchedulerError) {
         switch description {

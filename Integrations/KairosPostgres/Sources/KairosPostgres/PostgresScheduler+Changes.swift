@@ -14,7 +14,8 @@ extension PostgresScheduler {
     /// first due date, also for a finished job). ``cancel(_:)`` frees the key.
     ///
     /// The function need not be registered on this node. An ``IntervalTrigger`` without a start
-    /// is anchored at the database's `now()`.
+    /// is anchored at the database's `now()`. A ``OnceTrigger`` due by the database's `now()`
+    /// gets its slot in the same transaction, ready to claim.
     ///
     /// - Throws: ``PostgresSchedulerError/triggerNotSupported(_:)`` for a custom or event
     ///   trigger, ``PostgresSchedulerError/invalidJobKey(_:reason:)``,
@@ -24,41 +25,117 @@ extension PostgresScheduler {
         key: String? = nil, name: String = "", function: String, arguments: JSONValue = nil, trigger: any Trigger,
         options: JobOptions = JobOptions()
     ) async throws(PostgresSchedulerError) -> JobID {
-        let declaration = try JobDeclaration(
-            key: key, name: name, function: function, arguments: arguments, trigger: trigger, options: options,
-            defaultOverlap: configuration.defaultOverlap)
+        let job = JobDefinition(key: key, name: name, function: function, arguments: arguments, trigger: trigger, options: options)
+        return try await schedule([job])[0]
+    }
+
+    /// Schedules many jobs in one transaction, each as
+    /// ``schedule(key:name:function:arguments:trigger:options:)`` does, and returns their IDs in
+    /// order once all are committed: one round trip for the new jobs (and one for the slots of
+    /// one-shots due now) however many there are, and one notification.
+    ///
+    /// - Throws: the first invalid job's error before anything is stored, or a database error
+    ///   (then none is stored).
+    @discardableResult
+    public func schedule(_ jobs: [JobDefinition]) async throws(PostgresSchedulerError) -> [JobID] {
+        guard !jobs.isEmpty else { return [] }
+        var declarations: [JobDeclaration] = []
+        declarations.reserveCapacity(jobs.count)
+        for job in jobs {
+            declarations.append(
+                try JobDeclaration(
+                    key: job.key, name: job.name, function: job.function, arguments: job.arguments, trigger: job.trigger,
+                    options: job.options, defaultOverlap: configuration.defaultOverlap))
+        }
+        let misfireThreshold = configuration.misfireThreshold.seconds
+        let declared = declarations
         return try await change { connection in
             let now = try await self.databaseNow(connection)
-            let anchored = declaration.trigger.anchored(at: now)
-            let firstDue = TriggerDescription.firstDueDate(of: try anchored.makeTrigger(), scheduledAt: now)
-            if let key = declaration.key,
-                let existing = try await self.updateDeclared(key: key, declaration, anchored: anchored, firstDue: firstDue, on: connection)
-            {
-                return existing
+            var rows: [JobDeclaration.Row] = []
+            rows.reserveCapacity(declared.count)
+            for declaration in declared {
+                rows.append(try declaration.row(scheduledAt: now, misfireThreshold: misfireThreshold))
             }
-            let status = declaration.options.startPaused ? "paused" : "pending"
-            let rows = try await connection.query(
-                """
-                INSERT INTO \(unescaped: self.prefix)jobs
-                    (key, name, function, arguments, trigger, options, untimed, overlap, lanes, buffer_limit, max_runs,
-                     timeout_ms, status, next_due, paused_at)
-                VALUES (\(declaration.key), \(declaration.name), \(declaration.function), \(declaration.argumentsText)::jsonb,
-                    \(JSONText.encode(anchored.jsonValue))::jsonb, \(declaration.optionsText)::jsonb, \(declaration.untimed),
-                    \(declaration.overlap), \(declaration.lanes), \(declaration.bufferLimit), \(declaration.options.maxRuns.map(Int64.init)),
-                    \(declaration.options.timeout.map { Int64($0.seconds * 1000) }), \(status),
-                    to_timestamp(\(firstDue?.roundedToMicroseconds.epoch)), CASE WHEN \(status) = 'paused' THEN now() END)
-                ON CONFLICT (key) DO NOTHING
-                RETURNING id
-                """, logger: self.queryLogger
-            ).collect()
-            guard let id = try rows.first?.decode(Int64.self) else {
-                // A node declared the same key since this transaction's snapshot: read it again.
-                throw PostgresSchedulerError.database(sqlState: "40001", message: "key declared concurrently")
+            let ids = try await self.insertJobs(rows, on: connection)
+            var result: [JobID] = []
+            result.reserveCapacity(rows.count)
+            for (index, row) in rows.enumerated() {
+                if let id = ids[index] {
+                    result.append(id)
+                } else if let key = row.declaration.key,
+                    let existing = try await self.updateDeclared(
+                        key: key, row.declaration, anchored: row.anchored, firstDue: row.firstDue, on: connection)
+                {
+                    result.append(existing)
+                } else {
+                    // A node declared the same key since this transaction's snapshot: read it again.
+                    throw PostgresSchedulerError.database(sqlState: "40001", message: "key declared concurrently")
+                }
             }
-            let jobID = JobID(rawValue: UInt64(id))
-            try await self.notify("change", jobID, on: connection)
-            return jobID
+            try await self.notify("change", result[0], on: connection)
+            return result
         }
+    }
+
+    /// Inserts the jobs whose key is free (or that have none) in one statement, with IDs taken
+    /// from the jobs' sequence beforehand (so each row's ID is known whatever order the rows go
+    /// in), and the slots of one-shots due now in a second; returns each row's ID, `nil` where
+    /// the key was taken.
+    private func insertJobs(_ rows: [JobDeclaration.Row], on connection: PostgresConnection) async throws -> [JobID?] {
+        let reserved = try await connection.query(
+            "SELECT nextval('\(unescaped: prefix)jobs_id_seq') FROM generate_series(1, \(rows.count))", logger: queryLogger
+        ).collect().map { try $0.decode(Int64.self) }
+        let declarations = rows.map(\.declaration)
+        let keys = declarations.map { $0.key ?? "" }, names = declarations.map(\.name)
+        let functions = declarations.map(\.function), arguments = declarations.map(\.argumentsText)
+        let triggers = rows.map(\.triggerText), options = declarations.map(\.optionsText)
+        let untimed = declarations.map(\.untimed), overlaps = declarations.map(\.overlap)
+        let lanes = declarations.map { Int64($0.lanes) }, bufferLimits = declarations.map { Int64($0.bufferLimit) }
+        // -1 and NaN stand for NULL: arrays of optionals do not bind.
+        let maxRuns = declarations.map { Int64($0.options.maxRuns ?? -1) }
+        let timeouts = declarations.map { declaration -> Int64 in declaration.options.timeout.map { Int64($0.seconds * 1000) } ?? -1 }
+        let statuses = declarations.map { $0.options.startPaused ? "paused" : "pending" }
+        let firstDues = rows.map { $0.firstDue?.roundedToMicroseconds.epoch ?? .nan }
+        let readyDues = rows.map { $0.slotDue?.epoch ?? .nan }
+        let inserted = try await connection.query(
+            """
+            INSERT INTO \(unescaped: prefix)jobs
+                (id, key, name, function, arguments, trigger, options, untimed, overlap, lanes, buffer_limit, max_runs,
+                 timeout_ms, status, next_due, last_due, fired, paused_at)
+            SELECT u.id, NULLIF(u.key, ''), u.name, u.function, u.arguments::jsonb, u.trigger::jsonb, u.options::jsonb, u.untimed,
+                u.overlap, u.lanes, u.buffer_limit, NULLIF(u.max_runs, -1), NULLIF(u.timeout_ms, -1), u.status,
+                CASE WHEN u.slot_due = 'NaN' AND u.first_due <> 'NaN' THEN to_timestamp(u.first_due) END,
+                CASE WHEN u.slot_due <> 'NaN' THEN to_timestamp(u.slot_due) END,
+                CASE WHEN u.slot_due = 'NaN' THEN 0 ELSE 1 END, CASE WHEN u.status = 'paused' THEN now() END
+            FROM unnest(\(reserved)::int8[], \(keys)::text[], \(names)::text[], \(functions)::text[], \(arguments)::text[],
+                \(triggers)::text[], \(options)::text[], \(untimed)::bool[], \(overlaps)::text[], \(lanes)::int8[],
+                \(bufferLimits)::int8[], \(maxRuns)::int8[], \(timeouts)::int8[], \(statuses)::text[], \(firstDues)::float8[],
+                \(readyDues)::float8[])
+                AS u(id, key, name, function, arguments, trigger, options, untimed, overlap, lanes, buffer_limit, max_runs,
+                     timeout_ms, status, first_due, slot_due)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING id
+            """, logger: queryLogger
+        ).collect()
+        let stored = Set(try inserted.map { try $0.decode(Int64.self) })
+        var slotKeys: [String] = [], slotJobs: [Int64] = [], slotFunctions: [String] = [], slotDues: [Double] = []
+        for (index, row) in rows.enumerated() where stored.contains(reserved[index]) {
+            guard let due = row.slotDue else { continue }
+            slotKeys.append(slotKey(job: JobID(rawValue: UInt64(reserved[index])), due: due))
+            slotJobs.append(reserved[index])
+            slotFunctions.append(row.declaration.function)
+            slotDues.append(due.epoch)
+        }
+        if !slotKeys.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: prefix)slots (key, job_id, function, due, state)
+                SELECT u.key, u.job_id, u.function, to_timestamp(u.due), 'pending'
+                FROM unnest(\(slotKeys)::text[], \(slotJobs)::int8[], \(slotFunctions)::text[], \(slotDues)::float8[])
+                    AS u(key, job_id, function, due)
+                """, logger: queryLogger)
+        }
+        return reserved.map { stored.contains($0) ? JobID(rawValue: UInt64($0)) : nil }
     }
 
     /// For a key already stored: returns the job's ID, after updating it if the declaration
@@ -259,7 +336,7 @@ extension PostgresScheduler {
 
     /// Runs a change in a transaction and maps its errors.
     private func change<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws(PostgresSchedulerError) -> Result {
         do {
             return try await transaction(body)

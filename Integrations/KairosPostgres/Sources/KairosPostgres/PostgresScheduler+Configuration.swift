@@ -53,6 +53,15 @@ extension PostgresScheduler {
         public var defaultOverlap: OverlapPolicy = .skip
         /// Only turns delays that the database computed into sleeps; never decides what is due.
         public var clock: any SchedulerClock = SystemClock()
+        /// The longest one statement may take (the server's `statement_timeout` on the node's
+        /// connections). A second later the node stops waiting for a statement's or a transaction's
+        /// answer and counts the connection as lost: the pass is retried, and nothing waits on the
+        /// database forever.
+        public var queryTimeout: Duration = .seconds(10)
+        /// How long a stopping node (``PostgresScheduler/run()`` cancelled) waits for the runs going;
+        /// then it cancels them and hands their slots back. `run()` returns within this plus one
+        /// second, whether the database answers or not.
+        public var shutdownGracePeriod: Duration = .seconds(3)
 
         /// A configuration for a server; see each property for the defaults.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String) {
@@ -108,6 +117,8 @@ extension PostgresScheduler {
             if leaseDuration < .milliseconds(300) { throw .invalidConfiguration("leaseDuration", reason: "must be at least 300 ms") }
             if pollInterval <= .zero { throw .invalidConfiguration("pollInterval", reason: "must be positive") }
             if historyRetention < .zero { throw .invalidConfiguration("historyRetention", reason: "must not be negative") }
+            if queryTimeout < .milliseconds(100) { throw .invalidConfiguration("queryTimeout", reason: "must be at least 100 ms") }
+            if shutdownGracePeriod < .zero { throw .invalidConfiguration("shutdownGracePeriod", reason: "must not be negative") }
         }
 
         func connectionConfiguration() throws -> PostgresConnection.Configuration {
@@ -125,6 +136,9 @@ extension PostgresScheduler {
                 tls: requiresTLS ? .require(.makeClientConfiguration()) : .disable)
             configuration.options.maximumConnections = 8
             configuration.options.connectTimeout = .seconds(5)
+            configuration.options.additionalStartupParameters = [
+                ("statement_timeout", "\(Int64(queryTimeout.seconds * 1000))")
+            ]
             return configuration
         }
     }

@@ -37,7 +37,7 @@ extension PostgresScheduler {
     /// on running (job, lane) makes a second run in a lane impossible.
     package func claim(limit: Int, functions names: [String]) async throws -> [ClaimedSlot] {
         let leaseSeconds = configuration.leaseDuration.seconds
-        let rows = try await client.query(
+        let answer = try await rows(
             """
             WITH candidates AS (
                 SELECT s.key, s.job_id, s.due, j.lanes
@@ -62,9 +62,8 @@ extension PostgresScheduler {
             WHERE s.key = c.key
             RETURNING s.key, s.job_id, extract(epoch FROM s.due)::float8, s.attempt, s.token, s.function, j.name,
                 j.arguments::text, j.timeout_ms
-            """, logger: queryLogger
-        ).collect()
-        return try rows.map { row in
+            """)
+        return try answer.map { row in
             let (key, job, due, attempt, token, function, name, arguments, timeout) = try row.decode(
                 (String, Int64, Double, Int, Int64, String, String, String, Int64?).self)
             return ClaimedSlot(
@@ -141,14 +140,14 @@ extension PostgresScheduler {
     /// Records the finished runs waiting, in one statement, and frees their capacity. A run
     /// whose slot's token changed (its lease expired and another node took it) is rejected:
     /// logged and counted, never recorded. On a database error the runs wait for the next try.
-    func flushCompletions() async {
+    func flushCompletions(limit: Duration? = nil) async {
         let batch = local.withLock { local -> [LocalRuns.Finished] in
             defer { local.finished.removeAll(keepingCapacity: true) }
             return local.finished
         }
         guard !batch.isEmpty else { return }
         do {
-            let accepted = try await complete(batch)
+            let accepted = try await complete(batch, limit: limit)
             let stale = batch.filter { !accepted.contains($0.key) }
             for run in stale {
                 logger.warning(
@@ -169,11 +168,11 @@ extension PostgresScheduler {
 
     /// Records finished runs whose token still holds; returns the keys recorded. Updates the
     /// jobs' counters, and completes a job whose trigger is exhausted and that has no slot left.
-    func complete(_ runs: [LocalRuns.Finished]) async throws -> Set<String> {
+    func complete(_ runs: [LocalRuns.Finished], limit: Duration? = nil) async throws -> Set<String> {
         let keys = runs.map(\.key), tokens = runs.map(\.token)
         let states = runs.map { $0.succeeded ? "succeeded" : "failed" }
         let errors = runs.map(\.error), timedOut = runs.map(\.timedOut)
-        let rows = try await transaction { connection in
+        let rows = try await transaction(limit: limit) { connection in
             let rows = try await connection.query(
                 """
                 WITH done AS (

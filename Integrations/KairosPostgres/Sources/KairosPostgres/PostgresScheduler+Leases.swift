@@ -25,36 +25,43 @@ extension PostgresScheduler {
         let tokens = local.withLock { $0.active.values.map(\.token) }
         let leaseSeconds = configuration.leaseDuration.seconds
         if !tokens.isEmpty {
-            try await client.query(
+            try await rows(
                 """
                 UPDATE \(unescaped: prefix)slots SET lease_until = now() + make_interval(secs => \(leaseSeconds))
                 WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
-                """, logger: queryLogger)
+                """)
         }
         try await registerNode()
     }
 
     /// Records this node and its functions in `nodes`, with a fresh heartbeat.
     func registerNode() async throws {
-        try await client.query(
+        try await rows(
             """
             INSERT INTO \(unescaped: prefix)nodes (id, functions) VALUES (\(configuration.nodeID), \(registeredFunctions.sorted()))
             ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), functions = EXCLUDED.functions
-            """, logger: queryLogger)
+            """)
     }
 
     /// Moves running slots whose lease ended (the database's `now()`) back to pending with
     /// attempt + 1 and the same key, or, at ``Configuration/maxAttempts``, to failed. Any node
     /// may do it; rows another node is rescuing are skipped.
     ///
+    /// Nothing is rescued during the first lease after the database (re)started: leases ran out
+    /// while nobody could renew them, and their nodes get a lease to reconnect and renew before
+    /// their runs count as lost (else a restart longer than a lease re-ran every run going).
+    ///
     /// - Returns: the number of slots rescued or failed.
     @discardableResult
     package func rescueExpiredLeases() async throws -> Int {
+        let leaseSeconds = configuration.leaseDuration.seconds
         let rows = try await transaction { connection in
             let rows = try await connection.query(
                 """
                 WITH expired AS (
-                    SELECT key FROM \(unescaped: self.prefix)slots WHERE state = 'running' AND lease_until < now()
+                    SELECT key FROM \(unescaped: self.prefix)slots
+                    WHERE state = 'running' AND lease_until < now()
+                        AND pg_postmaster_start_time() < now() - make_interval(secs => \(leaseSeconds))
                     ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
                 ), moved AS (
                     UPDATE \(unescaped: self.prefix)slots s SET
@@ -93,7 +100,7 @@ extension PostgresScheduler {
     @discardableResult
     package func pruneHistory() async throws -> Int {
         let retention = configuration.historyRetention.seconds
-        let rows = try await client.query(
+        let answer = try await rows(
             """
             WITH old AS (
                 SELECT key FROM \(unescaped: prefix)slots
@@ -103,23 +110,28 @@ extension PostgresScheduler {
                 DELETE FROM \(unescaped: prefix)slots s USING old WHERE s.key = old.key RETURNING 1
             )
             SELECT count(*)::int8 FROM deleted
-            """, logger: queryLogger
-        ).collect()
-        try await client.query(
-            "DELETE FROM \(unescaped: prefix)nodes WHERE heartbeat_at < now() - make_interval(secs => \(retention))",
-            logger: queryLogger)
-        return Int(try rows.first?.decode(Int64.self) ?? 0)
+            """)
+        try await rows("DELETE FROM \(unescaped: prefix)nodes WHERE heartbeat_at < now() - make_interval(secs => \(retention))")
+        return Int(try answer.first?.decode(Int64.self) ?? 0)
     }
 
-    /// At the end of ``run()``: waits up to a lease for the runs going, records them, then
-    /// cancels the rest and hands their slots back (pending, attempt + 1) for other nodes.
+    /// At the end of ``run()``: waits up to ``Configuration/shutdownGracePeriod`` for the runs
+    /// going, records them, then cancels the rest and hands their slots back (pending, attempt + 1)
+    /// for other nodes. The statements after the grace period share one second: with the database
+    /// gone, the runs not handed back are rescued when their leases expire.
     func shutDown() async {
-        let deadline = ContinuousClock.now + configuration.leaseDuration
-        while local.withLock({ !$0.active.isEmpty }), ContinuousClock.now < deadline {
-            await flushCompletions()
+        let graceEnd = ContinuousClock.now + configuration.shutdownGracePeriod
+        let end = graceEnd + .seconds(1)
+        /// What is left of the time until `deadline`, at most the usual answer timeout.
+        func left(until deadline: ContinuousClock.Instant) -> Duration? {
+            let left = deadline - .now
+            return left > .zero ? min(left, answerTimeout) : nil
+        }
+        while local.withLock({ !$0.active.isEmpty }), let limit = left(until: graceEnd) {
+            await flushCompletions(limit: limit)
             try? await Task.sleep(for: .milliseconds(10))
         }
-        await flushCompletions()
+        if let limit = left(until: end) { await flushCompletions(limit: limit) }
         let remaining = local.withLock { local -> [LocalRuns.Active] in
             defer { local.active.removeAll() }
             return Array(local.active.values)
@@ -128,17 +140,20 @@ extension PostgresScheduler {
         let tokens = remaining.map(\.token)
         if !tokens.isEmpty {
             do {
-                try await client.query(
+                guard let limit = left(until: end) else { throw TimeLimitExceeded(limit: configuration.shutdownGracePeriod) }
+                try await rows(
                     """
                     UPDATE \(unescaped: prefix)slots SET state = 'pending', attempt = attempt + 1, lease_until = NULL, token = NULL,
                         lane = NULL, error = 'handed back by node ' || owner || ' at shutdown'
                     WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
-                    """, logger: queryLogger)
+                    """, limit: limit)
             } catch {
                 logger.warning("handing back \(tokens.count) runs failed; their leases will expire: \(error)")
             }
         }
-        _ = try? await client.query("DELETE FROM \(unescaped: prefix)nodes WHERE id = \(configuration.nodeID)", logger: queryLogger)
+        if let limit = left(until: end) {
+            _ = try? await rows("DELETE FROM \(unescaped: prefix)nodes WHERE id = \(configuration.nodeID)", limit: limit)
+        }
         local.withLock { $0.finished.removeAll() }
     }
 
@@ -157,11 +172,16 @@ extension PostgresScheduler {
     func listenLoop() async {
         while !Task.isCancelled {
             do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: self.channel) { notifications in
-                        self.wake.fire()
-                        for try await notification in notifications {
-                            self.handleNotification(notification.payload)
+                // No time limit (the connection idles while listening), but cancellation ends the
+                // wait even where postgres-nio would not notice it.
+                let client = client
+                try await withTimeLimit(nil) {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: self.channel) { notifications in
+                            self.wake.fire()
+                            for try await notification in notifications {
+                                self.handleNotification(notification.payload)
+                            }
                         }
                     }
                 }

@@ -21,15 +21,14 @@ extension PostgresScheduler {
     /// outcome, error. Finished slots older than ``Configuration/historyRetention`` are pruned.
     public func runs(of id: JobID, limit: Int = 100) async throws(PostgresSchedulerError) -> [ClusterRun] {
         do {
-            let rows = try await client.query(
+            let answer = try await rows(
                 """
                 SELECT key, extract(epoch FROM due)::float8, manual, state, attempt, owner,
                     extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8, error
                 FROM \(unescaped: prefix)slots WHERE job_id = \(Int64(id.rawValue))
                 ORDER BY due DESC, key DESC LIMIT \(max(0, limit))
-                """, logger: queryLogger
-            ).collect()
-            return try rows.map { row in
+                """)
+            return try answer.map { row in
                 let (key, due, manual, state, attempt, node, started, finished, error) = try row.decode(
                     (String, Double, Bool, String, Int, String?, Double?, Double?, String?).self)
                 return ClusterRun(
@@ -44,7 +43,7 @@ extension PostgresScheduler {
 
     private func readJobs(where condition: String) async throws(PostgresSchedulerError) -> [StoredJob] {
         do {
-            let rows = try await client.query(
+            let answer = try await rows(
                 """
                 SELECT j.id, j.key, j.name, j.function, j.arguments::text, j.trigger::text, j.options::text,
                     CASE WHEN j.status = 'pending' AND EXISTS (
@@ -53,9 +52,8 @@ extension PostgresScheduler {
                     j.runs, j.failures, j.timeouts, j.missed, j.overlap_skipped, j.buffer_dropped,
                     extract(epoch FROM j.next_due)::float8, extract(epoch FROM j.last_due)::float8
                 FROM \(unescaped: prefix)jobs j WHERE \(unescaped: condition) ORDER BY j.id
-                """, logger: queryLogger
-            ).collect()
-            return try rows.map { row in
+                """)
+            return try answer.map { row in
                 let (id, key, name, function, arguments, trigger, options, status, runs, failures, timeouts, missed, skipped, dropped, next, last) =
                     try row.decode(
                         (Int64, String?, String, String, String, String, String, String, Int64, Int64, Int64, Int64, Int64, Int64, Double?, Double?)

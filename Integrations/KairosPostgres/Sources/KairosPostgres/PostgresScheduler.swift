@@ -119,11 +119,13 @@ public final class PostgresScheduler: Sendable {
     /// renews its leases, rescues expired ones and prunes old history.
     ///
     /// Cancelling the task stops it gracefully: it claims nothing more, waits up to
-    /// ``Configuration/leaseDuration`` for the runs going, records them, and hands the others
-    /// back (pending, attempt + 1) for other nodes.
+    /// ``Configuration/shutdownGracePeriod`` for the runs going, records them, and hands the
+    /// others back (pending, attempt + 1) for other nodes. It returns within the grace period plus
+    /// one second, also when the database does not answer.
     ///
     /// - Throws: the errors of ``migrate()`` at start; once running, database errors are
-    ///   logged and retried (the node reconnects), never thrown.
+    ///   logged and retried (the node reconnects), never thrown; a statement without an answer
+    ///   within ``Configuration/queryTimeout`` counts as such an error.
     public func run() async throws(PostgresSchedulerError) {
         try await migrate()
         let started = local.withLock { local -> Bool in
@@ -152,8 +154,10 @@ public final class PostgresScheduler: Sendable {
         while !Task.isCancelled {
             var progress = false
             do {
-                let made = try await materializeDueSlots()
-                progress = made > 0
+                // Materialising and claiming go at once, on two connections: the slots made now
+                // are claimed in the next pass.
+                async let made = materializeDueSlots()
+                async let claimed = claimAndStart()
                 if ContinuousClock.now - lastRescue >= configuration.leaseDuration / 3 {
                     lastRescue = .now
                     _ = try await rescueExpiredLeases()
@@ -162,8 +166,8 @@ public final class PostgresScheduler: Sendable {
                     lastPrune = .now
                     _ = try await pruneHistory()
                 }
-                let claimed = try await claimAndStart()
-                progress = progress || claimed > 0
+                progress = try await made > 0
+                progress = try await claimed > 0 || progress
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("pass failed, retrying: \(PostgresSchedulerError(error, configuration: configuration))")
@@ -198,7 +202,7 @@ public final class PostgresScheduler: Sendable {
     /// due date, a claimable slot's due date, or a lease's end; `nil` if there is none.
     private func delayUntilNextDeadline() async throws -> Duration? {
         let names = registeredFunctions
-        let rows = try await client.query(
+        let answer = try await rows(
             """
             SELECT extract(epoch FROM (LEAST(
                 (SELECT min(next_due) FROM \(unescaped: prefix)jobs WHERE status = 'pending'),
@@ -206,9 +210,8 @@ public final class PostgresScheduler: Sendable {
                     WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)),
                 (SELECT min(lease_until) FROM \(unescaped: prefix)slots WHERE state = 'running')
             ) - clock_timestamp()))::float8
-            """, logger: queryLogger
-        ).collect()
-        guard let seconds = try rows.first?.decode(Double?.self) else { return nil }
+            """)
+        guard let seconds = try answer.first?.decode(Double?.self) else { return nil }
         return .seconds(seconds)
     }
 
@@ -218,14 +221,30 @@ public final class PostgresScheduler: Sendable {
         local.withLock { configuration.maxConcurrentRuns - $0.active.count }
     }
 
-    /// Runs `body` in a transaction, retrying it on a serialization failure or a deadlock.
+    /// The longest this node waits for the answer to a statement or a transaction: a second more
+    /// than the server's `statement_timeout`.
+    var answerTimeout: Duration { configuration.queryTimeout + .seconds(1) }
+
+    /// Runs one statement on a pooled connection and returns its rows; gives up after `limit`
+    /// (default: ``answerTimeout``) or when the task is cancelled, answered or not.
+    @discardableResult
+    func rows(_ query: PostgresQuery, limit: Duration? = nil) async throws -> [PostgresRow] {
+        let client = client, logger = queryLogger
+        return try await withTimeLimit(limit ?? answerTimeout) { try await client.query(query, logger: logger).collect() }
+    }
+
+    /// Runs `body` in a transaction, retrying it on a serialization failure or a deadlock; each
+    /// attempt gives up after `limit` (default: ``answerTimeout``) or when the task is cancelled.
     func transaction<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let client = client, logger = queryLogger
         var attempt = 0
         while true {
             do {
-                return try await client.withTransaction(logger: queryLogger) { connection in try await body(connection) }
+                return try await withTimeLimit(limit ?? answerTimeout) {
+                    try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                }
             } catch {
                 attempt += 1
                 let state = PostgresSchedulerError.sqlState(of: error)

@@ -52,6 +52,9 @@ final class InProcessNodes: Sendable {
     static func with<T>(_ database: String = "kairos_test", _ body: (InProcessNodes) async throws -> T) async throws -> T {
         try await TemporaryPostgres.with { postgres in
             let nodes = try await InProcessNodes(postgres, database: database)
+            // A database younger than a lease rescues nothing (its nodes get a lease to reconnect):
+            // let the tests' 3 s lease pass since the server started.
+            try await eventually { try await nodes.sql("SELECT now() - pg_postmaster_start_time() > interval '3 s'") == "t" }
             do {
                 let result = try await body(nodes)
                 try await nodes.stopAll()

@@ -55,8 +55,19 @@ struct LedgerAudit: CustomStringConvertible {
                OR (o.nth > 1 AND (o.idempotency_key IS DISTINCT FROM o.first_key OR o.attempt <= o.previous_attempt))
             ORDER BY o.job_id, o.due, o.nth LIMIT 10
             """)
+        // What the store says about the slots missing from the ledger.
+        let missingExamples =
+            missing == 0
+            ? ""
+            : try await testbed.sql(
+                """
+                SELECT e.job_id, e.due, s.state, s.attempt, s.owner, s.error FROM \(expected) e
+                LEFT JOIN kairos.jobs j ON j.name = e.job_id LEFT JOIN kairos.slots s ON s.job_id = j.id AND s.due = e.due
+                WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.job_id = e.job_id AND l.due = e.due)
+                ORDER BY e.due, e.job_id LIMIT 10
+                """)
         return LedgerAudit(
             missing: missing, unexpected: unexpected, duplicates: duplicates, badReruns: badReruns, reruns: reruns,
-            examples: examples)
+            examples: [examples, missingExamples].filter { !$0.isEmpty }.joined(separator: "\nmissing:\n"))
     }
 }
