@@ -89,7 +89,7 @@ public final class DependencyScheduler: Sendable {
     }
 
     /// Adds a job whose body is synchronous: it runs on one of the scheduler's worker threads,
-    /// without a Swift task per run, which makes quick jobs several times cheaper to run (see
+    /// without a Swift task per run, which halves the cost of running a quick job (see
     /// ``Scheduler``'s synchronous `schedule`). Otherwise as the `async` variant.
     ///
     /// - Parameter body: check ``JobContext/isCancelled`` to stop early on timeout.
