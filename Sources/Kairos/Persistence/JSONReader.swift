@@ -37,7 +37,22 @@ struct JSONReader {
     /// ``read(_:_:)`` of bytes the caller keeps alive, such as one line of a larger buffer (no
     /// copy).
     static func read<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout JSONReader) throws(JSONReadError) -> T) throws(JSONReadError) -> T {
+        var table: InternTable?
+        return try read(bytes, interning: &table, body)
+    }
+
+    /// ``read(_:_:)`` of one part of a buffer whose parts repeat values (a journal's lines), with
+    /// ``readInternedValue(group:)`` sharing `table` with the reads of the buffer's other parts.
+    ///
+    /// The table's keys point into the buffer: it must not outlive it, nor be used with another.
+    static func read<T>(
+        _ bytes: UnsafeBufferPointer<UInt8>, interning table: inout InternTable?,
+        _ body: (inout JSONReader) throws(JSONReadError) -> T
+    ) throws(JSONReadError) -> T {
         var reader = JSONReader(bytes)
+        reader.interned = table
+        table = nil  // keeps the table's storage uniquely referenced while the reader changes it
+        defer { table = reader.interned }
         let value = try body(&reader)
         reader.skipWhitespace()
         if reader.position != reader.bytes.count { throw reader.error("unexpected data after the document") }
@@ -404,7 +419,7 @@ struct JSONReader {
     }
 
     /// Values by the bytes they were read from; the keys point into the document being read.
-    private struct InternTable {
+    struct InternTable {
         struct Key: Hashable {
             let bytes: UnsafeBufferPointer<UInt8>
 
@@ -427,9 +442,12 @@ struct JSONReader {
             var enabled = true
         }
 
-        var values: [Key: JSONValue] = [:]
-        var groups = [Group](repeating: Group(), count: 4)
-        let limit: Int
+        fileprivate var values: [Key: JSONValue] = [:]
+        fileprivate var groups = [Group](repeating: Group(), count: 4)
+        fileprivate let limit: Int
+
+        /// A table that remembers up to `limit` distinct values.
+        init(limit: Int) { self.limit = limit }
     }
 
     /// Reads a date stored as seconds since 1970.

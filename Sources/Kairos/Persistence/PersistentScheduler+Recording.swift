@@ -199,15 +199,27 @@ struct TriggerBuilder {
 
     private var zones: [String: TimeZone] = [:]
     private var expressions: [String: CronExpression] = [:]
-    private var shared: [JSONValue: SharedTrigger] = [:]
+    /// Cron triggers (alone or jittered) by description, not by stored JSON: hashing a
+    /// description is a few strings and numbers, hashing its JSON object hashes every member
+    /// separately (restoring 100,000 jobs spent half its time there). Other triggers are cheap to
+    /// build and rarely equal (an interval's start is the instant it was scheduled): looking
+    /// them up would cost more than it saves.
+    private var shared: [TriggerDescription: SharedTrigger] = [:]
     private var lastOptions: (json: JSONValue, options: JobOptions)?
 
     /// The trigger stored as `json`, in the form `scheduler`'s jobs share: jobs with the same
     /// stored trigger get one.
     mutating func sharedTrigger(for json: JSONValue, in scheduler: Scheduler) throws -> SharedTrigger {
-        if let found = shared[json] { return found }
-        let trigger = scheduler.sharedTrigger(try self.trigger(for: SchedulerValueCoding.trigger(json)))
-        if shared.count < Self.sharedTriggerLimit { shared[json] = trigger }
+        let description = try SchedulerValueCoding.trigger(json)
+        let isShared: Bool
+        switch description {
+        case .cron, .jittered(.cron, _): isShared = true
+        case .once, .interval, .signal, .manual, .jittered: isShared = false
+        }
+        guard isShared else { return scheduler.sharedTrigger(try trigger(for: description)) }
+        if let found = shared[description] { return found }
+        let trigger = scheduler.sharedTrigger(try self.trigger(for: description))
+        if shared.count < Self.sharedTriggerLimit { shared[description] = trigger }
         return trigger
     }
 

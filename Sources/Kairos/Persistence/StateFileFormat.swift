@@ -39,8 +39,8 @@ enum StateFileFormat {
         return data
     }
 
-    /// The most distinct objects (triggers, options, arguments) shared while reading a snapshot;
-    /// beyond it, further distinct values are read without being remembered.
+    /// The most distinct objects (triggers, options, arguments) shared while reading a snapshot
+    /// or a journal; beyond it, further distinct values are read without being remembered.
     static let snapshotInternLimit = 4096
 
     /// `moreJobs` is how many jobs the caller expects to add (the journal's): the jobs'
@@ -200,6 +200,8 @@ enum StateFileFormat {
     /// Each line is verified and read where it lies in `bytes`, without copying it.
     private static func decodeJournal(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws(PersistenceError) -> JournalContent {
         var content = JournalContent()
+        // Records of jobs scheduled alike repeat their triggers and options line after line.
+        var interned: JSONReader.InternTable? = JSONReader.InternTable(limit: snapshotInternLimit)
         var lineStart = 0
         var lineNumber = 0
         while lineStart < bytes.count {
@@ -259,7 +261,7 @@ enum StateFileFormat {
                 do throws(JSONReadError) {
                     // The checksum matched, so these are the bytes Kairos wrote: a record it cannot
                     // read comes from a newer or different writer, never from a torn write.
-                    try JSONReader.read(payload) { (reader: inout JSONReader) throws(JSONReadError) in
+                    try JSONReader.read(payload, interning: &interned) { (reader: inout JSONReader) throws(JSONReadError) in
                         try reader.readObject { (reader: inout JSONReader, key: String) throws(JSONReadError) in
                             switch key {
                             case "seq":

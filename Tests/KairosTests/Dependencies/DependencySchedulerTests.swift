@@ -226,6 +226,28 @@ import Testing
         #expect(timeline.entry("last")?.started == dagDate(21))
     }
 
+    @Test func synchronousBodiesRunOutsideTasksInTopologicalOrder() async throws {
+        let (dag, clock) = makeDAG()
+        let ran = Recorder<(String, Bool)>()
+        func body(_ name: String, fail: Bool = false) -> @Sendable (JobContext) throws -> Void {
+            { _ in
+                ran.append((name, withUnsafeCurrentTask { $0 != nil }))
+                if fail { throw TestFailure("\(name) failed") }
+            }
+        }
+        let a = try dag.schedule(name: "a", trigger: OnceTrigger(at: dagDate(1)), body("a"))
+        let b = try dag.schedule(name: "b", dependsOn: [a], body("b", fail: true))
+        let c = try dag.schedule(name: "c", dependsOn: [a], body("c"))
+        let d = try dag.schedule(name: "d", dependsOn: [b, c], body("d"))
+        // A closure literal that does not await takes the synchronous overload.
+        let e = try dag.schedule(name: "e", dependsOn: [c]) { _ in ran.append(("e", withUnsafeCurrentTask { $0 != nil })) }
+        clock.advance(to: dagDate(1))
+        let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
+        #expect(run.states == [a: .succeeded, b: .failed, c: .succeeded, d: .upstreamFailed, e: .succeeded])
+        #expect(ran.all.first?.0 == "a" && Set(ran.all.map(\.0)) == ["a", "b", "c", "e"])
+        #expect(ran.all.allSatisfy { !$0.1 }, "every body ran on a worker thread, not in a task")
+    }
+
     @Test func waitingForADAGRunEndsWithNilWhenCancelled() async {
         let (dag, _) = makeDAG()
         let waiter = Task { await dag.waitForDAGRun(at: dagDate(100)) }

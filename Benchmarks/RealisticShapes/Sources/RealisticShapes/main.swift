@@ -1,7 +1,8 @@
 // Issue 15's shapes, measured as a user would build them: DAG runs on the system clock with the
 // default configuration, and the load of a state built by ordinary `schedule` calls.
 //
-//   RealisticShapes dag random|chain|fan JOBS [SAMPLES]    fire → waitForDAGRun, per sample
+//   RealisticShapes dag random|chain|fan JOBS [SAMPLES [async]]   fire → waitForDAGRun, per sample
+//                                                          (bodies: a `{ _ in }` literal, or async)
 //   RealisticShapes plain JOBS [SAMPLES]                   the same jobs on a plain Scheduler
 //   RealisticShapes state build JOBS DIR                   builds DIR/state.json (+ journal)
 //   RealisticShapes state load DIR [SAMPLES]               open + register + start of a copy
@@ -74,9 +75,12 @@ func depth(shape: String, count: Int) -> (depth: Int, edges: Int) {
     return (depths.max() ?? 0, edges)
 }
 
-func measureDAG(shape: String, count: Int, samples: Int) async throws {
+/// An `async` body that does nothing, passed by name so that `schedule` takes its `async` overload.
+let emptyAsyncBody: @Sendable (JobContext) async throws -> Void = { _ in }
+
+func measureDAG(shape: String, count: Int, samples: Int, asyncBodies: Bool) async throws {
     let (graphDepth, edges) = depth(shape: shape, count: count)
-    print("dag \(shape): \(count) jobs, \(edges) edges, depth \(graphDepth)")
+    print("dag \(shape): \(count) jobs, \(edges) edges, depth \(graphDepth), \(asyncBodies ? "async" : "closure-literal") bodies")
     var walls: [Double] = []
     var cpus: [Double] = []
     for sample in 0..<samples {
@@ -87,10 +91,14 @@ func measureDAG(shape: String, count: Int, samples: Int) async throws {
         var ids: [JobID] = []
         ids.reserveCapacity(count)
         for index in 0..<count {
-            if let parents = upstream(of: index, shape: shape, random: &random) {
-                ids.append(try dag.schedule(name: "job-\(index)", dependsOn: parents.map { ids[$0] }) { _ in })
+            let parents = upstream(of: index, shape: shape, random: &random)
+            let trigger: (any Trigger)? = parents == nil ? OnceTrigger(at: due) : nil
+            let upstreamIDs = (parents ?? []).map { ids[$0] }
+            if asyncBodies {
+                ids.append(try dag.schedule(name: "job-\(index)", trigger: trigger, dependsOn: upstreamIDs, emptyAsyncBody))
             } else {
-                ids.append(try dag.schedule(name: "job-\(index)", trigger: OnceTrigger(at: due)) { _ in })
+                // What a user writes for a body that does not await: a closure literal.
+                ids.append(try dag.schedule(name: "job-\(index)", trigger: trigger, dependsOn: upstreamIDs) { _ in })
             }
         }
         dag.start()
@@ -221,7 +229,9 @@ func measureLoad(directory: String, samples: Int) throws {
 let arguments = CommandLine.arguments
 switch (arguments.count > 2 ? arguments[1] : "", arguments.count > 2 ? arguments[2] : "") {
 case ("dag", let shape):
-    try await measureDAG(shape: shape, count: Int(arguments[3])!, samples: arguments.count > 4 ? Int(arguments[4])! : 11)
+    try await measureDAG(
+        shape: shape, count: Int(arguments[3])!, samples: arguments.count > 4 ? Int(arguments[4])! : 11,
+        asyncBodies: arguments.count > 5 && arguments[5] == "async")
 case ("plain", let jobs):
     try await measurePlain(count: Int(jobs)!, samples: arguments.count > 3 ? Int(arguments[3])! : 11)
 case ("state", "build"):
@@ -229,5 +239,7 @@ case ("state", "build"):
 case ("state", "load"):
     try measureLoad(directory: arguments[3], samples: arguments.count > 4 ? Int(arguments[4])! : 11)
 default:
-    print("usage: RealisticShapes dag random|chain|fan JOBS [SAMPLES] | state build JOBS DIR | state load DIR [SAMPLES]")
+    print(
+        "usage: RealisticShapes dag random|chain|fan JOBS [SAMPLES [async]] | plain JOBS [SAMPLES] | state build JOBS DIR | state load DIR [SAMPLES]"
+    )
 }
