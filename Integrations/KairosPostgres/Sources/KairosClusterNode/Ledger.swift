@@ -66,23 +66,28 @@ struct Ledger: Sendable {
         return info[.sqlState]?.hasPrefix("57") ?? false
     }
 
+    /// In an explicit transaction: postgres-nio answers a single statement at its CommandComplete,
+    /// which the server sends before the statement's implicit commit, so a database crash in between
+    /// would lose a row this node believes written (a run that succeeded with no ledger row).
     private func insert(job: String, slot: Int64, started: Int64, idempotencyKey: String, attempt: Int) async throws {
-        if recordsAttempts {
-            try await client.query(
-                """
-                INSERT INTO ledger(job_id, due, node, started, idempotency_key, attempt)
-                VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
-                        to_timestamp(\(started)::float8 / 1000000), \(idempotencyKey), \(attempt))
-                """)
-        } else {
-            try await client.query(
-                """
-                INSERT INTO ledger(job_id, due, node, started)
-                VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
-                        to_timestamp(\(started)::float8 / 1000000))
-                """)
+        let query: PostgresQuery =
+            recordsAttempts
+            ? """
+            INSERT INTO ledger(job_id, due, node, started, idempotency_key, attempt)
+            VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                    to_timestamp(\(started)::float8 / 1000000), \(idempotencyKey), \(attempt))
+            """
+            : """
+            INSERT INTO ledger(job_id, due, node, started)
+            VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                    to_timestamp(\(started)::float8 / 1000000))
+            """
+        _ = try await client.withTransaction(logger: Self.logger) { connection in
+            try await connection.query(query, logger: Self.logger)
         }
     }
+
+    private static let logger = Logger(label: "kairos-cluster-node.ledger")
 
     /// `INSERT INTO marks(what, node, pid) VALUES ('node_start', NAME, getpid())`.
     func markStart() async throws {

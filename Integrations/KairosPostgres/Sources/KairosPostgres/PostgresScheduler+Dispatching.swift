@@ -35,9 +35,17 @@ extension PostgresScheduler {
     /// claim disjoint sets, and one job's lanes are handed out by one node at a time), each
     /// given a free lane of its job, an owner, a lease and a new fencing token. The unique index
     /// on running (job, lane) makes a second run in a lane impossible.
+    ///
+    /// The statement runs in an explicit transaction so that it returns only once the claim is
+    /// committed: a single statement's rows and CommandComplete arrive before its implicit commit
+    /// (at the protocol's Sync), and postgres-nio answers on CommandComplete, so a database crash in
+    /// between would let this node run a slot whose claim was lost, and another node run it again
+    /// with the same attempt.
     package func claim(limit: Int, functions names: [String]) async throws -> [ClaimedSlot] {
         let leaseSeconds = configuration.leaseDuration.seconds
-        let answer = try await rows(
+        let prefix = prefix, nodeID = configuration.nodeID, logger = queryLogger
+        let answer = try await transaction { connection in
+            try await connection.query(
             """
             WITH candidates AS (
                 SELECT s.key, s.job_id, s.due, j.lanes
@@ -55,14 +63,16 @@ extension PostgresScheduler {
                 WHERE NOT EXISTS (
                     SELECT 1 FROM \(unescaped: prefix)slots r WHERE r.job_id = c.job_id AND r.state = 'running' AND r.lane = l.lane)
             )
-            UPDATE \(unescaped: prefix)slots s SET state = 'running', owner = \(configuration.nodeID),
+            UPDATE \(unescaped: prefix)slots s SET state = 'running', owner = \(nodeID),
                 lease_until = now() + make_interval(secs => \(leaseSeconds)),
                 token = nextval('\(unescaped: prefix)fencing_tokens'), lane = f.lane, started_at = now(), error = NULL
             FROM numbered c JOIN free_lanes f ON f.job_id = c.job_id AND f.n = c.n JOIN \(unescaped: prefix)jobs j ON j.id = c.job_id
             WHERE s.key = c.key
             RETURNING s.key, s.job_id, extract(epoch FROM s.due)::float8, s.attempt, s.token, s.function, j.name,
                 j.arguments::text, j.timeout_ms
-            """)
+            """, logger: logger
+            ).collect()
+        }
         return try answer.map { row in
             let (key, job, due, attempt, token, function, name, arguments, timeout) = try row.decode(
                 (String, Int64, Double, Int, Int64, String, String, String, Int64?).self)
