@@ -46,31 +46,31 @@ extension PostgresScheduler {
         let prefix = prefix, nodeID = configuration.nodeID, logger = queryLogger
         let answer = try await transaction { connection in
             try await connection.query(
-            """
-            WITH candidates AS (
-                SELECT s.key, s.job_id, s.due, j.lanes
-                FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
-                WHERE s.state = 'pending' AND s.due <= now() AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)
-                ORDER BY s.due
-                LIMIT \(limit)
-                FOR UPDATE OF s, j SKIP LOCKED
-            ), numbered AS (
-                SELECT c.key, c.job_id, row_number() OVER (PARTITION BY c.job_id ORDER BY c.due, c.key) AS n FROM candidates c
-            ), free_lanes AS (
-                SELECT c.job_id, l.lane, row_number() OVER (PARTITION BY c.job_id ORDER BY l.lane) AS n
-                FROM (SELECT DISTINCT job_id, lanes FROM candidates) c
-                CROSS JOIN LATERAL generate_series(0, c.lanes - 1) AS l(lane)
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM \(unescaped: prefix)slots r WHERE r.job_id = c.job_id AND r.state = 'running' AND r.lane = l.lane)
-            )
-            UPDATE \(unescaped: prefix)slots s SET state = 'running', owner = \(nodeID),
-                lease_until = now() + make_interval(secs => \(leaseSeconds)),
-                token = nextval('\(unescaped: prefix)fencing_tokens'), lane = f.lane, started_at = now(), error = NULL
-            FROM numbered c JOIN free_lanes f ON f.job_id = c.job_id AND f.n = c.n JOIN \(unescaped: prefix)jobs j ON j.id = c.job_id
-            WHERE s.key = c.key
-            RETURNING s.key, s.job_id, extract(epoch FROM s.due)::float8, s.attempt, s.token, s.function, j.name,
-                j.arguments::text, j.timeout_ms
-            """, logger: logger
+                """
+                WITH candidates AS (
+                    SELECT s.key, s.job_id, s.due, j.lanes
+                    FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
+                    WHERE s.state = 'pending' AND s.due <= now() AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)
+                    ORDER BY s.due
+                    LIMIT \(limit)
+                    FOR UPDATE OF s, j SKIP LOCKED
+                ), numbered AS (
+                    SELECT c.key, c.job_id, row_number() OVER (PARTITION BY c.job_id ORDER BY c.due, c.key) AS n FROM candidates c
+                ), free_lanes AS (
+                    SELECT c.job_id, l.lane, row_number() OVER (PARTITION BY c.job_id ORDER BY l.lane) AS n
+                    FROM (SELECT DISTINCT job_id, lanes FROM candidates) c
+                    CROSS JOIN LATERAL generate_series(0, c.lanes - 1) AS l(lane)
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM \(unescaped: prefix)slots r WHERE r.job_id = c.job_id AND r.state = 'running' AND r.lane = l.lane)
+                )
+                UPDATE \(unescaped: prefix)slots s SET state = 'running', owner = \(nodeID),
+                    lease_until = now() + make_interval(secs => \(leaseSeconds)),
+                    token = nextval('\(unescaped: prefix)fencing_tokens'), lane = f.lane, started_at = now(), error = NULL
+                FROM numbered c JOIN free_lanes f ON f.job_id = c.job_id AND f.n = c.n JOIN \(unescaped: prefix)jobs j ON j.id = c.job_id
+                WHERE s.key = c.key
+                RETURNING s.key, s.job_id, extract(epoch FROM s.due)::float8, s.attempt, s.token, s.function, j.name,
+                    j.arguments::text, j.timeout_ms
+                """, logger: logger
             ).collect()
         }
         return try answer.map { row in
