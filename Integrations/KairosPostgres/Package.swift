@@ -6,6 +6,7 @@ import PackageDescription
 //
 //   KairosPostgres        the cluster store and scheduler (postgres-nio)
 //   KairosClusterNode     `kairos-cluster-node`, one node process (examples, fault tests, benchmarks)
+//   KairosPostgresTesting a throwaway PostgreSQL server for tests (this package's and KairosServer's)
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -14,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "KairosPostgres", targets: ["KairosPostgres"]),
         .executable(name: "kairos-cluster-node", targets: ["KairosClusterNode"]),
+        .library(name: "KairosPostgresTesting", targets: ["KairosPostgresTesting"]),
     ],
     dependencies: [
         .package(name: "Kairos", path: "../.."),
@@ -29,6 +31,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "KairosClusterNode", dependencies: ["KairosPostgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "KairosPostgresTests", dependencies: ["KairosPostgres", "KairosClusterNode"], swiftSettings: swiftSettings),
+        .target(name: "KairosPostgresTesting", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KairosPostgresTests", dependencies: ["KairosPostgres", "KairosClusterNode", "KairosPostgresTesting"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Kairos over HTTP. A separate package so that the root library keeps no package dependencies.
+// Kairos over HTTP, on the embedded state file or the PostgreSQL cluster store (../KairosPostgres).
+// A separate package so that the root library keeps no package dependencies.
 //
 //   KairosHTTP            the `/v1` API as a Hummingbird router group over a durable scheduler,
 //                         shell and webhook actions, and a `Service` that runs the scheduler
@@ -20,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(name: "Kairos", path: "../.."),
+        .package(name: "KairosPostgres", path: "../KairosPostgres"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -35,6 +37,7 @@ let package = Package(
             name: "KairosHTTP",
             dependencies: [
                 .product(name: "Kairos", package: "Kairos"),
+                .product(name: "KairosPostgres", package: "KairosPostgres"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +67,7 @@ let package = Package(
             name: "KairosServerCommand",
             dependencies: [
                 "KairosHTTP", "KairosDashboard",
+                .product(name: "KairosPostgres", package: "KairosPostgres"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -75,6 +79,7 @@ let package = Package(
                 "KairosHTTP", "KairosServerCommand", "KairosDashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "KairosPostgresTesting", package: "KairosPostgres"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,7 +7,7 @@
 # a fresh cluster from `initdb -A trust` in a temporary directory, listening on 127.0.0.1 on a free
 # port with its unix socket in that directory. As root, the server runs as user `postgres` (initdb
 # refuses root). At exit (also on error or Ctrl-C) the server is stopped with `-m immediate` and the
-# directory removed. The same helper for the tests is Tests/KairosPostgresTests/Support/TemporaryPostgres.swift.
+# directory removed. The same helper for tests is the library KairosPostgresTesting (TemporaryPostgres).
 #
 # Exported to COMMAND: KAIROS_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/postgres and the libpq
 # variables PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGDATABASE=postgres (psql, createdb work as is).

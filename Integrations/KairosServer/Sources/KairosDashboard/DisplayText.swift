@@ -83,15 +83,6 @@ enum DisplayText {
         }
     }
 
-    static func outcome(_ outcome: RunOutcome) -> RunRecord.Outcome {
-        switch outcome {
-        case .success: .succeeded
-        case .failure: .failed
-        case .timedOut: .timedOut
-        case .cancelled: .cancelled
-        }
-    }
-
     /// `1 run`, `3 runs`.
     static func count(_ count: Int, _ singular: String, _ plural: String) -> String {
         "\(count) \(count == 1 ? singular : plural)"

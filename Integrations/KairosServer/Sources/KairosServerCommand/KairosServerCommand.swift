@@ -4,13 +4,16 @@ import Hummingbird
 import Kairos
 import KairosDashboard
 import KairosHTTP
+import KairosPostgres
 import Logging
 import ServiceLifecycle
 
-/// `kairos-server`: the Kairos HTTP API as a standalone server over an embedded state file.
+/// `kairos-server`: the Kairos HTTP API as a standalone server over an embedded state file, or
+/// over the PostgreSQL cluster store shared by several servers (`--postgres URL`).
 ///
 /// ```
 /// kairos-server --state /var/lib/kairos/state.json --host 0.0.0.0 --port 8080 --token-file /etc/kairos/tokens
+/// kairos-server --postgres postgres://kairos@db:5432/kairos --host 0.0.0.0 --token-file /etc/kairos/tokens
 /// ```
 ///
 /// Tokens come from `--token` (read-write), `--read-token` (read-only), `--token-file` (one a
@@ -25,7 +28,9 @@ public struct KairosServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The state file (created if missing).")
     public var state: String = "./kairos-state.json"
 
-    @Option(name: .long, help: "The PostgreSQL cluster store (not available yet).")
+    @Option(
+        name: .long,
+        help: "The PostgreSQL cluster store, postgres://user:password@host:port/database (also KAIROS_POSTGRES_URL); replaces --state.")
     public var postgres: String?
 
     @Option(name: .long, help: "The address to listen on.")
@@ -76,10 +81,55 @@ public struct KairosServerCommand: AsyncParsableCommand {
         if let publicOrigin, !(publicOrigin.hasPrefix("https://") || publicOrigin.hasPrefix("http://")) || URL(string: publicOrigin)?.host == nil {
             throw ValidationError("--public-origin must be an http:// or https:// origin such as https://kairos.example.com (got \(publicOrigin))")
         }
-        if postgres != nil {
-            throw ValidationError("--postgres is not available yet: it waits for the PostgreSQL cluster store (Integrations/KairosPostgres); use --state")
+        if let url = postgresURL(environment: ProcessInfo.processInfo.environment) {
+            _ = try Self.clusterConfiguration(url: url, maxConcurrentRuns: maxConcurrentRuns)
         }
     }
+
+    /// The cluster store's URL: `--postgres`, else `KAIROS_POSTGRES_URL`; `nil` for the state file.
+    func postgresURL(environment: [String: String]) -> String? {
+        postgres ?? environment["KAIROS_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The node's configuration for `url`, or a usage error saying what is wrong with the URL.
+    static func clusterConfiguration(url: String, maxConcurrentRuns: Int) throws -> PostgresScheduler.Configuration {
+        do {
+            var configuration = try PostgresScheduler.Configuration(url: url)
+            configuration.maxConcurrentRuns = maxConcurrentRuns
+            return configuration
+        } catch {
+            throw ValidationError("--postgres: \(error)")
+        }
+    }
+
+    /// The store the API drives: the cluster store, connected and migrated, or the state file.
+    private func openBackend(logger: Logger) async throws -> any ScheduleBackend {
+        if let url = postgresURL(environment: ProcessInfo.processInfo.environment) {
+            let node: PostgresScheduler
+            do {
+                node = try PostgresScheduler(configuration: try Self.clusterConfiguration(url: url, maxConcurrentRuns: maxConcurrentRuns))
+                try await node.migrate()
+            } catch let error as PostgresSchedulerError {
+                // Not a usage error: the database is down, refuses the user, or holds a newer schema.
+                FileHandle.standardError.write(Data("kairos-server: cannot use the PostgreSQL store: \(error)\n".utf8))
+                throw ExitCode(Self.storeUnavailableStatus)
+            }
+            return PostgresScheduleBackend(node: node)
+        }
+        let scheduler: PersistentScheduler
+        do {
+            scheduler = try PersistentScheduler(
+                stateFile: state,
+                configuration: .init(scheduler: .init(maxConcurrentJobs: maxConcurrentRuns)))
+        } catch {
+            throw ValidationError("cannot open the state file: \(error)")
+        }
+        if let dropped = scheduler.droppedJournalRecord { logger.warning("the journal's last record was cut off and dropped: \(dropped)") }
+        return scheduler
+    }
+
+    /// The exit status when the PostgreSQL store cannot be used at start (`EX_UNAVAILABLE`).
+    static let storeUnavailableStatus: Int32 = 69
 
     /// The tokens from the options, the token file and the environment.
     func accessTokens(environment: [String: String]) throws -> AccessTokens {
@@ -108,20 +158,13 @@ public struct KairosServerCommand: AsyncParsableCommand {
         if tokens.isEmpty, !Self.isLoopback(host) {
             throw ValidationError("no token is configured: refusing to listen on \(host), beyond loopback (give --token-file or KAIROS_TOKEN)")
         }
-        let scheduler: PersistentScheduler
-        do {
-            scheduler = try PersistentScheduler(
-                stateFile: state,
-                configuration: .init(scheduler: .init(maxConcurrentJobs: maxConcurrentRuns)))
-        } catch {
-            throw ValidationError("cannot open the state file: \(error)")
-        }
-        if let dropped = scheduler.droppedJournalRecord { logger.warning("the journal's last record was cut off and dropped: \(dropped)") }
+        let backend = try await openBackend(logger: logger)
         let configuration = KairosAPIConfiguration(
             tokens: tokens, maximumBodyBytes: maxBodyBytes,
             allowedWebhookHosts: webhookAllowHost.isEmpty ? nil : Set(webhookAllowHost),
-            allowsShellActions: !disableShell, allowsWebhookActions: !disableWebhooks, recordsFile: state + ".server.json")
-        let api = KairosAPI(backend: scheduler, configuration: configuration, logger: logger)
+            allowsShellActions: !disableShell, allowsWebhookActions: !disableWebhooks,
+            recordsFile: backend is PersistentScheduler ? state + ".server.json" : nil)
+        let api = KairosAPI(backend: backend, configuration: configuration, logger: logger)
         let router = Router()
         api.addRoutes(to: router.group())
         KairosDashboard(api: api, configuration: .init(publicOrigin: publicOrigin)).addRoutes(to: router)
@@ -139,7 +182,7 @@ public struct KairosServerCommand: AsyncParsableCommand {
                 services: [.init(service: api.service(drainTimeout: .seconds(drainTimeout))), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        scheduler.close()
+        (backend as? PersistentScheduler)?.close()
     }
 }
 

@@ -21,7 +21,7 @@ struct SchedulePage {
         let path = layout.schedulePath(schedule.id)
         let events = layout.base + "/events?schedule=" + PageLayout.pathSegment(schedule.id)
         let runs = Array(history.prefix(Self.shownRuns))
-        let canAct = layout.session?.scope == .readWrite && schedule.snapshot != nil
+        let canAct = layout.session?.scope == .readWrite && schedule.state != nil
         return layout.page(
             title: schedule.declaration.name, current: .schedules, events: events, notice: notice,
             """
@@ -45,17 +45,17 @@ struct SchedulePage {
     }
 
     private var overview: HTML {
-        let snapshot = schedule.snapshot
-        let counters = snapshot?.counters ?? JobCounters()
+        let state = schedule.state
+        let counters = state?.counters ?? JobCounters()
         let note: HTML = schedule.note.map { "<dt>Pause note</dt><dd class=\"pause-note\">\($0)</dd>" } ?? .empty
         var last: HTML = "<span class=\"muted\">never</span>"
-        if let outcome = snapshot?.lastOutcome {
-            let duration: HTML = snapshot?.lastDuration.map { " in \(DisplayText.duration($0))" } ?? .empty
-            let error: HTML = snapshot?.lastError.map { "<br><span class=\"error-text\">\(String(describing: $0))</span>" } ?? .empty
-            last = "\(Badge.outcome(DisplayText.outcome(outcome)))\(duration), due \(DisplayText.time(snapshot?.lastDueDate, now: now))\(error)"
+        if let outcome = state?.lastOutcome {
+            let duration: HTML = state?.lastDuration.map { " in \(DisplayText.duration($0))" } ?? .empty
+            let error: HTML = state?.lastError.map { "<br><span class=\"error-text\">\(String(describing: $0))</span>" } ?? .empty
+            last = "\(Badge.outcome(outcome))\(duration), due \(DisplayText.time(state?.lastDueDate, now: now))\(error)"
         }
         let unrestored: HTML =
-            snapshot == nil
+            state == nil
             ? "<p class=\"warning\">Its function “\(schedule.declaration.function)” is not registered in this server, so it does not run here.</p>"
             : .empty
         return """
@@ -64,8 +64,8 @@ struct SchedulePage {
             <dt>ID</dt><dd><code>\(schedule.id)</code></dd>
             <dt>Status</dt><dd>\(Badge.status(schedule.status))</dd>
             \(note)
-            <dt>Trigger</dt><dd>\(DisplayText.trigger(snapshot?.triggerDescription))</dd>
-            <dt>Time zone</dt><dd>\(DisplayText.timeZone(snapshot?.triggerDescription))</dd>
+            <dt>Trigger</dt><dd>\(DisplayText.trigger(state?.trigger))</dd>
+            <dt>Time zone</dt><dd>\(DisplayText.timeZone(state?.trigger))</dd>
             <dt>Action</dt><dd>\(action)</dd>
             <dt>Last run</dt><dd>\(last)</dd>
             </dl>
@@ -143,7 +143,7 @@ struct SchedulePage {
     /// The action forms; each asks for confirmation on a page of its own before acting.
     private func actions(_ path: String) -> HTML {
         let token = layout.formTokenField
-        let paused = schedule.snapshot?.isPaused == true
+        let paused = schedule.state?.isPaused == true
         let pauseOrResume: HTML =
             paused
             ? """

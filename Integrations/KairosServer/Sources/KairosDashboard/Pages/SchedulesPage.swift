@@ -44,10 +44,10 @@ struct SchedulesPage {
                 return a == b ? byName : a < b
             case .status: return left.status == right.status ? byName : left.status < right.status
             case .failures:
-                let (a, b) = (left.snapshot?.counters.failures ?? 0, right.snapshot?.counters.failures ?? 0)
+                let (a, b) = (left.state?.counters.failures ?? 0, right.state?.counters.failures ?? 0)
                 return a == b ? byName : a > b
             case .last:
-                let (a, b) = (left.snapshot?.lastStartDate ?? .distantPast, right.snapshot?.lastStartDate ?? .distantPast)
+                let (a, b) = (left.state?.lastStartDate ?? .distantPast, right.state?.lastStartDate ?? .distantPast)
                 return a == b ? byName : a > b
             }
         }
@@ -98,19 +98,18 @@ struct SchedulesPage {
     }
 
     private func row(_ schedule: KairosAPI.ScheduleOverview) -> HTML {
-        let snapshot = schedule.snapshot
-        let counters = snapshot?.counters
+        let state = schedule.state
+        let counters = state?.counters
         var last: HTML = "<span class=\"muted\">never</span>"
-        if let outcome = snapshot?.lastOutcome {
-            let name = DisplayText.outcome(outcome)
-            let duration: HTML = snapshot?.lastDuration.map { " <span class=\"muted\">in \(DisplayText.duration($0))</span>" } ?? .empty
-            last = "\(Badge.outcome(name))\(duration)"
+        if let outcome = state?.lastOutcome {
+            let duration: HTML = state?.lastDuration.map { " <span class=\"muted\">in \(DisplayText.duration($0))</span>" } ?? .empty
+            last = "\(Badge.outcome(outcome))\(duration)"
         }
         return """
             <tr data-schedule="\(schedule.id)">\
             <th scope="row" data-label="Name"><a href="\(layout.schedulePath(schedule.id))">\(schedule.declaration.name)</a></th>\
-            <td data-label="Trigger">\(DisplayText.trigger(snapshot?.triggerDescription))</td>\
-            <td data-label="Time zone">\(DisplayText.timeZone(snapshot?.triggerDescription))</td>\
+            <td data-label="Trigger">\(DisplayText.trigger(state?.trigger))</td>\
+            <td data-label="Time zone">\(DisplayText.timeZone(state?.trigger))</td>\
             <td data-label="Status">\(Badge.status(schedule.status))</td>\
             <td data-label="Next fire time">\(DisplayText.time(schedule.nextFireTimes.first, now: now))</td>\
             <td data-label="Last run">\(last)</td>\

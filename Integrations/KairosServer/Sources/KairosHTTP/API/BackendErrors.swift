@@ -1,5 +1,6 @@
 import Foundation
 import Kairos
+import KairosPostgres
 
 extension Problem {
     /// The problem that reports a backend's error: a refused change is 4xx naming the field, a
@@ -28,6 +29,15 @@ extension Problem {
             case .jobNotFound: return .notFound("no such schedule")
             case .invalidOption(let option, let reason): return .invalid("options.\(option)", reason)
             default: return .conflict(error.description)
+            }
+        case let error as PostgresSchedulerError:
+            switch error {
+            case .triggerNotSupported(let reason): return .invalid("trigger", "the PostgreSQL store cannot keep this trigger: \(reason)")
+            case .invalidJobKey(_, let reason): return .invalid("id", reason)
+            case .invalidOptions(let reason): return .invalid("options", reason)
+            case .jobNotFound: return .notFound("no such schedule")
+            case .jobFinished: return .conflict(error.description)
+            default: return .unavailable("the PostgreSQL store failed: \(error)")
             }
         default:
             return .unavailable("the schedule store failed: \(error)")

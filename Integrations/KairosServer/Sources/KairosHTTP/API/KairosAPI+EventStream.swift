@@ -13,13 +13,12 @@ extension KairosAPI {
     package func eventStream(_ request: Request) throws -> Response {
         let schedule = request.uri.queryParameters["schedule"].map(String.init)
         let records = self.records
-        let backend = self.backend
-        let (stream, continuation) = AsyncStream<SchedulerEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.eventStreamBuffer))
-        let token = backend.onEvent { event in
+        let (stream, continuation) = AsyncStream<ScheduleEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.eventStreamBuffer))
+        let subscription = backend.onEvent { event in
             if let schedule, records.schedule(of: event.jobID) != schedule { return }
             continuation.yield(event)
         }
-        continuation.onTermination = { _ in backend.removeEventHandler(token) }
+        continuation.onTermination = { _ in subscription.cancel() }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -36,14 +35,14 @@ extension KairosAPI {
             })
     }
 
-    static func serverSentEvent(_ event: SchedulerEvent, schedule: String?) -> String {
+    static func serverSentEvent(_ event: ScheduleEvent, schedule: String?) -> String {
         var object: [String: JSONValue] = [
             "kind": .string(event.kind.rawValue), "jobID": .string(event.jobID.description), "jobName": .string(event.jobName),
             "date": JSONValue(event.date), "schedule": schedule.map { .string($0) } ?? .null,
         ]
         if let due = event.dueDate { object["dueDate"] = JSONValue(due) }
         if let duration = event.duration { object["durationSeconds"] = .number(duration.inSeconds) }
-        if let error = event.error { object["error"] = .string(String(describing: error)) }
+        if let error = event.error { object["error"] = .string(error) }
         if event.kind == .missed { object["count"] = .integer(event.count) }
         let data = String(decoding: JSONResponse.encode(.object(object)), as: UTF8.self)
         return "event: \(event.kind.rawValue)\ndata: \(data)\n\n"

@@ -17,14 +17,14 @@ extension KairosAPI {
         /// How it was declared.
         package var declaration: ScheduleDeclaration
         /// Its state, if it runs here.
-        package var snapshot: JobSnapshot?
+        package var state: ScheduleState?
         /// The note given when it was paused.
         package var note: String?
         /// Its next nominal fire dates.
         package var nextFireTimes: [Date]
 
         /// A `JobStatus`'s name, or `unrestored` (what the API's `status` shows).
-        package var status: String { snapshot?.status.rawValue ?? "unrestored" }
+        package var status: String { state?.status.rawValue ?? "unrestored" }
     }
 
     /// Every schedule, with its next fire time; one that vanished while being read is left out.
@@ -44,7 +44,7 @@ extension KairosAPI {
     /// - Throws: a 404 ``Problem`` for an unknown ID.
     package func scheduleOverview(_ id: String, nextCount: Int) async throws -> ScheduleOverview {
         let found = try await resource(id, nextCount: nextCount)
-        return ScheduleOverview(id: id, declaration: found.declaration, snapshot: found.snapshot, note: found.note, nextFireTimes: found.nextFireTimes)
+        return ScheduleOverview(id: id, declaration: found.declaration, state: found.state, note: found.note, nextFireTimes: found.nextFireTimes)
     }
 
     /// The runs going, of every schedule, oldest start first.

@@ -87,7 +87,7 @@ extension KairosAPI {
         var more = false
         for key in keys.keys.sorted() where after.map({ key > $0 }) ?? true {
             guard let found = try? await resource(key, nextCount: 1) else { continue }
-            if let status, found.snapshot?.status != status { continue }
+            if let status, found.state?.status != status { continue }
             if page.count == limit {
                 more = true
                 break
@@ -112,10 +112,10 @@ extension KairosAPI {
         guard let body = try await jsonBody(request) else { throw Problem.invalid("body", "is required: the fields to change") }
         return try await gate.withGate {
             let current = try await resource(id)
-            guard let snapshot = current.snapshot else {
+            guard let state = current.state else {
                 throw Problem.conflict("the schedule's function \"\(current.declaration.function)\" is not registered here, so it cannot be changed")
             }
-            var schedule = ScheduleRequest(declaration: current.declaration, snapshot: snapshot)
+            var schedule = try ScheduleRequest(declaration: current.declaration, state: state)
             try schedule.update(with: body, now: backend.now, allowedWebhookHosts: configuration.allowedWebhookHosts)
             if let condition = request.headers[.ifMatch], !Self.matches(condition, current.etag) {
                 throw Problem(
@@ -169,16 +169,24 @@ extension KairosAPI {
     }
 
     func runs(_ request: Request, id: String) async throws -> Response {
-        guard try await backend.jobID(forKey: id) != nil else { throw Problem.notFound("no schedule with ID \"\(id)\"") }
+        guard let job = try await backend.jobID(forKey: id) else { throw Problem.notFound("no schedule with ID \"\(id)\"") }
         let limit = try Self.integer(request.uri.queryParameters["limit"].map(String.init), "limit", in: 1...Self.maximumPageSize) ?? 50
-        let finished = records.history(of: id).prefix(limit)
+        guard let stored = try await backend.storedRuns(of: job, schedule: id, limit: limit) else {
+            let finished = records.history(of: id).prefix(limit)
+            return JSONResponse.ok([
+                "runs": .array(finished.map(\.json)), "active": .array(records.activeRuns(of: id).map(\.json)),
+            ])
+        }
+        let runs = records.addingActionReports(to: stored)
         return JSONResponse.ok([
-            "runs": .array(finished.map(\.json)), "active": .array(records.activeRuns(of: id).map(\.json)),
+            "runs": .array(runs.filter { $0.outcome != .running }.map(\.json)),
+            "active": .array(runs.filter { $0.outcome == .running }.map(\.json)),
         ])
     }
 
-    func activeRuns() -> Response {
-        JSONResponse.ok(["runs": .array(records.activeRuns().map(\.json))])
+    func activeRuns() async throws -> Response {
+        let runs = try await backend.storedActiveRuns().map(records.addingActionReports) ?? records.activeRuns()
+        return JSONResponse.ok(["runs": .array(runs.map(\.json))])
     }
 
     func postEvent(_ request: Request, key: String) async throws -> Response {
@@ -206,14 +214,14 @@ extension KairosAPI {
         guard let declaration = try await backend.storedDeclaration(forKey: id), let job = try await backend.jobID(forKey: id) else {
             throw Problem.notFound("no schedule with ID \"\(id)\"")
         }
-        let snapshot = try await backend.job(job)
-        let next = snapshot == nil || nextCount == 0 ? [] : (try? await backend.nextFireDates(of: job, count: nextCount)) ?? []
-        return ScheduleResource(id: id, declaration: declaration, snapshot: snapshot, note: records.note(of: id), nextFireTimes: next)
+        let state = try await backend.state(of: job)
+        let next = state == nil || nextCount == 0 ? [] : (try? await backend.nextFireDates(of: job, count: nextCount)) ?? []
+        return ScheduleResource(id: id, declaration: declaration, state: state, note: records.note(of: id), nextFireTimes: next)
     }
 
     func restoredJob(_ id: String) async throws -> JobID {
         guard let job = try await backend.jobID(forKey: id) else { throw Problem.notFound("no schedule with ID \"\(id)\"") }
-        guard try await backend.job(job) != nil else {
+        guard try await backend.state(of: job) != nil else {
             throw Problem.conflict("the schedule's function is not registered here, so it does not run in this server")
         }
         return job

@@ -36,7 +36,7 @@ public final class KairosAPI: Sendable {
     let gate = AsyncGate()
     let logger: Logger
     let httpClient: HTTPClient
-    let eventToken: EventHandlerToken
+    let eventSubscription: ScheduleEventSubscription
     private let started = Mutex(false)
 
     /// Creates the API over `backend`; nothing runs until ``service`` runs (or ``start()``).
@@ -55,13 +55,13 @@ public final class KairosAPI: Sendable {
         self.records = records
         let metrics = ServerMetrics()
         self.metrics = metrics
-        eventToken = backend.onEvent { event in
+        eventSubscription = backend.onEvent { event in
             records.record(event)
             metrics.record(event)
         }
     }
 
-    deinit { backend.removeEventHandler(eventToken) }
+    deinit { eventSubscription.cancel() }
 
     /// A service that starts the scheduler (with the server's actions registered) and, at
     /// graceful shutdown, stops it, waiting up to `drainTimeout` for the runs going.
@@ -84,8 +84,11 @@ public final class KairosAPI: Sendable {
             backend: backend, records: records, allowedWebhookHosts: configuration.allowedWebhookHosts,
             outputTailBytes: configuration.outputTailBytes, httpClient: httpClient)
         try await runner.register(shell: configuration.allowsShellActions, webhooks: configuration.allowsWebhookActions)
-        records.setSchedules(try await backend.keyedJobs())
+        // Started before its keys are read: a store that must first be connected and migrated
+        // (PostgreSQL) has none to read until then. A run that starts first finds its schedule
+        // when it ends (and its action looks it up).
         try await backend.start()
+        records.setSchedules(try await backend.keyedJobs())
     }
 
     /// The run records of a schedule, newest first (what `GET /v1/schedules/{id}/runs` shows).
@@ -115,7 +118,7 @@ public final class KairosAPI: Sendable {
         add(v1, "v1/", .post, "schedules/{id}/resume") { request, context in try await self.resume(request, id: try Self.id(context)) }
         add(v1, "v1/", .post, "schedules/{id}/trigger") { _, context in try await self.trigger(id: try Self.id(context)) }
         add(v1, "v1/", .get, "schedules/{id}/runs") { request, context in try await self.runs(request, id: try Self.id(context)) }
-        add(v1, "v1/", .get, "runs") { _, _ in self.activeRuns() }
+        add(v1, "v1/", .get, "runs") { _, _ in try await self.activeRuns() }
         add(v1, "v1/", .post, "events/{key}") { request, context in try await self.postEvent(request, key: try Self.parameter(context, "key")) }
         add(v1, "v1/", .get, "events") { request, _ in try self.eventStream(request) }
         add(group, "", .get, "healthz") { _, _ in JSONResponse.ok(["status": "ok"]) }
@@ -123,7 +126,8 @@ public final class KairosAPI: Sendable {
         add(group, "", .get, "metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.text(stats: self.backend.stats))))
+            let gauges = try? await self.backend.gauges()
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.text(gauges: gauges))))
         }
         add(group, "", .get, "openapi.json") { _, _ in
             var headers = HTTPFields()

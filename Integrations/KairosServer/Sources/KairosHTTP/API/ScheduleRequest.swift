@@ -73,16 +73,24 @@ struct ScheduleRequest: Sendable {
 
 extension ScheduleRequest {
     /// The current declaration of a stored schedule, as an update starts from.
-    init(declaration: ScheduleDeclaration, snapshot: JobSnapshot) {
+    init(declaration: ScheduleDeclaration, state: ScheduleState) throws(Problem) {
         let action = ActionSpec(function: declaration.function, arguments: declaration.arguments)
-        var trigger = snapshot.trigger
-        var options = ScheduleOptionsSpec(job: snapshot.options)
-        if let jittered = trigger as? JitteredTrigger {
-            trigger = jittered.base
-            options.jitter = jittered.maxJitter
+        guard var description = state.trigger else {
+            throw .conflict("the schedule's trigger is a custom one, which the API cannot change")
+        }
+        var options = ScheduleOptionsSpec(job: state.options)
+        if case let .jittered(base, maxJitter) = description {
+            description = base
+            options.jitter = .milliseconds(Int64((maxJitter * 1000).rounded()))
+        }
+        let trigger: any Trigger
+        do {
+            trigger = try description.makeTrigger()
+        } catch {
+            throw .conflict("the schedule's stored trigger cannot be read back: \(error)")
         }
         options.retry = RetrySpec(stored: declaration.arguments[member: "retry"])
         options.job.startPaused = false
-        self.init(name: declaration.name, trigger: trigger, action: action, options: options, paused: snapshot.isPaused)
+        self.init(name: declaration.name, trigger: trigger, action: action, options: options, paused: state.isPaused)
     }
 }

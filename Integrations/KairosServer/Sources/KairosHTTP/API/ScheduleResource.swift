@@ -8,7 +8,7 @@ struct ScheduleResource {
     var id: String
     var declaration: ScheduleDeclaration
     /// `nil` for a job stored but not running here (its function is not registered).
-    var snapshot: JobSnapshot?
+    var state: ScheduleState?
     var note: String?
     var nextFireTimes: [Date]
 
@@ -16,12 +16,12 @@ struct ScheduleResource {
     var definition: JSONValue {
         let action = ActionSpec(function: declaration.function, arguments: declaration.arguments)
         var object: [String: JSONValue] = ["name": .string(declaration.name), "action": action.rendered]
-        if let snapshot {
-            let (trigger, jitter) = TriggerSpec.render(snapshot.triggerDescription)
+        if let state {
+            let (trigger, jitter) = TriggerSpec.render(state.trigger)
             object["trigger"] = trigger
             object["options"] = ScheduleOptionsSpec.render(
-                snapshot.options, jitter: jitter, retry: RetrySpec(stored: declaration.arguments[member: "retry"]))
-            object["paused"] = .bool(snapshot.isPaused)
+                state.options, jitter: jitter, retry: RetrySpec(stored: declaration.arguments[member: "retry"]))
+            object["paused"] = .bool(state.isPaused)
         }
         return .object(object)
     }
@@ -34,8 +34,8 @@ struct ScheduleResource {
     }
 
     var status: String {
-        guard let snapshot else { return "unrestored" }
-        return snapshot.status.rawValue
+        guard let state else { return "unrestored" }
+        return state.status.rawValue
     }
 
     var json: JSONValue {
@@ -45,29 +45,20 @@ struct ScheduleResource {
         object["etag"] = .string(etag)
         object["pauseNote"] = note.map { .string($0) } ?? .null
         object["nextFireTimes"] = .array(nextFireTimes.map { JSONValue($0) })
-        guard let snapshot else { return .object(object) }
-        let counters = snapshot.counters
-        object["jobID"] = .string(snapshot.id.description)
+        guard let state else { return .object(object) }
+        let counters = state.counters
+        object["jobID"] = .string(state.jobID.description)
         object["counters"] = [
             "runs": .integer(counters.runs), "failures": .integer(counters.failures), "timeouts": .integer(counters.timeouts),
             "missed": .integer(counters.missed), "overlapSkipped": .integer(counters.overlapSkipped),
             "bufferDropped": .integer(counters.bufferDropped),
         ]
-        object["activeRuns"] = .integer(snapshot.activeRuns)
-        object["lastDueDate"] = JSONValue(snapshot.lastDueDate)
-        object["lastStartDate"] = JSONValue(snapshot.lastStartDate)
-        object["lastOutcome"] = snapshot.lastOutcome.map { .string(Self.name(of: $0)) } ?? .null
-        object["lastError"] = snapshot.lastError.map { .string(String(describing: $0)) } ?? .null
+        object["activeRuns"] = .integer(state.activeRuns)
+        object["lastDueDate"] = JSONValue(state.lastDueDate)
+        object["lastStartDate"] = JSONValue(state.lastStartDate)
+        object["lastOutcome"] = state.lastOutcome.map { .string($0.rawValue) } ?? .null
+        object["lastError"] = state.lastError.map { .string($0) } ?? .null
         return .object(object)
-    }
-
-    static func name(of outcome: RunOutcome) -> String {
-        switch outcome {
-        case .success: "succeeded"
-        case .failure: "failed"
-        case .timedOut: "timedOut"
-        case .cancelled: "cancelled"
-        }
     }
 }
 

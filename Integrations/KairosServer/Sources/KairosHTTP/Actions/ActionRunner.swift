@@ -19,14 +19,23 @@ struct ActionRunner: Sendable {
     func register(shell: Bool, webhooks: Bool) async throws {
         if shell {
             try await backend.register(ActionSpec.shellFunction) { context, arguments in
+                await learnSchedule(of: context.jobID)
                 try await runShell(context, ShellCommand(stored: arguments), retry: RetrySpec(stored: arguments[member: "retry"]))
             }
         }
         if webhooks {
             try await backend.register(ActionSpec.webhookFunction) { context, arguments in
+                await learnSchedule(of: context.jobID)
                 try await runWebhook(context, WebhookRequest(stored: arguments), retry: RetrySpec(stored: arguments[member: "retry"]))
             }
         }
+    }
+
+    /// Reads the keys of the backend's jobs when `job` is not one this server knows: a store
+    /// shared by several servers runs jobs that another server created.
+    private func learnSchedule(of job: JobID) async {
+        guard records.schedule(of: job) == nil, let keys = try? await backend.keyedJobs() else { return }
+        records.setSchedules(keys)
     }
 
     /// The variables every shell action gets besides the server's environment and its own.

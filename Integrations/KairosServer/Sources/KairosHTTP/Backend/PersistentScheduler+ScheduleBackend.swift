@@ -19,6 +19,14 @@ extension PersistentScheduler: ScheduleBackend {
         return ScheduleDeclaration(name: stored.name, function: stored.function, arguments: stored.arguments)
     }
 
+    public func state(of id: JobID) -> ScheduleState? {
+        guard let job = job(id) else { return nil }
+        return ScheduleState(
+            jobID: job.id, status: job.status, trigger: job.triggerDescription, options: job.options, isPaused: job.isPaused,
+            counters: job.counters, activeRuns: job.activeRuns, lastDueDate: job.lastDueDate, lastStartDate: job.lastStartDate,
+            lastDuration: job.lastDuration, lastOutcome: job.lastOutcome.map(RunRecord.Outcome.init), lastError: job.lastError.map { String(describing: $0) })
+    }
+
     public func nextFireDates(of id: JobID, count: Int) throws -> [Date] {
         try scheduler.nextFireDates(of: id, count: count)
     }
@@ -29,13 +37,17 @@ extension PersistentScheduler: ScheduleBackend {
         Task { _ = try? await scheduler.runNow(id) }
     }
 
-    public func onEvent(_ handler: @escaping @Sendable (SchedulerEvent) -> Void) -> EventHandlerToken {
-        scheduler.onEvent(handler)
+    public func onEvent(_ handler: @escaping @Sendable (ScheduleEvent) -> Void) -> ScheduleEventSubscription {
+        let scheduler = self.scheduler
+        let token = scheduler.onEvent { handler(ScheduleEvent($0)) }
+        return ScheduleEventSubscription { scheduler.removeEventHandler(token) }
     }
 
-    public func removeEventHandler(_ token: EventHandlerToken) { scheduler.removeEventHandler(token) }
-
-    public var stats: SchedulerStats { scheduler.stats }
+    public func gauges() -> ScheduleGauges {
+        let stats = scheduler.stats
+        return ScheduleGauges(
+            jobs: stats.jobs, pausedJobs: stats.pausedJobs, activeRuns: stats.activeRuns, waitingRuns: stats.activeRuns - stats.executingRuns)
+    }
 
     public func sleep(for duration: Duration) async throws {
         let clock = scheduler.configuration.clock
@@ -44,5 +56,17 @@ extension PersistentScheduler: ScheduleBackend {
 
     public func checkReady() throws {
         if let failure { throw PersistentSchedulerError.persistence(failure) }
+    }
+}
+
+extension RunRecord.Outcome {
+    /// How a Kairos run ended.
+    init(_ outcome: RunOutcome) {
+        switch outcome {
+        case .success: self = .succeeded
+        case .failure: self = .failed
+        case .timedOut: self = .timedOut
+        case .cancelled: self = .cancelled
+        }
     }
 }

@@ -4,9 +4,10 @@ import Kairos
 /// A durable scheduler of named functions that the HTTP API drives: jobs declared under keys,
 /// each run by a registered function with JSON arguments.
 ///
-/// `PersistentScheduler` conforms (the embedded state file). A store shared by several servers
-/// conforms by writing one more adapter; every requirement that may reach the store is
-/// `async throws`. The API names each schedule by its job's key.
+/// `PersistentScheduler` conforms (the embedded state file, one process) and
+/// ``PostgresScheduleBackend`` (the PostgreSQL cluster store, shared by several servers); every
+/// requirement that may reach the store is `async throws`. The API names each schedule by its
+/// job's key.
 public protocol ScheduleBackend: Sendable {
     /// The current time on the scheduler's clock (the API's `"now"`).
     var now: Date { get }
@@ -25,8 +26,9 @@ public protocol ScheduleBackend: Sendable {
     func jobID(forKey key: String) async throws -> JobID?
     /// How the job under `key` was declared (name, function, arguments), if a job has the key.
     func storedDeclaration(forKey key: String) async throws -> ScheduleDeclaration?
-    /// The job's state, if it runs here.
-    func job(_ id: JobID) async throws -> JobSnapshot?
+    /// The job's state, or `nil` if it is unknown or does not run here (its function is not
+    /// registered in this process).
+    func state(of id: JobID) async throws -> ScheduleState?
     /// The job's next `count` nominal fire dates.
     func nextFireDates(of id: JobID, count: Int) async throws -> [Date]
     /// Cancels the job and frees its key; `false` if it is unknown or finished.
@@ -40,12 +42,18 @@ public protocol ScheduleBackend: Sendable {
     func runNow(_ id: JobID) async throws
     /// Sends the signal `key` to the jobs and pipeline runs waiting for it.
     func send(signal key: String, payload: JSONValue?) async throws -> [SignalWaiter]
-    /// Calls `handler` with every scheduler event (on the thread where it happens; keep it quick).
-    func onEvent(_ handler: @escaping @Sendable (SchedulerEvent) -> Void) -> EventHandlerToken
-    /// Removes a handler added by ``onEvent(_:)``.
-    func removeEventHandler(_ token: EventHandlerToken)
-    /// The scheduler's gauges and totals.
-    var stats: SchedulerStats { get }
+    /// Calls `handler` with every event of this process's scheduler (on the thread where it
+    /// happens; keep it quick) until the subscription is cancelled.
+    func onEvent(_ handler: @escaping @Sendable (ScheduleEvent) -> Void) -> ScheduleEventSubscription
+    /// The gauges `/metrics` shows.
+    func gauges() async throws -> ScheduleGauges
+    /// The runs of job `id` that the store keeps, newest due date first, at most `limit`, named
+    /// as runs of `schedule`: finished ones and those going; `nil` if the store keeps no run
+    /// history (the API then shows the runs this server saw).
+    func storedRuns(of id: JobID, schedule: String, limit: Int) async throws -> [RunRecord]?
+    /// The runs going anywhere the store reaches, with the keys of their jobs as schedules;
+    /// `nil` if the store keeps no run history (the API then shows this server's).
+    func storedActiveRuns() async throws -> [RunRecord]?
     /// Throws if the store cannot take changes (what `/readyz` reports).
     func checkReady() async throws
     /// Sleeps for `duration` on the scheduler's clock (an action's retry delay).
@@ -54,6 +62,14 @@ public protocol ScheduleBackend: Sendable {
     func start() async throws
     /// Stops firing and waits up to `timeout` for the runs going; `true` if they all ended.
     func stop(timeout: Duration) async -> Bool
+}
+
+extension ScheduleBackend {
+    /// No run history in the store: the API keeps the runs it sees.
+    public func storedRuns(of id: JobID, schedule: String, limit: Int) async throws -> [RunRecord]? { nil }
+
+    /// No run history in the store: the API shows the runs going in this process.
+    public func storedActiveRuns() async throws -> [RunRecord]? { nil }
 }
 
 /// How a keyed job was declared: what the API shows as its name and action.

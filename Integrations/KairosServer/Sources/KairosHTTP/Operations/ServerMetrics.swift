@@ -43,7 +43,7 @@ final class ServerMetrics: Sendable {
         pausedJobs = CoreMetrics.Gauge(label: "kairos_paused_jobs", factory: factory)
     }
 
-    func record(_ event: SchedulerEvent) {
+    func record(_ event: ScheduleEvent) {
         switch event.kind {
         case .started:
             if let due = event.dueDate {
@@ -58,12 +58,15 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// The exposition text, the gauges read from `stats` now.
-    func text(stats: SchedulerStats) -> [UInt8] {
-        queueDepth.record(stats.activeRuns - stats.executingRuns)
-        activeRuns.record(stats.activeRuns)
-        jobs.record(stats.jobs)
-        pausedJobs.record(stats.pausedJobs)
+    /// The exposition text, with `gauges` read now (`nil`: the store did not answer, the
+    /// gauges keep their last values).
+    func text(gauges: ScheduleGauges?) -> [UInt8] {
+        if let gauges {
+            queueDepth.record(gauges.waitingRuns)
+            activeRuns.record(gauges.activeRuns)
+            jobs.record(gauges.jobs)
+            pausedJobs.record(gauges.pausedJobs)
+        }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

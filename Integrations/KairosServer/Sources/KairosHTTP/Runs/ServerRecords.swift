@@ -92,7 +92,7 @@ final class ServerRecords: Sendable {
     // MARK: Runs
 
     /// Handles a scheduler event: a run's start or end.
-    func record(_ event: SchedulerEvent) {
+    func record(_ event: ScheduleEvent) {
         guard let dueDate = event.dueDate else { return }
         let key = RunKey(job: event.jobID, dueDate: dueDate)
         let outcome: RunRecord.Outcome
@@ -123,7 +123,7 @@ final class ServerRecords: Sendable {
             record.schedule = schedule
             record.endedAt = event.date
             record.outcome = outcome
-            if let error = event.error { record.error = String(describing: error) }
+            if let error = event.error { record.error = error }
             var runs = state.document.history[record.schedule, default: []]
             runs.append(record)
             if runs.count > historyLimit { runs.removeFirst(runs.count - historyLimit) }
@@ -145,6 +145,26 @@ final class ServerRecords: Sendable {
     /// A schedule's finished runs, newest first.
     func history(of schedule: String) -> [RunRecord] {
         state.withLock { Array(($0.document.history[schedule] ?? []).reversed()) }
+    }
+
+    /// `runs` from a store's history with what this server's actions reported about those of
+    /// them that ran here (exit or HTTP status, output tail).
+    func addingActionReports(to runs: [RunRecord]) -> [RunRecord] {
+        state.withLock { state in
+            var seen: [RunKey: RunRecord] = [:]
+            for run in state.active.values { seen[RunKey(job: JobID(rawValue: run.jobID), dueDate: run.dueDate)] = run }
+            for (_, history) in state.document.history {
+                for run in history { seen[RunKey(job: JobID(rawValue: run.jobID), dueDate: run.dueDate)] = run }
+            }
+            return runs.map { run in
+                guard let local = seen[RunKey(job: JobID(rawValue: run.jobID), dueDate: run.dueDate)] else { return run }
+                var run = run
+                run.exitStatus = local.exitStatus
+                run.httpStatus = local.httpStatus
+                run.outputTail = local.outputTail
+                return run
+            }
+        }
     }
 
     /// The runs going, oldest start first; of one schedule if given.

@@ -24,18 +24,24 @@ import Darwin
 ///     ...
 /// }
 /// ```
-final class TemporaryPostgres: Sendable {
+public final class TemporaryPostgres: Sendable {
     /// What went wrong starting, stopping or using the server.
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        /// What failed, with the command's output where there is one.
+        public var description: String
+
+        /// Creates a failure saying `description`.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The directory that holds the cluster (`data/`), the unix socket and the server log.
-    let directory: URL
+    public let directory: URL
     /// The TCP port on 127.0.0.1.
-    let port: Int
+    public let port: Int
     /// Extra server settings (`-c name=value`), e.g. `["max_connections": "300"]`.
-    let settings: [String: String]
+    public let settings: [String: String]
 
     private let binaries: URL
     private let state = Mutex(State())
@@ -48,7 +54,7 @@ final class TemporaryPostgres: Sendable {
     }
 
     /// A server that is not started yet; ``start()`` creates and starts it.
-    init(settings: [String: String] = [:]) throws {
+    public init(settings: [String: String] = [:]) throws {
         binaries = URL(
             fileURLWithPath: ProcessInfo.processInfo.environment["KAIROS_POSTGRES_BIN"]
                 ?? "/usr/lib/postgresql/15/bin")
@@ -78,13 +84,13 @@ final class TemporaryPostgres: Sendable {
     }
 
     /// The URL of a database on this server (default: `postgres`, which always exists).
-    func url(database: String = "postgres") -> String {
+    public func url(database: String = "postgres") -> String {
         "postgres://postgres@127.0.0.1:\(port)/\(database)"
     }
 
     /// Creates the cluster on first use and starts the server; returns the URL of database `postgres`.
     @discardableResult
-    func start() async throws -> String {
+    public func start() async throws -> String {
         if !state.withLock({ $0.initialised }) {
             try await initialise()
         }
@@ -106,7 +112,7 @@ final class TemporaryPostgres: Sendable {
 
     /// Stops the server at once (`-m immediate`, like a crash: no checkpoint) and keeps the cluster,
     /// so that ``start()`` brings it back with its data (crash recovery).
-    func kill() async throws {
+    public func kill() async throws {
         guard state.withLock({ $0.running }) else { return }
         try await Self.run(
             asPostgres: true, pgCtl, ["-D", dataPath, "-m", "immediate", "-w", "stop"],
@@ -116,13 +122,13 @@ final class TemporaryPostgres: Sendable {
 
     /// Crashes and restarts the server on the same port (``kill()`` then ``start()``): every
     /// connection is cut, committed data survives.
-    func restart() async throws {
+    public func restart() async throws {
         try await kill()
         try await start()
     }
 
     /// Stops the server (`-m immediate`) and removes its directory. Safe to call twice.
-    func stop() async {
+    public func stop() async {
         try? await kill()
         let watchdog = state.withLock { state -> Process? in
             state.removed = true
@@ -134,7 +140,7 @@ final class TemporaryPostgres: Sendable {
     }
 
     /// Creates a database and returns its URL.
-    func createDatabase(_ name: String) async throws -> String {
+    public func createDatabase(_ name: String) async throws -> String {
         try await Self.run(
             asPostgres: false, binaries.appendingPathComponent("createdb"),
             ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name], failure: "createdb \(name)")
@@ -145,7 +151,7 @@ final class TemporaryPostgres: Sendable {
     /// separated by `|`, one row a line. For set-up and inspection where a client library would only
     /// add noise.
     @discardableResult
-    func psql(_ sql: String, database: String = "postgres") async throws -> String {
+    public func psql(_ sql: String, database: String = "postgres") async throws -> String {
         try await Self.run(
             asPostgres: false, binaries.appendingPathComponent("psql"),
             [
@@ -155,7 +161,7 @@ final class TemporaryPostgres: Sendable {
     }
 
     /// Runs `body` with a started server and stops it afterwards, also when `body` throws.
-    static func with<T>(
+    public static func with<T>(
         settings: [String: String] = [:], _ body: (TemporaryPostgres) async throws -> T
     ) async throws -> T {
         let postgres = try TemporaryPostgres(settings: settings)
@@ -290,7 +296,7 @@ final class TemporaryPostgres: Sendable {
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0, read back, released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
