@@ -92,7 +92,13 @@ public final class DependencyScheduler: Sendable {
     /// without a Swift task per run, which halves the cost of running a quick job (see
     /// ``Scheduler``'s synchronous `schedule`). Otherwise as the `async` variant.
     ///
-    /// - Parameter body: check ``JobContext/isCancelled`` to stop early on timeout.
+    /// - Parameters:
+    ///   - name: the job's name, in snapshots, events and cycle errors.
+    ///   - trigger: when a root job fires; `nil` for a job with upstream jobs.
+    ///   - upstream: the jobs it depends on, which must exist.
+    ///   - options: trigger rule, retries, timeout, `dependsOnPast`, priority, misfire policy.
+    ///   - body: the job; check ``JobContext/isCancelled`` to stop early on timeout.
+    /// - Throws: as the `async` variant.
     @discardableResult
     public func schedule(
         name: String,

@@ -92,6 +92,26 @@ struct PostgresBackendTests {
         }
     }
 
+    @Test func theNodesAreListedWithTheRunsEachHolds() async throws {
+        try await PostgresTestServer.with { server, client in
+            let directory = TestServer.makeDirectory()
+            let release = directory + "/release"
+            let id = try await client.create(
+                #"{"name": "held", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "while [ ! -f \#(release) ]; do sleep 0.01; done"}}"#
+            )
+            try await client.send(.post, "/v1/schedules/\(id)/trigger")
+            _ = try await client.poll("/v1/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
+            let nodes = try await server.backend.clusterNodes()
+            #expect(nodes.map(\.id) == ["api-test"])
+            #expect(nodes.first?.isAlive == true)
+            #expect(nodes.first?.runs.map(\.schedule) == [id])
+            #expect(nodes.first?.runs.first?.outcome == .running)
+            #expect(FileManager.default.createFile(atPath: release, contents: nil))
+            _ = try await client.poll("/v1/runs") { $0["runs"]?.arrayValue.isEmpty == true }
+            #expect(try await server.backend.clusterNodes().first?.runs.isEmpty == true)
+        }
+    }
+
     @Test func pauseResumeAndDelete() async throws {
         try await PostgresTestServer.with { _, client in
             let id = try await client.create(shellSchedule("true"))
