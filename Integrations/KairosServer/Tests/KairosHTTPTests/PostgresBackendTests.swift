@@ -76,38 +76,25 @@ struct PostgresBackendTests {
 
     @Test func aRunGoingIsListedAsActive() async throws {
         try await PostgresTestServer.with { _, client in
-            let directory = TestServer.makeDirectory()
-            let release = directory + "/release"
-            let id = try await client.create(
-                #"{"name": "slow", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "while [ ! -f \#(release) ]; do sleep 0.01; done"}}"#
-            )
-            try await client.send(.post, "/v1/schedules/\(id)/trigger")
-            let going = try await client.poll("/v1/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
-            #expect(going["runs"]?.arrayValue.first?[member: "schedule"]?.stringValue == id)
+            let run = try await HeldRun.start(through: client)
+            let going = try await client.send(.get, "/v1/runs")
+            #expect(going["runs"]?.arrayValue.first?[member: "schedule"]?.stringValue == run.id)
             #expect(going["runs"]?.arrayValue.first?[member: "outcome"]?.stringValue == "running")
-            let runs = try await client.send(.get, "/v1/schedules/\(id)/runs")
+            let runs = try await client.send(.get, "/v1/schedules/\(run.id)/runs")
             #expect(runs["active"]?.arrayValue.count == 1)
-            #expect(FileManager.default.createFile(atPath: release, contents: nil))
-            _ = try await client.poll("/v1/runs") { $0["runs"]?.arrayValue.isEmpty == true }
+            try await run.release(through: client)
         }
     }
 
     @Test func theNodesAreListedWithTheRunsEachHolds() async throws {
         try await PostgresTestServer.with { server, client in
-            let directory = TestServer.makeDirectory()
-            let release = directory + "/release"
-            let id = try await client.create(
-                #"{"name": "held", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "while [ ! -f \#(release) ]; do sleep 0.01; done"}}"#
-            )
-            try await client.send(.post, "/v1/schedules/\(id)/trigger")
-            _ = try await client.poll("/v1/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
+            let run = try await HeldRun.start(through: client)
             let nodes = try await server.backend.clusterNodes()
             #expect(nodes.map(\.id) == ["api-test"])
             #expect(nodes.first?.isAlive == true)
-            #expect(nodes.first?.runs.map(\.schedule) == [id])
+            #expect(nodes.first?.runs.map(\.schedule) == [run.id])
             #expect(nodes.first?.runs.first?.outcome == .running)
-            #expect(FileManager.default.createFile(atPath: release, contents: nil))
-            _ = try await client.poll("/v1/runs") { $0["runs"]?.arrayValue.isEmpty == true }
+            try await run.release(through: client)
             #expect(try await server.backend.clusterNodes().first?.runs.isEmpty == true)
         }
     }
@@ -179,5 +166,29 @@ struct PostgresBackendTests {
             try await server.postgres.start()
             _ = try await client.poll("/readyz") { $0.status == .ok }
         }
+    }
+}
+
+/// A shell run that keeps going until the test releases it: a schedule triggered once whose
+/// command waits for a file.
+private struct HeldRun {
+    var id: String
+    var releaseFile: String
+
+    /// Creates the schedule, triggers it and returns once `/v1/runs` lists the run.
+    static func start(through client: Client) async throws -> HeldRun {
+        let releaseFile = TestServer.makeDirectory() + "/release"
+        let id = try await client.create(
+            #"{"name": "held", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "while [ ! -f \#(releaseFile) ]; do sleep 0.01; done"}}"#
+        )
+        try await client.send(.post, "/v1/schedules/\(id)/trigger")
+        _ = try await client.poll("/v1/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
+        return HeldRun(id: id, releaseFile: releaseFile)
+    }
+
+    /// Lets the run end and returns once `/v1/runs` is empty.
+    func release(through client: Client) async throws {
+        #expect(FileManager.default.createFile(atPath: releaseFile, contents: nil))
+        _ = try await client.poll("/v1/runs") { $0["runs"]?.arrayValue.isEmpty == true }
     }
 }
