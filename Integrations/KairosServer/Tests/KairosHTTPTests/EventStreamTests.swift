@@ -14,22 +14,10 @@ struct EventStreamTests {
         try await server.run { client in
             let watched = try await client.create(cronSchedule)
             let other = try await client.create(cronSchedule.replacingOccurrences(of: "nightly", with: "other"))
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port)/v1/events?schedule=\(watched)")
-            request.headers.add(name: "Authorization", value: "Bearer \(TestServer.readToken)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            #expect(response.status == .ok)
-            #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
-            var text = ""
-            var triggered = false
-            for try await part in response.body {
-                text += String(buffer: part)
-                if !triggered, text.contains(": kairos events") {
-                    // The stream is open: run the other schedule, then the watched one.
-                    triggered = true
-                    try await client.send(.post, "/v1/schedules/\(other)/trigger")
-                    try await client.send(.post, "/v1/schedules/\(watched)/trigger")
-                }
-                if text.contains("event: succeeded") { break }
+            let text = try await client.eventsUntilSucceeded(of: watched) {
+                // The stream is open: run the other schedule, then the watched one.
+                try await client.send(.post, "/v1/schedules/\(other)/trigger")
+                try await client.send(.post, "/v1/schedules/\(watched)/trigger")
             }
             #expect(text.contains("event: started"))
             #expect(text.contains(#""schedule":"\#(watched)""#))

@@ -135,18 +135,8 @@ struct PostgresBackendTests {
         try await PostgresTestServer.with { _, client in
             let id = try await client.create(
                 #"{"name": "hello", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "true"}}"#)
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port)/v1/events?schedule=\(id)")
-            request.headers.add(name: "Authorization", value: "Bearer \(TestServer.readToken)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            var text = ""
-            var triggered = false
-            for try await part in response.body {
-                text += String(buffer: part)
-                if !triggered, text.contains(": kairos events") {
-                    triggered = true
-                    try await client.send(.post, "/v1/schedules/\(id)/trigger")
-                }
-                if text.contains("event: succeeded") { break }
+            let text = try await client.eventsUntilSucceeded(of: id, timeout: .seconds(60)) {
+                try await client.send(.post, "/v1/schedules/\(id)/trigger")
             }
             #expect(text.contains("event: started"))
             #expect(text.contains(#""schedule":"\#(id)""#))

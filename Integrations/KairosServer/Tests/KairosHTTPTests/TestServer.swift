@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Kairos
+import NIOCore
 import Synchronization
 import Testing
 
@@ -124,3 +126,29 @@ func shellSchedule(_ command: String, name: String = "job", options: String = "{
 
 let cronSchedule =
     #"{"name": "nightly", "trigger": {"type": "cron", "expression": "0 3 * * *", "timeZone": "Europe/Paris"}, "action": {"type": "function", "name": "echo", "arguments": {"to": "ops"}}}"#
+
+extension Client {
+    /// Reads the server-sent-events stream of `schedule` (with the read-only token) until a
+    /// `succeeded` event arrives, calling `whenOpen` once the stream's opening comment is read, and
+    /// returns the text read.
+    func eventsUntilSucceeded(
+        of schedule: String, timeout: TimeAmount = .seconds(30), whenOpen: @Sendable () async throws -> Void
+    ) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/events?schedule=\(schedule)")
+        request.headers.add(name: "Authorization", value: "Bearer \(TestServer.readToken)")
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        #expect(response.status == .ok)
+        #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+        var text = ""
+        var opened = false
+        for try await part in response.body {
+            text += String(buffer: part)
+            if !opened, text.contains(": kairos events") {
+                opened = true
+                try await whenOpen()
+            }
+            if text.contains("event: succeeded") { break }
+        }
+        return text
+    }
+}
