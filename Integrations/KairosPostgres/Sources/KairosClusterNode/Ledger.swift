@@ -36,8 +36,10 @@ struct Ledger: Sendable {
     /// While the database is unreachable (restarting), the insert is retried every 100 ms for up
     /// to `retryFor`: a run must not vanish from the ledger because the database blinked. An
     /// attempt without an answer within `answerTimeout` counts as an outage too: postgres-nio can
-    /// leave a query written to a connection that closed meanwhile unanswered forever. (An insert
-    /// whose commit succeeded but whose answer was lost or late would then appear twice.)
+    /// leave a query written to a connection that closed meanwhile unanswered forever. An insert
+    /// whose commit succeeded but whose answer was lost or late must not appear twice, so a retry
+    /// writes the row only if the row of the first try (same job, slot, node and start time) is
+    /// not there: a second row in the ledger is always a second run.
     func record(
         job: String, due: Date, idempotencyKey: String, attempt: Int, retryFor: Duration = .seconds(30),
         answerTimeout: Duration = .seconds(5)
@@ -45,13 +47,17 @@ struct Ledger: Sendable {
         let started = Self.microseconds(Date())
         let slot = Self.microseconds(due)
         let deadline = ContinuousClock.now + retryFor
+        var isRetry = false
         while true {
             do {
-                try await withTimeLimit(answerTimeout) {
-                    try await insert(job: job, slot: slot, started: started, idempotencyKey: idempotencyKey, attempt: attempt)
+                try await withTimeLimit(answerTimeout) { [isRetry] in
+                    try await insert(
+                        job: job, slot: slot, started: started, idempotencyKey: idempotencyKey, attempt: attempt,
+                        unlessWritten: isRetry)
                 }
                 return
             } catch let error where Self.isOutage(error) && ContinuousClock.now < deadline {
+                isRetry = true
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -69,19 +75,35 @@ struct Ledger: Sendable {
     /// In an explicit transaction: postgres-nio answers a single statement at its CommandComplete,
     /// which the server sends before the statement's implicit commit, so a database crash in between
     /// would lose a row this node believes written (a run that succeeded with no ledger row).
-    private func insert(job: String, slot: Int64, started: Int64, idempotencyKey: String, attempt: Int) async throws {
-        let query: PostgresQuery =
+    ///
+    /// With `unlessWritten`, the row is written only if no row has this job, slot, node and start
+    /// time (a look-up the first try, the common case, does without).
+    private func insert(
+        job: String, slot: Int64, started: Int64, idempotencyKey: String, attempt: Int, unlessWritten: Bool
+    ) async throws {
+        let columns = recordsAttempts ? "job_id, due, node, started, idempotency_key, attempt" : "job_id, due, node, started"
+        var query: PostgresQuery =
             recordsAttempts
             ? """
-            INSERT INTO ledger(job_id, due, node, started, idempotency_key, attempt)
-            VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
-                    to_timestamp(\(started)::float8 / 1000000), \(idempotencyKey), \(attempt))
+            INSERT INTO ledger(\(unescaped: columns))
+            SELECT \(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                   to_timestamp(\(started)::float8 / 1000000), \(idempotencyKey), \(attempt)
             """
             : """
-            INSERT INTO ledger(job_id, due, node, started)
-            VALUES (\(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
-                    to_timestamp(\(started)::float8 / 1000000))
+            INSERT INTO ledger(\(unescaped: columns))
+            SELECT \(job), to_timestamp(\(slot)::float8 / 1000000), \(node),
+                   to_timestamp(\(started)::float8 / 1000000)
             """
+        if unlessWritten {
+            // $1…$4 are the job, slot, node and start time bound above.
+            query.sql += """
+
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM ledger
+                    WHERE job_id = $1 AND due = to_timestamp($2::float8 / 1000000) AND node = $3
+                      AND started = to_timestamp($4::float8 / 1000000))
+                """
+        }
         _ = try await client.withTransaction(logger: Self.logger) { connection in
             try await connection.query(query, logger: Self.logger)
         }
