@@ -107,8 +107,11 @@ struct RunCommandBackgroundTests {
         second.standardError = errors
         second.standardOutput = FileHandle.nullDevice
         try second.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        second.waitUntilExit()
+        let message = try await blockingWork {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            second.waitUntilExit()
+            return text
+        }
         #expect(second.terminationStatus == 1)
         #expect(message.contains("\(path): the state is in use by another process"), "\(message)")
         _ = await first.stop()
