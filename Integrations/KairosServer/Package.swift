@@ -9,6 +9,9 @@ import PackageDescription
 //   KairosDashboard       the dashboard under `/ui`: server-rendered pages over a `KairosAPI`
 //   KairosServerCommand   the `kairos-server` options and start-up (argument-parser)
 //   KairosServerMain      `kairos-server`, only `main.swift`
+//   KairosHTTPFloor       a plain Hummingbird hello-world, the floor in Scripts/wrk-benchmarks.sh
+//                         (an executable target but no product: not for users)
+//   KairosStoreCommitRate the state file's own durable declaration rate, beside it in that script
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -73,6 +76,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "KairosServerMain", dependencies: ["KairosServerCommand"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "KairosHTTPFloor", dependencies: [.product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "KairosStoreCommitRate", dependencies: [.product(name: "Kairos", package: "Kairos")], swiftSettings: swiftSettings),
         .testTarget(
             name: "KairosHTTPTests",
             dependencies: [

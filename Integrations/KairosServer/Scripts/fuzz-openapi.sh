@@ -31,12 +31,8 @@ log=$work/server.log
   --webhook-allow-host webhooks.invalid >"$log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$log" && break
-  sleep 0.1
-done
-port=$(sed -n 's/^kairos-server listening on .*:\([0-9]*\)$/\1/p' "$log" | head -1)
-[[ -n $port ]] || { cat "$log"; echo "error: kairos-server did not start" >&2; exit 1; }
+source Scripts/listening-port.sh
+port=$(listening_port "$log" $server)
 
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $token" \

@@ -58,18 +58,15 @@ struct ActionTests {
             let command = #"sleep 30 & echo $! > "\#(pidFile).tmp"; mv "\#(pidFile).tmp" "\#(pidFile)"; wait"#
             _ = try await client.create(shellSchedule(command, options: #"{"timeout": "5s"}"#))
             // The run started once the background sleep's pid is written.
-            while !FileManager.default.fileExists(atPath: pidFile) { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil(every: .milliseconds(5)) { FileManager.default.fileExists(atPath: pidFile) }
             let child = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             let timedOut = try await server.event(where: { $0.kind == .timedOut }) { server.clock.advance(by: .seconds(6)) }
             #expect(timedOut.kind == .timedOut)
-            // The grandchild is gone (or a zombie awaiting its reaper, which is not the server).
-            var alive = kill(child, 0) == 0
-            for _ in 0..<200 where alive {
-                try await Task.sleep(for: .milliseconds(5))
+            // The grandchild goes (or becomes a zombie awaiting its reaper, which is not the server).
+            try await waitUntil(every: .milliseconds(5)) {
                 let state = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
-                alive = kill(child, 0) == 0 && !state.contains(") Z ")
+                return kill(child, 0) != 0 || state.contains(") Z ")
             }
-            #expect(!alive)
         }
     }
 

@@ -35,11 +35,7 @@ struct ClusterServerTests {
             let id = try await a.create(Self.ledgerSchedule(name: "once", trigger: #"{"type": "once", "at": "now"}"#, ledger: ledger))
             let listed = try await b.send(.GET, "/v1/schedules")
             #expect(listed["schedules"]?.arrayValue.compactMap { $0[member: "id"]?.stringValue } == [id])
-            var runs = try await b.send(.GET, "/v1/schedules/\(id)/runs")
-            while runs["runs"]?.arrayValue.isEmpty ?? true {
-                try await Task.sleep(for: .milliseconds(20))
-                runs = try await b.send(.GET, "/v1/schedules/\(id)/runs")
-            }
+            let runs = try await b.poll("/v1/schedules/\(id)/runs") { $0.listsRuns }
             let run = try #require(runs["runs"]?.arrayValue.first)
             #expect(run[member: "outcome"]?.stringValue == "succeeded")
             // The one-shot job is completed: nothing more will run; exactly one line was written.
@@ -61,11 +57,7 @@ struct ClusterServerTests {
             #expect(paused["status"]?.stringValue == "paused" || paused["status"]?.stringValue == "running")
             #expect(try await a.send(.GET, "/v1/schedules/\(every)")["paused"] == .bool(true))
             // A run claimed before the pause may still be starting: wait until none is going.
-            var going = try await b.send(.GET, "/v1/runs")
-            while !(going["runs"]?.arrayValue.isEmpty ?? false) {
-                try await Task.sleep(for: .milliseconds(20))
-                going = try await b.send(.GET, "/v1/runs")
-            }
+            _ = try await b.poll("/v1/runs") { $0["runs"]?.arrayValue.isEmpty == true }
             // A marker due two seconds later: once it has run, two due dates of the paused
             // schedule have passed.
             let before = ledger.lines.count
@@ -97,11 +89,7 @@ struct ClusterServerTests {
             #expect(second[1] == "2")
             #expect(Int32(second[2]) == survivor.process.processIdentifier)
             #expect(FileManager.default.createFile(atPath: release, contents: nil))
-            var runs = try await survivor.send(.GET, "/v1/schedules/\(id)/runs")
-            while runs["runs"]?.arrayValue.isEmpty ?? true {
-                try await Task.sleep(for: .milliseconds(20))
-                runs = try await survivor.send(.GET, "/v1/schedules/\(id)/runs")
-            }
+            let runs = try await survivor.poll("/v1/schedules/\(id)/runs") { $0.listsRuns }
             let run = try #require(runs["runs"]?.arrayValue.first)
             #expect(run[member: "outcome"]?.stringValue == "succeeded")
             #expect(run[member: "attempt"]?.intValue == 2)

@@ -61,7 +61,7 @@ struct PostgresBackendTests {
                 #"{"name": "hello", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "echo hello"}}"#)
             let triggered = try await client.send(.post, "/v1/schedules/\(id)/trigger")
             #expect(triggered.status == .accepted)
-            let runs = try await client.poll("/v1/schedules/\(id)/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
+            let runs = try await client.poll("/v1/schedules/\(id)/runs") { $0.listsRuns }
             let run = try #require(runs["runs"]?.arrayValue.first)
             #expect(run[member: "outcome"]?.stringValue == "succeeded")
             #expect(run[member: "attempt"]?.intValue == 1)
@@ -172,7 +172,7 @@ private struct HeldRun {
             #"{"name": "held", "trigger": {"type": "cron", "expression": "0 0 1 1 *"}, "action": {"type": "shell", "command": "while [ ! -f \#(releaseFile) ]; do sleep 0.01; done"}}"#
         )
         try await client.send(.post, "/v1/schedules/\(id)/trigger")
-        _ = try await client.poll("/v1/runs") { !($0["runs"]?.arrayValue.isEmpty ?? true) }
+        _ = try await client.poll("/v1/runs") { $0.listsRuns }
         return HeldRun(id: id, releaseFile: releaseFile)
     }
 

@@ -34,15 +34,3 @@ struct PostgresTestServer {
         }
     }
 }
-
-extension Client {
-    /// Reads `path` until `done` holds for the reply: waiting for runs that happen on their own.
-    /// Each read is a request, so it waits for the server's progress, not for a time budget.
-    func poll(_ path: String, until done: (Reply) -> Bool) async throws -> Reply {
-        while true {
-            let reply = try await send(.get, path)
-            if done(reply) { return reply }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}

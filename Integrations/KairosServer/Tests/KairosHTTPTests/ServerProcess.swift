@@ -100,7 +100,6 @@ struct Ledger {
     /// Waits until the ledger has `count` lines (polling the file: the lines come from other
     /// processes).
     func waitForLines(_ count: Int) async throws -> [String] {
-        while lines.count < count { try await Task.sleep(for: .milliseconds(20)) }
-        return lines
+        try await poll({ lines }, until: { $0.count >= count })
     }
 }

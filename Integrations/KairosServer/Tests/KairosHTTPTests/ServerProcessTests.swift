@@ -75,11 +75,11 @@ struct ServerProcessTests {
         request.body = .bytes(ByteBuffer(string: body))
         let created = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         #expect(created.status == .created)
-        while !FileManager.default.fileExists(atPath: started) { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil(every: .milliseconds(5)) { FileManager.default.fileExists(atPath: started) }
         kill(process.processIdentifier, SIGTERM)
         // The HTTP server stops first; the scheduler then waits for the run.
-        while (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))) != nil {
-            try await Task.sleep(for: .milliseconds(5))
+        try await waitUntil(every: .milliseconds(5)) {
+            (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))) == nil
         }
         #expect(process.isRunning)
         #expect(FileManager.default.createFile(atPath: release, contents: nil))
