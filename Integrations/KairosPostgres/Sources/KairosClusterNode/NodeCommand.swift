@@ -47,6 +47,10 @@ struct NodeCommand: Equatable {
     /// misfire, which on a loaded machine happens without any node being down; `all` runs every
     /// such slot.
     var misfire: MisfirePolicy?
+    /// `--job-sleep MS`: every job a `setup recurring` stores sleeps this long after its ledger
+    /// insert (`SLOW_J0_MS` still sets `j0`'s): runs that overlap, so that one node cannot take
+    /// every slot of a second (the fault tests that need every node to run some).
+    var jobSleepMilliseconds: Int?
 
     /// A command-line mistake: what was wrong, for the usage message.
     struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -70,6 +74,7 @@ struct NodeCommand: Equatable {
           --overlap POLICY     setup: the jobs' overlap policy, skip (default), buffer (up to 1000
                                queued) or all (up to 64 runs of a job at once)
           --misfire POLICY     setup: the jobs' misfire policy, latest (default), all or skip
+          --job-sleep MS       setup recurring: every job's body sleeps MS after its ledger insert
         A node writes one `ledger` row as the first action of every run and a `node_start` row in
         `marks` when it starts; it exits cleanly on SIGTERM or SIGINT.
         """
@@ -83,7 +88,7 @@ struct NodeCommand: Equatable {
             let argument = arguments[index]
             if argument.hasPrefix("--") {
                 let name = String(argument.dropFirst(2))
-                guard ["url", "node", "max-runs", "clock-offset", "lease", "poll", "schema", "overlap", "misfire"].contains(name) else {
+                guard ["url", "node", "max-runs", "clock-offset", "lease", "poll", "schema", "overlap", "misfire", "job-sleep"].contains(name) else {
                     throw UsageError(description: "unknown option \(argument)")
                 }
                 guard index + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
@@ -106,7 +111,8 @@ struct NodeCommand: Equatable {
             poll: try options["poll"].map { v throws(UsageError) in try positiveNumber(v, "--poll") },
             schema: options["schema"],
             overlap: try options["overlap"].map { v throws(UsageError) in try overlapPolicy(v) },
-            misfire: try options["misfire"].map { v throws(UsageError) in try misfirePolicy(v) })
+            misfire: try options["misfire"].map { v throws(UsageError) in try misfirePolicy(v) },
+            jobSleepMilliseconds: try options["job-sleep"].map { v throws(UsageError) in try positiveInteger(v, "--job-sleep") })
     }
 
     private static func parseAction(

@@ -35,8 +35,8 @@ struct PeerSetup {
                 every: .seconds(1), startingAt: Date(timeIntervalSince1970: Double(firstFire) / 1000),
                 repeatCount: fires)
             try await Self.scheduleAll(count, on: scheduler) { index in
-                let arguments: JSONValue =
-                    if index == 0, let slowJ0 { .object(["sleep_ms": .integer(slowJ0)]) } else { nil }
+                let sleep = index == 0 ? slowJ0 ?? command.jobSleepMilliseconds : command.jobSleepMilliseconds
+                let arguments: JSONValue = if let sleep { .object(["sleep_ms": .integer(sleep)]) } else { nil }
                 return .init(
                     key: "j\(index)", name: "j\(index)", function: ClusterNode.ledgerFunction, arguments: arguments, trigger: trigger,
                     options: options)

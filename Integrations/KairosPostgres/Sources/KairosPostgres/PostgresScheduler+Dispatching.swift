@@ -177,16 +177,34 @@ extension PostgresScheduler {
     }
 
     /// Records finished runs whose token still holds; returns the keys recorded. Updates the
-    /// jobs' counters, and completes a job whose trigger is exhausted and that has no slot left.
+    /// jobs' counters, and completes (or, if one of its last runs failed, fails) a job whose
+    /// trigger is exhausted and that has no slot left.
+    ///
+    /// Two statements. The first locks the runs' job rows in ID order: job rows before slots, in
+    /// ID order, is the lock order of completions and rescues, so none of them waits for another
+    /// holding what it holds, and neither holds a slot of a job whose row a claim has locked (a
+    /// claim skips locked rows, but may wait for the update of a running slot of its job). The
+    /// second records the slots and updates each job row once; its snapshot is taken with the job
+    /// rows locked, so it sees every slot a materialising node or a claim committed for those
+    /// jobs: a job is finished only if no other slot of it waits or runs.
     func complete(_ runs: [LocalRuns.Finished], limit: Duration? = nil) async throws -> Set<String> {
         let keys = runs.map(\.key), tokens = runs.map(\.token)
         let states = runs.map { $0.succeeded ? "succeeded" : "failed" }
         let errors = runs.map(\.error), timedOut = runs.map(\.timedOut)
+        let prefix = prefix, logger = queryLogger
+        let finishes = Self.jobFinishes(prefix, unless: "EXISTS (SELECT 1 FROM done d WHERE d.key = o.key)")
         let rows = try await transaction(limit: limit) { connection in
-            let rows = try await connection.query(
+            _ = try await connection.query(
+                """
+                SELECT 1 FROM \(unescaped: prefix)jobs
+                WHERE id IN (SELECT job_id FROM \(unescaped: prefix)slots WHERE key = ANY(\(keys)))
+                ORDER BY id FOR UPDATE
+                """, logger: logger
+            ).collect()
+            return try await connection.query(
                 """
                 WITH done AS (
-                    UPDATE \(unescaped: self.prefix)slots s SET state = c.state, finished_at = now(), error = NULLIF(c.error, ''),
+                    UPDATE \(unescaped: prefix)slots s SET state = c.state, finished_at = now(), error = NULLIF(c.error, ''),
                         lease_until = NULL
                     FROM unnest(\(keys)::text[], \(tokens)::int8[], \(states)::text[], \(errors)::text[], \(timedOut)::bool[])
                         AS c(key, token, state, error, timed_out)
@@ -197,35 +215,32 @@ extension PostgresScheduler {
                         count(*) FILTER (WHERE timed_out) AS timeouts
                     FROM done GROUP BY job_id
                 ), counted AS (
-                    UPDATE \(unescaped: self.prefix)jobs j SET runs = j.runs + c.runs, failures = j.failures + c.failures,
-                        timeouts = j.timeouts + c.timeouts, updated_at = now()
-                    FROM (SELECT * FROM counts ORDER BY job_id) c WHERE j.id = c.job_id
+                    UPDATE \(unescaped: prefix)jobs j SET runs = j.runs + c.runs, failures = j.failures + c.failures,
+                        timeouts = j.timeouts + c.timeouts, updated_at = now(),
+                        status = CASE WHEN \(unescaped: finishes)
+                            THEN CASE WHEN c.failures > 0 THEN 'failed' ELSE 'completed' END ELSE j.status END
+                    FROM counts c WHERE j.id = c.job_id
                 )
-                SELECT key, job_id, state FROM done
-                """, logger: self.queryLogger
-            ).collect()
-            let finished = try rows.map { try $0.decode((String, Int64, String).self) }
-            try await self.finishExhaustedJobs(
-                Set(finished.map(\.1)), failed: Set(finished.filter { $0.2 == "failed" }.map(\.1)), on: connection)
-            return finished.map(\.0)
+                SELECT key FROM done
+                """, logger: logger
+            ).collect().map { try $0.decode(String.self) }
         }
         return Set(rows)
     }
 
-    /// Completes (or, if one of their last runs failed, fails) the `jobs` whose trigger is exhausted
-    /// and that have no pending or running slot left. Runs in the transaction that finished their
-    /// slots, after a statement of it locked the jobs' rows: its snapshot sees every slot a
-    /// materialising node committed meanwhile.
-    func finishExhaustedJobs(_ jobs: Set<Int64>, failed: Set<Int64>, on connection: PostgresConnection) async throws {
-        guard !jobs.isEmpty else { return }
-        try await connection.query(
-            """
-            UPDATE \(unescaped: prefix)jobs j SET status = CASE WHEN j.id = ANY(\(Array(failed))) THEN 'failed' ELSE 'completed' END
-            WHERE j.id = ANY(\(Array(jobs))) AND j.status = 'pending' AND j.next_due IS NULL
-                AND (NOT j.untimed OR (j.max_runs IS NOT NULL AND j.fired >= j.max_runs))
-                AND NOT EXISTS (
-                    SELECT 1 FROM \(unescaped: prefix)slots o WHERE o.job_id = j.id AND o.state IN ('pending', 'running'))
-            """, logger: queryLogger)
+    /// The SQL condition under which the job row `j` is finished by the statement that records
+    /// its last runs: pending, its trigger exhausted (or its `maxRuns` reached), and no slot of it
+    /// pending or running but those the condition `settled` (on the slot row `o`) says the statement
+    /// is finishing. Correct only in a statement whose snapshot was taken with the job row locked
+    /// (else a slot a materialising node committed since would go unseen).
+    static func jobFinishes(_ prefix: String, unless settled: String) -> String {
+        """
+        j.status = 'pending' AND j.next_due IS NULL
+            AND (NOT j.untimed OR (j.max_runs IS NOT NULL AND j.fired >= j.max_runs))
+            AND NOT EXISTS (
+                SELECT 1 FROM \(prefix)slots o
+                WHERE o.job_id = j.id AND o.state IN ('pending', 'running') AND NOT \(settled))
+        """
     }
 
     /// Records one finished run as ``flushCompletions()`` does; `false` if it was rejected (its

@@ -25,10 +25,15 @@ extension PostgresScheduler {
         let tokens = local.withLock { $0.active.values.map(\.token) }
         let leaseSeconds = configuration.leaseDuration.seconds
         if !tokens.isEmpty {
+            // A slot locked by a completion being recorded is skipped (its run is over; waiting
+            // for it, in whatever order the two statements lock slots, could deadlock them).
             try await rows(
                 """
                 UPDATE \(unescaped: prefix)slots SET lease_until = now() + make_interval(secs => \(leaseSeconds))
-                WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
+                WHERE key IN (
+                    SELECT key FROM \(unescaped: prefix)slots
+                    WHERE state = 'running' AND owner = \(configuration.nodeID) AND token = ANY(\(tokens))
+                    FOR UPDATE SKIP LOCKED)
                 """)
         }
         try await registerNode()
@@ -44,49 +49,61 @@ extension PostgresScheduler {
     }
 
     /// Moves running slots whose lease ended (the database's `now()`) back to pending with
-    /// attempt + 1 and the same key, or, at ``Configuration/maxAttempts``, to failed. Any node
-    /// may do it; rows another node is rescuing are skipped.
+    /// attempt + 1 and the same key, or, at ``Configuration/maxAttempts``, to failed (and their job
+    /// with them if that was its last slot). Any node may do it; rows another node is rescuing are
+    /// skipped.
     ///
     /// Nothing is rescued during the first lease after the database (re)started: leases ran out
     /// while nobody could renew them, and their nodes get a lease to reconnect and renew before
     /// their runs count as lost (else a restart longer than a lease re-ran every run going).
     ///
+    /// Like a completion, it locks the job rows first, in ID order, then the slots.
+    ///
     /// - Returns: the number of slots rescued or failed.
     @discardableResult
     package func rescueExpiredLeases() async throws -> Int {
         let leaseSeconds = configuration.leaseDuration.seconds
+        let maxAttempts = configuration.maxAttempts
+        let prefix = prefix, queryLogger = queryLogger
+        let finishes = Self.jobFinishes(prefix, unless: "EXISTS (SELECT 1 FROM moved f WHERE f.key = o.key AND f.state = 'failed')")
         let rows = try await transaction { connection in
-            let rows = try await connection.query(
+            let jobs = try await connection.query(
+                """
+                SELECT id FROM \(unescaped: prefix)jobs
+                WHERE id IN (
+                    SELECT job_id FROM \(unescaped: prefix)slots
+                    WHERE state = 'running' AND lease_until < now()
+                        AND pg_postmaster_start_time() < now() - make_interval(secs => \(leaseSeconds)))
+                ORDER BY id FOR UPDATE
+                """, logger: queryLogger
+            ).collect().map { try $0.decode(Int64.self) }
+            guard !jobs.isEmpty else { return [(String, String)]() }
+            return try await connection.query(
                 """
                 WITH expired AS (
-                    SELECT key FROM \(unescaped: self.prefix)slots
-                    WHERE state = 'running' AND lease_until < now()
-                        AND pg_postmaster_start_time() < now() - make_interval(secs => \(leaseSeconds))
+                    SELECT key FROM \(unescaped: prefix)slots
+                    WHERE state = 'running' AND lease_until < now() AND job_id = ANY(\(jobs))
                     ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED
                 ), moved AS (
-                    UPDATE \(unescaped: self.prefix)slots s SET
-                        state = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN 'failed' ELSE 'pending' END,
-                        attempt = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN s.attempt ELSE s.attempt + 1 END,
-                        finished_at = CASE WHEN s.attempt >= \(self.configuration.maxAttempts) THEN now() END,
+                    UPDATE \(unescaped: prefix)slots s SET
+                        state = CASE WHEN s.attempt >= \(maxAttempts) THEN 'failed' ELSE 'pending' END,
+                        attempt = CASE WHEN s.attempt >= \(maxAttempts) THEN s.attempt ELSE s.attempt + 1 END,
+                        finished_at = CASE WHEN s.attempt >= \(maxAttempts) THEN now() END,
                         error = 'the lease of node ' || coalesce(s.owner, '?') || ' expired on attempt ' || s.attempt,
                         lease_until = NULL, token = NULL, lane = NULL
                     FROM expired e WHERE s.key = e.key
                     RETURNING s.key, s.job_id, s.state
                 ), failed AS (
-                    UPDATE \(unescaped: self.prefix)jobs j SET runs = j.runs + m.n, failures = j.failures + m.n
-                    FROM (SELECT job_id, count(*) AS n FROM moved WHERE state = 'failed' GROUP BY job_id ORDER BY job_id) m
+                    UPDATE \(unescaped: prefix)jobs j SET runs = j.runs + m.n, failures = j.failures + m.n,
+                        status = CASE WHEN \(unescaped: finishes) THEN 'failed' ELSE j.status END
+                    FROM (SELECT job_id, count(*) AS n FROM moved WHERE state = 'failed' GROUP BY job_id) m
                     WHERE j.id = m.job_id
                 )
-                SELECT key, job_id, state FROM moved
-                """, logger: self.queryLogger
-            ).collect()
-            let moved = try rows.map { try $0.decode((String, Int64, String).self) }
-            // A run failed past the retry limit may have been its job's last one.
-            let failed = Set(moved.filter { $0.2 == "failed" }.map(\.1))
-            try await self.finishExhaustedJobs(failed, failed: failed, on: connection)
-            return moved
+                SELECT key, state FROM moved
+                """, logger: queryLogger
+            ).collect().map { try $0.decode((String, String).self) }
         }
-        for (key, _, state) in rows {
+        for (key, state) in rows {
             logger.notice("rescued slot \(key) from an expired lease: now \(state)")
         }
         if !rows.isEmpty { wake.fire() }
@@ -178,6 +195,7 @@ extension PostgresScheduler {
                 try await withTimeLimit(nil) {
                     try await client.withConnection { connection in
                         try await connection.listen(on: self.channel) { notifications in
+                            self.local.withLock { $0.jobsChanged = true }
                             self.wake.fire()
                             for try await notification in notifications {
                                 self.handleNotification(notification.payload)
@@ -201,6 +219,7 @@ extension PostgresScheduler {
             let tasks = local.withLock { $0.active.values.filter { $0.jobID == job }.compactMap(\.task) }
             for task in tasks { task.cancel() }
         }
+        local.withLock { $0.jobsChanged = true }
         wake.fire()
     }
 }

@@ -44,37 +44,70 @@ extension PostgresScheduler {
     ///
     /// - Returns: the number of slots created (pending or missed).
     package func materializeDueSlots() async throws -> Int {
+        try await materializePass().made
+    }
+
+    /// What one materialising pass did, and when the next one has work.
+    struct MaterializePass {
+        /// The slots created (pending or missed).
+        var made: Int
+        /// The delay from the database's clock, at the pass's end, to the earliest next due date
+        /// of a pending job (zero or less: one is due, locked by another node or beyond the
+        /// pass's budget); `nil` if no job has one.
+        var nextJobDue: Duration?
+    }
+
+    /// ``materializeDueSlots()``, and the delay until a job is due next, read in the same
+    /// transaction after the pass (so it counts the due dates the pass advanced).
+    func materializePass() async throws -> MaterializePass {
         let configuration = configuration
         return try await transaction { connection in
+            var made = 0
             var jobs = try await self.lockDueJobs(on: connection)
-            guard !jobs.isEmpty else { return 0 }
-            let ids = jobs.map(\.id)
-            let counts = try await connection.query(
-                """
-                SELECT job_id, count(*) FILTER (WHERE state = 'running')::int8, count(*) FILTER (WHERE state = 'pending')::int8
-                FROM \(unescaped: self.prefix)slots WHERE job_id = ANY(\(ids)) AND state IN ('pending', 'running') GROUP BY job_id
-                """, logger: self.queryLogger
-            ).collect()
-            var unfinished: [Int64: (Int64, Int64)] = [:]
-            for row in counts {
-                let (job, running, pending) = try row.decode((Int64, Int64, Int64).self)
-                unfinished[job] = (running, pending)
+            if !jobs.isEmpty {
+                made = try await self.materialize(&jobs, on: connection, configuration: configuration)
             }
-            let now = try await self.databaseNow(connection).epoch
-            var budget = configuration.materializeBatchSize
-            var decisions: [(DueJob, Decision)] = []
-            for index in jobs.indices {
-                if let (running, pending) = unfinished[jobs[index].id] {
-                    jobs[index].running = Int(running)
-                    jobs[index].pending = Int(pending)
-                }
-                let decision = try Self.decide(for: jobs[index], now: now, budget: max(1, budget), configuration: configuration)
-                budget -= decision.slots.count
-                decisions.append((jobs[index], decision))
-            }
-            try await self.write(decisions, on: connection)
-            return decisions.reduce(0) { $0 + $1.1.slots.count }
+            let next: Double? =
+                try await connection.query(
+                    """
+                    SELECT extract(epoch FROM min(next_due) - clock_timestamp())::float8
+                    FROM \(unescaped: self.prefix)jobs WHERE status = 'pending'
+                    """, logger: self.queryLogger
+                ).collect().first?.decode(Double?.self) ?? nil
+            return MaterializePass(made: made, nextJobDue: next.map { .seconds($0) })
         }
+    }
+
+    /// Decides the locked due `jobs`' slots and writes them; returns how many it made.
+    private func materialize(
+        _ jobs: inout [DueJob], on connection: PostgresConnection, configuration: Configuration
+    ) async throws -> Int {
+        let ids = jobs.map(\.id)
+        let counts = try await connection.query(
+            """
+            SELECT job_id, count(*) FILTER (WHERE state = 'running')::int8, count(*) FILTER (WHERE state = 'pending')::int8
+            FROM \(unescaped: prefix)slots WHERE job_id = ANY(\(ids)) AND state IN ('pending', 'running') GROUP BY job_id
+            """, logger: queryLogger
+        ).collect()
+        var unfinished: [Int64: (Int64, Int64)] = [:]
+        for row in counts {
+            let (job, running, pending) = try row.decode((Int64, Int64, Int64).self)
+            unfinished[job] = (running, pending)
+        }
+        let now = try await databaseNow(connection).epoch
+        var budget = configuration.materializeBatchSize
+        var decisions: [(DueJob, Decision)] = []
+        for index in jobs.indices {
+            if let (running, pending) = unfinished[jobs[index].id] {
+                jobs[index].running = Int(running)
+                jobs[index].pending = Int(pending)
+            }
+            let decision = try Self.decide(for: jobs[index], now: now, budget: max(1, budget), configuration: configuration)
+            budget -= decision.slots.count
+            decisions.append((jobs[index], decision))
+        }
+        try await write(decisions, on: connection)
+        return decisions.reduce(0) { $0 + $1.1.slots.count }
     }
 
     private func lockDueJobs(on connection: PostgresConnection) async throws -> [DueJob] {

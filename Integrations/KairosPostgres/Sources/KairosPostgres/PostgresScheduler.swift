@@ -147,16 +147,34 @@ public final class PostgresScheduler: Sendable {
 
     // MARK: - The main loop
 
+    /// Materialises, claims, rescues and prunes, then sleeps until the next thing to do or a wake-up.
+    ///
+    /// A pass materialises only when a job may be due: at the next due date of a pending job that
+    /// the last materialising pass read, after a change notification (or the listen connection
+    /// (re)connecting), and at least every ``Configuration/pollInterval``. The other passes (one
+    /// after every batch of finished runs, at high rates) only claim.
     private func mainLoop() async {
         var lastRescue = ContinuousClock.now - .seconds(3600)
         var lastPrune = ContinuousClock.now
+        var lastMaterialize = ContinuousClock.now - .seconds(3600)
+        /// When a job is due next, on the configured clock; `nil`: not known (materialise).
+        var jobsDueAt: Date?
+        let clock = configuration.clock
         try? await registerNode()
         while !Task.isCancelled {
             var progress = false
             do {
+                let changed = local.withLock { local in
+                    defer { local.jobsChanged = false }
+                    return local.jobsChanged
+                }
+                let materializes =
+                    changed || jobsDueAt.map { clock.now.date >= $0 } ?? true
+                    || ContinuousClock.now - lastMaterialize >= configuration.pollInterval
+                if materializes { lastMaterialize = .now }
                 // Materialising and claiming go at once, on two connections: the slots made now
                 // are claimed in the next pass.
-                async let made = materializeDueSlots()
+                async let pass: MaterializePass? = materializes ? materializePass() : nil
                 async let claimed = claimAndStart()
                 if ContinuousClock.now - lastRescue >= configuration.leaseDuration / 3 {
                     lastRescue = .now
@@ -166,22 +184,38 @@ public final class PostgresScheduler: Sendable {
                     lastPrune = .now
                     _ = try await pruneHistory()
                 }
-                progress = try await made > 0
+                if let pass = try await pass {
+                    progress = pass.made > 0
+                    jobsDueAt = Self.nextMaterializing(after: pass, now: clock.now.date)
+                }
                 progress = try await claimed > 0 || progress
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("pass failed, retrying: \(PostgresSchedulerError(error, configuration: configuration))")
+                jobsDueAt = nil
                 await sleep(for: .milliseconds(500))
                 continue
             }
             if progress, freeCapacity > 0 { continue }
-            var delay = configuration.pollInterval
-            if let due = try? await delayUntilNextDeadline() {
-                delay = min(delay, due <= .zero && !progress ? .milliseconds(250) : max(due, .zero))
+            var delay = min(configuration.pollInterval, configuration.leaseDuration / 3)
+            if let jobsDueAt { delay = min(delay, .seconds(max(0, jobsDueAt.timeIntervalSince(clock.now.date)))) }
+            // With capacity free and nothing claimed, when does a slot become claimable? (With
+            // none free, a finished run wakes the loop.)
+            if !progress, freeCapacity > 0, let due = try? await delayUntilClaimableSlot() {
+                delay = min(delay, due <= .zero ? .milliseconds(250) : due)
             }
-            delay = min(delay, configuration.leaseDuration / 3)
             if delay > .zero { await sleep(for: delay) }
         }
+    }
+
+    /// When the next materialising pass may have work, after `pass`: `nil` (at once) if it made
+    /// slots, since more may be due; in 250 ms if a due job is left (another node is
+    /// materialising it); else at the next due date, or never if no job has one (a change
+    /// notification or the poll interval still starts a pass).
+    private static func nextMaterializing(after pass: MaterializePass, now: Date) -> Date? {
+        if pass.made > 0 { return nil }
+        guard let next = pass.nextJobDue else { return .distantFuture }
+        return now.addingTimeInterval(next <= .zero ? 0.25 : next.seconds)
     }
 
     /// Sleeps for `delay` on the configured clock, or until woken or cancelled.
@@ -198,18 +232,17 @@ public final class PostgresScheduler: Sendable {
         timer.cancel()
     }
 
-    /// The delay from the database's clock to the next moment this node has work: a job's next
-    /// due date, a claimable slot's due date, or a lease's end; `nil` if there is none.
-    private func delayUntilNextDeadline() async throws -> Duration? {
+    /// The delay from the database's clock to the due date of the earliest slot this node could
+    /// claim (zero or less: one is due but was not claimed, locked by another node or waiting for
+    /// a lane), or `nil` if there is none.
+    private func delayUntilClaimableSlot() async throws -> Duration? {
         let names = registeredFunctions
         let answer = try await rows(
             """
-            SELECT extract(epoch FROM (LEAST(
-                (SELECT min(next_due) FROM \(unescaped: prefix)jobs WHERE status = 'pending'),
-                (SELECT min(s.due) FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
-                    WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)),
-                (SELECT min(lease_until) FROM \(unescaped: prefix)slots WHERE state = 'running')
-            ) - clock_timestamp()))::float8
+            SELECT extract(epoch FROM (
+                SELECT min(s.due) FROM \(unescaped: prefix)slots s JOIN \(unescaped: prefix)jobs j ON j.id = s.job_id
+                WHERE s.state = 'pending' AND s.function = ANY(\(names)) AND (j.status NOT IN ('paused', 'cancelled') OR s.manual)
+            ) - clock_timestamp())::float8
             """)
         guard let seconds = try answer.first?.decode(Double?.self) else { return nil }
         return .seconds(seconds)
@@ -276,6 +309,9 @@ struct LocalRuns {
     }
 
     var isRunning = false
+    /// A change notification arrived (or the listen connection (re)connected) since the main loop
+    /// last looked: jobs may be due that were not.
+    var jobsChanged = true
     var active: [String: Active] = [:]
     var finished: [Finished] = []
     /// Completions refused because the slot's token had changed.

@@ -77,12 +77,12 @@ final class ClusterTestbed: Sendable {
 
     /// Stores `jobs` ledger jobs `j0…` firing every second, `seconds` times each, from `delay`
     /// seconds from now (`setup recurring`), with every slot to run: overlapping runs allowed and
-    /// every misfired slot run (`--overlap all --misfire all`). Returns the first fire, epoch ms.
-    func setupEverySecondJobs(_ jobs: Int, seconds: Int, startingIn delay: Double) async throws -> Int64 {
+    /// every misfired slot run (`--overlap all --misfire all`); `extra` adds setup options.
+    /// Returns the first fire, epoch ms.
+    func setupEverySecondJobs(_ jobs: Int, seconds: Int, startingIn delay: Double, _ extra: [String] = []) async throws -> Int64 {
         let firstFire = Int64((Date().timeIntervalSince1970 + delay) * 1000)
-        let setup = try await runCommand([
-            "setup", "recurring", "\(jobs)", "\(seconds)", "\(firstFire)", "--overlap", "all", "--misfire", "all",
-        ])
+        let setup = try await runCommand(
+            ["setup", "recurring", "\(jobs)", "\(seconds)", "\(firstFire)", "--overlap", "all", "--misfire", "all"] + extra)
         guard setup.status == 0 else {
             throw TemporaryPostgres.Failure(description: "setup recurring failed (\(setup.status)): \(setup.output)")
         }
