@@ -263,7 +263,7 @@ extension JobTimeline {
         assert(activeRuns > 0, "a run finished with none in flight")
         guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
             activeRuns -= 1
-            noteCompletion(completed, effects: &effects)
+            noteCompletion(of: run, completed, effects: &effects)
             return
         }
         assert(records[index].active > 0, "slot \(slot) finished a run with none in flight")
@@ -282,7 +282,7 @@ extension JobTimeline {
         } else {
             withdrawn(run, slot: slot, effects: &effects)
         }
-        noteCompletion(completed, effects: &effects)
+        noteCompletion(of: run, completed, effects: &effects)
         let state = records[index].state
         if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
             let buffered = extras.popBuffered()
@@ -302,8 +302,8 @@ extension JobTimeline {
     }
 
     /// Hands a finished run's outcome to whoever asked for the run.
-    private func noteCompletion(_ completed: borrowing CompletedRun, effects: inout Effects) {
-        let run = completed.run
+    @inline(__always)
+    private func noteCompletion(of run: JobRun, _ completed: borrowing CompletedRun, effects: inout Effects) {
         switch run.completion {
         case .none:
             break
