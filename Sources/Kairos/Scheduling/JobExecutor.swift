@@ -65,33 +65,15 @@ final class JobExecutor: @unchecked Sendable {
         return (ready.count, executing)
     }
 
-    /// Marks a worker thread while it reports a batch to the sink (non-nil: reporting). A
-    /// synchronous run submitted from that thread meanwhile — a DAG job whose upstream runs were
-    /// in the batch — is taken by the worker itself when the report returns, instead of waking
-    /// another worker for it: a chain of DAG jobs then runs on one thread, without a wake-up
-    /// (and, on a busy machine, a wait for a core) per job.
-    private static let reportingKey: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
     /// Enqueues runs and starts what the limit allows; `runs` is emptied.
     func submit(_ runs: inout [JobRun]) {
         var launch: [JobRun] = []
-        let fromReportingWorker = pthread_getspecific(Self.reportingKey) != nil
         condition.lock()
         for run in runs { ready.push(run) }
         // Emptied before a worker can take them, so that a finished run is referenced only by
         // its report and can go back to the pool.
         runs.removeAll(keepingCapacity: true)
-        // The reporting worker takes the head when it returns (it loops to the ready queue
-        // before it may wait); a second run is worth a wake-up.
-        if fromReportingWorker, ready.count == 1 {
-            takeAsyncHeadsLocked(into: &launch)
-        } else {
-            dispatchLocked(into: &launch)
-        }
+        dispatchLocked(into: &launch)
         condition.unlock()
         for run in launch { launchAsync(run) }
     }
@@ -178,9 +160,7 @@ final class JobExecutor: @unchecked Sendable {
             unstarted.append(contentsOf: batch[executed...])
             // Emptied before reporting, so that the sink finds the finished runs unreferenced.
             batch.removeAll(keepingCapacity: true)
-            pthread_setspecific(Self.reportingKey, UnsafeRawPointer(bitPattern: 1))
             sink?.runsFinished(&results, recycling: &recycling)
-            pthread_setspecific(Self.reportingKey, nil)
             results.removeAll(keepingCapacity: true)
             condition.lock()
             pushLocked(&unstarted)
