@@ -26,7 +26,7 @@ import KairosPlatform
 ///
 /// All methods are thread-safe. See SPEC §5 for the exact semantics of DAG runs, trigger rules,
 /// retries and `dependsOnPast`.
-public final class DependencyScheduler: Sendable {
+public final class DependencyScheduler: Scheduler.RequestedRunSink {
     /// The scheduler the jobs run on; use it for events, stats, pausing and stopping.
     public let scheduler: Scheduler
     private let graph: LockedState<DependencyGraph>
@@ -497,18 +497,20 @@ public final class DependencyScheduler: Sendable {
         guard !launches.isEmpty else { return }
         let requests = launches.map { launch in
             Scheduler.DependencyRunRequest(
-                id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt
-            ) { [self] outcome in
-                attemptFinished(launch, outcome: outcome)
-            }
+                id: launch.id, dueDate: Date(timeIntervalSinceReferenceDate: launch.slot), attempt: launch.attempt,
+                token: UInt64(UInt32(bitPattern: launch.node)))
         }
-        guard let rejected = scheduler.startDependencyRuns(requests) else {
+        guard let rejected = scheduler.startDependencyRuns(requests, reportingTo: self) else {
             graph.withLock { $0.parked.append(contentsOf: launches) }
             // A start() that raced with this call may have flushed already: flush again if running.
             if scheduler.isRunning { start(takeParked()) }
             return
         }
-        for (request, _) in rejected { request.completion(.cancelled) }
+        guard !rejected.isEmpty else { return }
+        requestedRunsFinished(
+            rejected.map { request, _ in
+                Scheduler.FinishedRequestedRun(token: request.token, dueDate: request.dueDate, attempt: request.attempt, outcome: .cancelled)
+            })
     }
 
     private func takeParked() -> [DependencyGraph.Launch] {
@@ -518,18 +520,29 @@ public final class DependencyScheduler: Sendable {
         }
     }
 
-    private func attemptFinished(_ launch: DependencyGraph.Launch, outcome: RunOutcome) {
-        let (retryDelay, effects) = graph.withLock { graph in
+    /// Records how a batch of launched attempts ended, under one lock, then starts what they
+    /// made ready in one batch and schedules the retries.
+    package func requestedRunsFinished(_ runs: [Scheduler.FinishedRequestedRun]) {
+        let (retries, effects) = graph.withLock { graph in
             var effects = DependencyGraph.Effects()
-            let delay = graph.attemptFinished(launch.node, slot: launch.slot, attempt: launch.attempt, outcome: outcome, effects: &effects)
-            return (delay, effects)
+            var retries: [(next: DependencyGraph.Launch, delay: TimeInterval)] = []
+            for run in runs {
+                let node = Int32(bitPattern: UInt32(truncatingIfNeeded: run.token))
+                let slot = run.dueDate.timeIntervalSinceReferenceDate
+                let delay = graph.attemptFinished(node, slot: slot, attempt: run.attempt, outcome: run.outcome, effects: &effects)
+                if let delay {
+                    let next = DependencyGraph.Launch(node: node, id: graph.nodes[Int(node)].id, slot: slot, attempt: run.attempt + 1)
+                    retries.append((next, delay))
+                }
+            }
+            return (retries, effects)
         }
         apply(effects)
-        if let retryDelay {
-            let clock = scheduler.clock
-            let next = DependencyGraph.Launch(node: launch.node, id: launch.id, slot: launch.slot, attempt: launch.attempt + 1)
+        guard !retries.isEmpty else { return }
+        let clock = scheduler.clock
+        for (next, delay) in retries {
             Task { [self] in
-                try? await clock.sleep(until: clock.now.date.addingTimeInterval(retryDelay))
+                try? await clock.sleep(until: clock.now.date.addingTimeInterval(delay))
                 start([next])
             }
         }

@@ -25,7 +25,7 @@ public struct JobContext: Sendable {
     public init(jobID: JobID, name: String, dueDate: Date, attempt: Int, payload: JSONValue? = nil) {
         run = JobRun(
             jobID: jobID, slot: 0, name: name, dueDate: dueDate, startAfter: dueDate.timeIntervalSinceReferenceDate,
-            priority: 0, sequence: 0, attempt: attempt, payload: payload, body: .empty, timeout: nil, completion: nil)
+            priority: 0, sequence: 0, attempt: attempt, payload: payload, body: .empty, timeout: nil, completion: .none)
     }
 
     /// The job's ID.

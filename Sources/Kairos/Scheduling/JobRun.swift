@@ -77,8 +77,8 @@ final class JobRun: @unchecked Sendable {
     private(set) var body: JobBody = .empty
     /// The per-run timeout in seconds, if any.
     private(set) var timeout: Double? = nil
-    /// Called with the outcome once the run is recorded (``Scheduler/runNow(_:)``).
-    private(set) var completion: (@Sendable (RunOutcome) -> Void)? = nil
+    /// Who hears the outcome once the run is recorded (``Scheduler/runNow(_:)``, DAG runs).
+    private(set) var completion = RunCompletion.none
 
     /// For a run with a `completion`: whether its body was called. Written under the scheduler's
     /// lock before the completion is called, read after it.
@@ -99,7 +99,7 @@ final class JobRun: @unchecked Sendable {
     init(
         jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
         sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
-        completion: (@Sendable (RunOutcome) -> Void)?
+        completion: RunCompletion
     ) {
         reuse(
             jobID: jobID, slot: slot, name: name, dueDate: dueDate, startAfter: startAfter, priority: priority,
@@ -111,7 +111,7 @@ final class JobRun: @unchecked Sendable {
     func reuse(
         jobID: JobID, slot: UInt32, name: String, dueDate: Date, startAfter: Double, priority: Int32,
         sequence: UInt64, attempt: Int, payload: JSONValue?, body: JobBody, timeout: Double?,
-        completion: (@Sendable (RunOutcome) -> Void)?
+        completion: RunCompletion
     ) {
         self.jobID = jobID
         self.slot = slot
@@ -135,7 +135,7 @@ final class JobRun: @unchecked Sendable {
         name = ""
         payload = nil
         body = .empty
-        completion = nil
+        completion = .none
     }
 
     var isCancelled: Bool { cancellation.load(ordering: .relaxed) != 0 }

@@ -149,7 +149,7 @@ extension JobTimeline {
         case .start:
             startRun(
                 slot: slot, due: due, startAfter: due + jitter(slot: slot, due: due), payload: payload,
-                attempt: 1, completion: nil, effects: &effects)
+                attempt: 1, completion: .none, effects: &effects)
         case .skip:
             countOverlapSkip(slot: slot, due: due, effects: &effects)
         case .buffer:
@@ -204,7 +204,7 @@ extension JobTimeline {
     @discardableResult
     mutating func startRun(
         slot: UInt32, due: Double, startAfter: Double, payload: JSONValue?, attempt: Int,
-        completion: (@Sendable (RunOutcome) -> Void)?, effects: inout Effects
+        completion: RunCompletion, effects: inout Effects
     ) -> JobRun {
         let index = Int(slot)
         records[index].active += 1
@@ -263,10 +263,7 @@ extension JobTimeline {
         assert(activeRuns > 0, "a run finished with none in flight")
         guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
             activeRuns -= 1
-            if let completion = run.completion {
-                run.didStart = completed.started
-                effects.completions.append((completion, completed.outcome))
-            }
+            noteCompletion(of: run, completed, effects: &effects)
             return
         }
         assert(records[index].active > 0, "slot \(slot) finished a run with none in flight")
@@ -285,10 +282,7 @@ extension JobTimeline {
         } else {
             withdrawn(run, slot: slot, effects: &effects)
         }
-        if let completion = run.completion {
-            run.didStart = completed.started
-            effects.completions.append((completion, completed.outcome))
-        }
+        noteCompletion(of: run, completed, effects: &effects)
         let state = records[index].state
         if state == .pending || state == .paused, records[index].active == 0, let extras = records[index].extras,
             let buffered = extras.popBuffered()
@@ -298,12 +292,27 @@ extension JobTimeline {
             } else {
                 startRun(
                     slot: slot, due: buffered.due, startAfter: buffered.due, payload: buffered.payload,
-                    attempt: 1, completion: nil, effects: &effects)
+                    attempt: 1, completion: .none, effects: &effects)
             }
         }
         finishIfDone(slot: slot, effects: &effects)
         if records[index].flags.contains(.forgetWhenIdle), records[index].active == 0 {
             freeSlot(slot, effects: &effects)
+        }
+    }
+
+    /// Hands a finished run's outcome to whoever asked for the run.
+    @inline(__always)
+    private func noteCompletion(of run: JobRun, _ completed: borrowing CompletedRun, effects: inout Effects) {
+        switch run.completion {
+        case .none:
+            break
+        case .call(let completion):
+            run.didStart = completed.started
+            effects.completions.append((completion, completed.outcome))
+        case .report(let sink, let token):
+            effects.reports.append(
+                (sink, Scheduler.FinishedRequestedRun(token: token, dueDate: run.dueDate, attempt: run.attempt, outcome: completed.outcome)))
         }
     }
 

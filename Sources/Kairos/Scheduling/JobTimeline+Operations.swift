@@ -205,14 +205,14 @@ extension JobTimeline {
             throw .invalidOption(option: "runNow", reason: "65535 runs of job \(id) are already in flight")
         }
         return startRun(
-            slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt, completion: completion,
+            slot: slot, due: now, startAfter: -.infinity, payload: nil, attempt: attempt, completion: .call(completion),
             effects: &effects)
     }
 
     /// Starts a run that a layer above asked for by job ID (a DAG run, a recovered run), whatever
     /// the job's trigger and policies say.
     mutating func startRequestedRun(
-        _ id: JobID, dueDate: Double, payload: JSONValue?, attempt: Int, completion: (@Sendable (RunOutcome) -> Void)?,
+        _ id: JobID, dueDate: Double, payload: JSONValue?, attempt: Int, completion: RunCompletion,
         effects: inout Effects
     ) throws(SchedulerError) {
         let slot = try requireSlot(id)

@@ -27,6 +27,9 @@ struct JobTimeline {
         /// Completion handlers of finished runs (``Scheduler/runNow(_:)``, DAG runs), with how the
         /// run ended.
         var completions: [(@Sendable (RunOutcome) -> Void, RunOutcome)] = []
+        /// Finished runs for a ``Scheduler/RequestedRunSink`` (DAG runs), reported per sink in
+        /// one call.
+        var reports: [(any Scheduler.RequestedRunSink, Scheduler.FinishedRequestedRun)] = []
         /// Runs to cancel: withdrawn if not started, cancelled cooperatively if started.
         var cancels: [(JobRun, JobRun.Cancellation)] = []
         /// Jobs whose signal trigger needs a subscription (made by the driver under its lock).
@@ -41,7 +44,7 @@ struct JobTimeline {
         var wakeForDueList = false
 
         var isEmpty: Bool {
-            runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && cancels.isEmpty
+            runs.isEmpty && events.isEmpty && changes.isEmpty && completions.isEmpty && reports.isEmpty && cancels.isEmpty
                 && unsubscribes.isEmpty
         }
     }

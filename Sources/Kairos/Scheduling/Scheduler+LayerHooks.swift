@@ -15,29 +15,54 @@ extension Scheduler {
         package let dueDate: Date
         /// The attempt number, from 1.
         package let attempt: Int
-        /// Called once with how the run ended (``RunOutcome/cancelled`` if it was withdrawn
-        /// before it started).
-        package let completion: @Sendable (RunOutcome) -> Void
+        /// The caller's name for the run, handed back with its outcome (``FinishedRequestedRun``).
+        package let token: UInt64
 
         /// Creates a request.
-        package init(id: JobID, dueDate: Date, attempt: Int, completion: @escaping @Sendable (RunOutcome) -> Void) {
+        package init(id: JobID, dueDate: Date, attempt: Int, token: UInt64) {
             self.id = id
             self.dueDate = dueDate
             self.attempt = attempt
-            self.completion = completion
+            self.token = token
         }
     }
 
-    /// Starts a batch of DAG runs under one lock acquisition (used by ``DependencyScheduler``).
+    /// How a requested run ended, as reported to its ``RequestedRunSink``.
+    package struct FinishedRequestedRun: Sendable {
+        /// The request's ``DependencyRunRequest/token``.
+        package let token: UInt64
+        /// The request's due date.
+        package let dueDate: Date
+        /// The request's attempt number.
+        package let attempt: Int
+        /// How it ended (``RunOutcome/cancelled`` if it was withdrawn before it started).
+        package let outcome: RunOutcome
+    }
+
+    /// Hears how the runs started by ``startDependencyRuns(_:reportingTo:)`` ended.
+    ///
+    /// One call carries every run of this sink that one report of the executor finished (a
+    /// worker's batch of synchronous runs, or one async run), in the order they finished; it is
+    /// made after the scheduler's lock is released, on the thread that reported them, and may
+    /// start further runs. Runs are not reported in the call that starts them.
+    package protocol RequestedRunSink: AnyObject, Sendable {
+        /// Runs finished.
+        func requestedRunsFinished(_ runs: [FinishedRequestedRun])
+    }
+
+    /// Starts a batch of DAG runs under one lock acquisition (used by ``DependencyScheduler``);
+    /// each run's outcome goes to `sink` with the request's token.
     ///
     /// Like ``runNow(_:)``, each run goes straight to the executor, whatever the job's trigger,
     /// misfire and overlap policies say (the DAG decided it is due), and counts towards `maxRuns`.
     ///
     /// - Returns: the requests that could not start, each with the reason
-    ///   (``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``); `nil`, with
-    ///   nothing started, when the scheduler is not running: the caller keeps the requests for
-    ///   its next start.
-    package func startDependencyRuns(_ requests: [DependencyRunRequest]) -> [(DependencyRunRequest, SchedulerError)]? {
+    ///   (``SchedulerError/jobNotFound(_:)``, ``SchedulerError/jobCancelled(_:)``), which are not
+    ///   reported to `sink`; `nil`, with nothing started, when the scheduler is not running: the
+    ///   caller keeps the requests for its next start.
+    package func startDependencyRuns(
+        _ requests: [DependencyRunRequest], reportingTo sink: any RequestedRunSink
+    ) -> [(DependencyRunRequest, SchedulerError)]? {
         let core = self.core
         return core.change { timeline, effects in
             guard timeline.isStarted else { return nil }
@@ -46,7 +71,7 @@ extension Scheduler {
                 do throws(SchedulerError) {
                     try timeline.startRequestedRun(
                         request.id, dueDate: request.dueDate.timeIntervalSinceReferenceDate, payload: nil,
-                        attempt: request.attempt, completion: request.completion, effects: &effects)
+                        attempt: request.attempt, completion: .report(to: sink, token: request.token), effects: &effects)
                 } catch {
                     rejected.append((request, error))
                 }
@@ -69,7 +94,7 @@ extension Scheduler {
         let core = self.core
         try core.change { (timeline, effects) throws(SchedulerError) in
             try timeline.startRequestedRun(
-                id, dueDate: dueDate.timeIntervalSinceReferenceDate, payload: payload, attempt: attempt, completion: nil,
+                id, dueDate: dueDate.timeIntervalSinceReferenceDate, payload: payload, attempt: attempt, completion: .none,
                 effects: &effects)
         }
     }

@@ -120,8 +120,23 @@ final class SchedulerCore: RunSink, @unchecked Sendable {
         effects.timeline.unsubscribes.removeAll()
         for (completion, outcome) in effects.timeline.completions { completion(outcome) }
         effects.timeline.completions.removeAll(keepingCapacity: true)
+        if !effects.timeline.reports.isEmpty { deliverReports(&effects.timeline.reports) }
         for waiter in effects.waiters { waiter.resume() }
         effects.waiters.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands finished requested runs to their sinks: one call per sink with all of its runs, in
+    /// the order they finished.
+    private func deliverReports(_ reports: inout [(any Scheduler.RequestedRunSink, Scheduler.FinishedRequestedRun)]) {
+        var start = reports.startIndex
+        while start < reports.endIndex {
+            let sink = reports[start].0
+            var end = start + 1
+            while end < reports.endIndex, reports[end].0 === sink { end += 1 }
+            sink.requestedRunsFinished(reports[start..<end].map(\.1))
+            start = end
+        }
+        reports.removeAll(keepingCapacity: true)
     }
 
     private func currentObserver() -> (@Sendable (JobStateChange) -> Void)? {

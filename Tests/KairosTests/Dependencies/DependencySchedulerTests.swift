@@ -248,6 +248,22 @@ import Testing
         #expect(ran.all.allSatisfy { !$0.1 }, "every body ran on a worker thread, not in a task")
     }
 
+    /// Each job of a chain is made ready by the report of the one before it (one batched report
+    /// to the graph per finished run): none is lost, whatever the executor limit.
+    @Test(arguments: [1, 2, 4])
+    func aChainOfSynchronousJobsRunsToTheEndInOrder(maxConcurrentJobs: Int) async throws {
+        let (dag, clock) = makeDAG(maxConcurrentJobs: maxConcurrentJobs)
+        let ran = Recorder<Int>()
+        var ids = [try dag.schedule(name: "job-0", trigger: OnceTrigger(at: dagDate(1))) { _ in ran.append(0) }]
+        for index in 1..<300 {
+            ids.append(try dag.schedule(name: "job-\(index)", dependsOn: [ids[index - 1]]) { _ in ran.append(index) })
+        }
+        clock.advance(to: dagDate(1))
+        let run = try #require(await dag.waitForDAGRun(at: dagDate(1)))
+        #expect(run.jobs(in: .succeeded).count == 300)
+        #expect(ran.all == Array(0..<300))
+    }
+
     @Test func waitingForADAGRunEndsWithNilWhenCancelled() async {
         let (dag, _) = makeDAG()
         let waiter = Task { await dag.waitForDAGRun(at: dagDate(100)) }

@@ -8,7 +8,7 @@ import Testing
         JobRun(
             jobID: JobID(rawValue: sequence), slot: 0, name: "", dueDate: Date(timeIntervalSinceReferenceDate: start),
             startAfter: start, priority: priority, sequence: sequence, attempt: 1, payload: nil, body: .empty,
-            timeout: nil, completion: nil)
+            timeout: nil, completion: .none)
     }
 
     @Test func outOfOrderRunsComeOutInStartThenPriorityOrder() {
