@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "Kairos", package: "Kairos"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Resources/dashboard.css"), .copy("Resources/dashboard.js")],
             swiftSettings: swiftSettings

@@ -3,7 +3,7 @@
 
 Run by browser-tests.sh, which starts the server and sets:
   KAIROS_BASE_URL, KAIROS_WRITE_TOKEN, KAIROS_READ_TOKEN, KAIROS_CHROMIUM, KAIROS_CHROMEDRIVER,
-  KAIROS_SCREENSHOTS (a directory).
+  KAIROS_SCREENSHOTS (a directory), KAIROS_AXE_SCRIPT (axe-core's axe.min.js).
 
 Checks: a bad token is refused; sign-in sets an HttpOnly, SameSite=Strict session cookie; a
 schedule created through the API appears on the open list page without a reload; a run appears
@@ -11,7 +11,10 @@ live (server-sent events) on the schedule's page; pause (with a note) and resume
 each through its confirmation, and the API agrees; trigger now from the page; a post without the
 form token, or with a wrong one, is refused and changes nothing; a read-only token sees no
 action and its posts are refused; keyboard focus reaches the skip link first; no page scrolls
-sideways at 375 px; sign-out. Screenshots of every page at 1280 px and 375 px.
+sideways at 375 px; sign-out; failed sign-ins are throttled (429 with Retry-After, the right token
+too). Screenshots of every page at 1280 px and 375 px, and at both
+widths an axe-core audit: no violation of any rule (colour contrast of 4.5:1, 3:1 for large text,
+among them), with the lowest contrast ratio measured on the page printed.
 """
 import json
 import os
@@ -32,6 +35,8 @@ BASE = os.environ["KAIROS_BASE_URL"]
 WRITE = os.environ["KAIROS_WRITE_TOKEN"]
 READ = os.environ["KAIROS_READ_TOKEN"]
 SHOTS = os.environ["KAIROS_SCREENSHOTS"]
+with open(os.environ["KAIROS_AXE_SCRIPT"], encoding="utf-8") as script:
+    AXE = script.read()
 WAIT = 15  # seconds: an upper bound on waits for events, never a speed assertion
 
 passed = []
@@ -84,10 +89,104 @@ def screenshots(driver, name):
         driver.set_window_size(width, min(height + 120, 6000))
         time.sleep(0.2)
         driver.save_screenshot(os.path.join(SHOTS, f"{name}-{width}.png"))
+        audit(driver, f"{name} at {width} px")
         if width == 375:
             overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
             check(f"{name} fits 375 px", overflow <= 1, f"{overflow} px wider than the window")
     driver.set_window_size(1280, 900)
+
+
+# axe-core's results, cut down in the page to what the report needs: every violation and every
+# result axe could not decide, with the elements concerned, and the contrast of each text it measured.
+AUDIT = """
+const done = arguments[arguments.length - 1];
+const nodes = rule => rule.nodes.map(node => node.target.join(" ") + ": " + (node.failureSummary || "").replace(/\\s+/g, " "));
+axe.run(document).then(results => {
+  const ratios = [];
+  for (const group of [results.passes, results.violations, results.incomplete]) {
+    for (const rule of group.filter(rule => rule.id === "color-contrast")) {
+      for (const node of rule.nodes) {
+        for (const check of node.any.filter(check => check.data && check.data.contrastRatio)) {
+          ratios.push({ratio: check.data.contrastRatio, expected: check.data.expectedContrastRatio, fg: check.data.fgColor,
+                       bg: check.data.bgColor, target: node.target.join(" ")});
+        }
+      }
+    }
+  }
+  const summary = rule => ({id: rule.id, impact: rule.impact, help: rule.help, nodes: nodes(rule)});
+  done({violations: results.violations.map(summary), incomplete: results.incomplete.map(summary), ratios: ratios,
+        version: axe.version});
+}, error => done({error: String(error)}));
+"""
+
+# The text axe-core leaves out or undecided, measured here by the WCAG 2 formula from the computed
+# styles: the labels of the charts (SVG text, whose background axe cannot tell under an image) and the
+# labels of the phone-width cards (generated content, `::before`, which axe does not read).
+OWN_CONTRAST = """
+const channels = colour => (colour.match(/[\\d.]+/g) || ["0", "0", "0", "0"]).map(Number).concat([1]).slice(0, 4);
+const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+function background(element) {
+  const layers = [];
+  for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+    const colour = channels(getComputedStyle(node).backgroundColor);
+    if (colour[3] > 0) layers.push(colour);
+    if (colour[3] >= 1) break;
+  }
+  return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255, 1]);
+}
+const luminance = colour => {
+  const [r, g, b] = colour.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const ratio = (fg, bg) => { const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); };
+const hex = colour => "#" + colour.slice(0, 3).map(v => Math.round(v).toString(16).padStart(2, "0")).join("");
+const measured = [];
+function measure(element, style, size, what) {
+  const bg = background(element);
+  const fg = over(channels(style.color === "" ? style.fill : style.color), bg);
+  const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+  measured.push({ratio: Math.round(ratio(fg, bg) * 100) / 100, expected: large ? 3 : 4.5, fg: hex(fg), bg: hex(bg), target: what});
+}
+for (const text of document.querySelectorAll("svg text")) {
+  if (!text.textContent.trim() || text.getBoundingClientRect().width === 0) continue;
+  const svg = text.ownerSVGElement, style = getComputedStyle(text);
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  measure(svg, {color: "", fill: style.fill, fontWeight: style.fontWeight}, parseFloat(style.fontSize) * scale,
+          "svg text \u201c" + text.textContent.trim() + "\u201d");
+}
+for (const element of document.querySelectorAll("[data-label]")) {
+  const style = getComputedStyle(element, "::before");
+  if (style.content === "none" || style.display === "none" || element.getBoundingClientRect().width === 0) continue;
+  measure(element, style, parseFloat(style.fontSize), "::before \u201c" + element.getAttribute("data-label") + "\u201d");
+}
+return measured;
+"""
+
+audits = []
+
+
+def audit(driver, page):
+    """axe-core on the page as it is: no violation of any rule, contrast measured by axe's color-contrast rule."""
+    driver.execute_script(AXE)
+    result = driver.execute_async_script(AUDIT)
+    check(f"axe-core runs on {page}", "error" not in result, result.get("error", ""))
+    ours = driver.execute_script(OWN_CONTRAST)
+    low = [entry for entry in ours if entry["ratio"] < entry["expected"]]
+    check(f"chart and card-label contrast on {page} is 4.5:1 or more (3:1 large)", not low,
+          "; ".join(f"{entry['target']}: {entry['ratio']}:1, {entry['fg']} on {entry['bg']}" for entry in low))
+    ratios = result["ratios"] + ours
+    lowest = min(ratios, key=lambda entry: entry["ratio"]) if ratios else None
+    measured = (f"lowest text contrast {lowest['ratio']:.2f}:1 (needs {lowest['expected']}), {lowest['fg']} on {lowest['bg']} "
+                f"at {lowest['target']}; {len(ratios)} texts measured, {len(ours)} of them here, not by axe") if lowest else "no text measured"
+    print(f"# {page}: {measured} (axe-core {result['version']})", flush=True)
+    for rule in result["incomplete"]:
+        print(f"#   undecided by axe: {rule['id']} ({rule['help']}): " + "; ".join(rule["nodes"][:5]), flush=True)
+    audits.append((page, lowest["ratio"] if lowest else None))
+    contrast = [rule for rule in result["violations"] if rule["id"] == "color-contrast"]
+    check(f"text contrast on {page} is 4.5:1 or more (3:1 large)", not contrast, "; ".join(contrast[0]["nodes"]) if contrast else "")
+    others = [f"{rule['id']} ({rule['impact']}): {rule['help']}: " + "; ".join(rule["nodes"][:5])
+              for rule in result["violations"] if rule["id"] != "color-contrast"]
+    check(f"axe-core finds no other violation on {page}", not others, "\n  ".join(others))
 
 
 def sign_in(driver, token):
@@ -259,10 +358,29 @@ def main():
             check(f"a read-only {action} is refused with 403", status == 403, str(status))
         status, state = api("GET", f"/v1/schedules/{echo['id']}")
         check("the read-only posts changed nothing", status == 200 and state["status"] != "paused", str(state))
+
+        # Failed sign-ins from one address are throttled: then even the right token waits.
+        driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
+        wait_for(driver, EC.url_contains("/ui/sign-in"), "the sign-in page")
+        for attempt in range(1, 8):
+            sign_in(driver, "not-" + WRITE)
+            message = wait_for(driver, EC.presence_of_element_located((By.ID, "sign-in-error")), "the refusal").text
+            if "Too many failed sign-ins" in message:
+                break
+        check("failed sign-ins are throttled after a handful", "Too many failed sign-ins" in message, f"{attempt} tries: {message}")
+        screenshots(driver, "sign-in-throttled")
+        answer = driver.execute_script(
+            "return fetch(arguments[0], {method: 'POST', body: new URLSearchParams(arguments[1]), credentials: 'same-origin',"
+            " redirect: 'manual'}).then(r => [r.status, r.headers.get('Retry-After')])",
+            "/ui/sign-in", {"signin": driver.find_element(By.CSS_SELECTOR, "input[name=signin]").get_attribute("value"), "token": WRITE})
+        check("a throttled address is refused even the right token, with 429 and Retry-After",
+              answer[0] == 429 and answer[1] is not None and int(answer[1]) > 0, str(answer))
     finally:
         driver.quit()
         for schedule in created:
             api("DELETE", f"/v1/schedules/{schedule}")
+    measured = [ratio for _, ratio in audits if ratio is not None]
+    print(f"{len(audits)} page audits; lowest text contrast on any page {min(measured):.2f}:1" if measured else "no contrast measured")
     print(f"{len(passed)} checks passed; screenshots in {SHOTS}")
 
 

@@ -15,11 +15,14 @@ public struct DashboardConfiguration: Sendable {
     public var sessionLifetime: Duration
     /// The most sessions kept at once; signing in beyond it ends the oldest. Default 10,000.
     public var maximumSessions: Int
+    /// How many failed sign-ins a client address may make before it must wait. Default: 5 at
+    /// once, then one a minute.
+    public var signInLimit: SignInLimit
 
     /// Creates a configuration; see each property.
     public init(
         path: String = "/ui", publicOrigin: String? = nil, servedOverTLS: Bool = false, sessionLifetime: Duration = .seconds(8 * 3600),
-        maximumSessions: Int = 10_000
+        maximumSessions: Int = 10_000, signInLimit: SignInLimit = SignInLimit()
     ) {
         var path = path.hasPrefix("/") ? path : "/" + path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
@@ -32,6 +35,7 @@ public struct DashboardConfiguration: Sendable {
         self.servedOverTLS = servedOverTLS
         self.sessionLifetime = sessionLifetime
         self.maximumSessions = max(1, maximumSessions)
+        self.signInLimit = signInLimit
     }
 
     /// Whether the session cookie gets `Secure`.

@@ -16,13 +16,21 @@ extension KairosDashboard {
         return Self.html(status, page.html, cookies: [cookie(Self.signInCookie, token, maxAge: Self.signInFormLifetime)])
     }
 
-    /// Checks the token and starts a session: a new random ID in the cookie, never the token.
-    func signIn(_ request: Request) async throws -> Response {
+    /// Checks the token and starts a session: a new random ID in the cookie, never the token. A
+    /// client that failed too often gets a 429 with `Retry-After` instead, whatever the token.
+    func signIn(_ request: Request, from client: ClientAddress) async throws -> Response {
         let fields = try await Self.form(request)
         guard isSameOrigin(request), let formToken = fields["signin"], let expected = Self.cookies(request)[Self.signInCookie],
             SessionStore.matches(formToken, expected)
         else {
             return signInPage(request, message: "The sign-in form expired or came from another site. Try again.", status: .forbidden)
+        }
+        if let wait = signInThrottle.reserveTry(for: client) {
+            let seconds = wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0)
+            let message = "Too many failed sign-ins from your address. Try again in \(DisplayText.duration(.seconds(seconds)))."
+            var response = signInPage(request, message: message, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
         }
         let token = fields["token"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let tokens = api.configuration.tokens
@@ -35,6 +43,7 @@ extension KairosDashboard {
         guard let scope else {
             return signInPage(request, message: "That token is not one of the server's tokens.", status: .unauthorized)
         }
+        signInThrottle.giveBackTry(of: client)
         if let previous = session(of: request) { sessions.end(previous.id) }
         let started = sessions.start(scope: scope)
         let lifetime = Int(configuration.sessionLifetime.components.seconds)

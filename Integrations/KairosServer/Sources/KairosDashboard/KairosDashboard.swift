@@ -30,12 +30,26 @@ public final class KairosDashboard: Sendable {
     /// Where and how the pages are served.
     public let configuration: DashboardConfiguration
     let sessions: SessionStore
+    let signInThrottle: SignInThrottle
 
     /// Creates the dashboard over `api`.
-    public init(api: KairosAPI, configuration: DashboardConfiguration = DashboardConfiguration()) {
+    ///
+    /// - Parameter clock: the clock that sessions expire and sign-in tries come back by (a test
+    ///   passes a `ManualClock` and moves it).
+    public init(
+        api: KairosAPI, configuration: DashboardConfiguration = DashboardConfiguration(), clock: some Clock<Duration> & Sendable = ContinuousClock()
+    ) {
         self.api = api
         self.configuration = configuration
-        sessions = SessionStore(lifetime: configuration.sessionLifetime, capacity: configuration.maximumSessions)
+        let now = Self.elapsedTime(on: clock)
+        sessions = SessionStore(lifetime: configuration.sessionLifetime, capacity: configuration.maximumSessions, now: now)
+        signInThrottle = SignInThrottle(limit: configuration.signInLimit, now: now)
+    }
+
+    /// The time elapsed on `clock` since now.
+    private static func elapsedTime<C: Clock<Duration> & Sendable>(on clock: C) -> @Sendable () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
     }
 
     /// The name of the cookie that holds the session ID.
@@ -45,30 +59,46 @@ public final class KairosDashboard: Sendable {
     /// The largest form body read.
     static let maximumFormBytes = 16 * 1024
 
-    /// Adds the pages to `router` under ``DashboardConfiguration/path``.
+    /// Adds the pages to `router` under ``DashboardConfiguration/path``; every page answers HEAD
+    /// as well as GET.
+    ///
+    /// Mount it on a router of ``DashboardRequestContext`` (or another context that knows the
+    /// client's address) so that the sign-in limit counts each client apart.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let base = configuration.path
         let group = router.group(RouterPath(base))
-        group.get { _, _ in Self.redirect(to: base + "/schedules") }
-        group.get("sign-in") { request, _ in self.signInPage(request, message: nil) }
-        group.post("sign-in") { request, _ in try await self.signIn(request) }
+        Self.get("", in: group) { _, _ in Self.redirect(to: base + "/schedules") }
+        Self.get("sign-in", in: group) { request, _ in self.signInPage(request, message: nil) }
+        group.post("sign-in") { request, context in
+            try await self.signIn(request, from: ClientAddress((context as? any RemoteAddressRequestContext)?.remoteAddress))
+        }
         group.post("sign-out") { request, _ in try await self.signOut(request) }
-        group.get("schedules") { request, _ in try await self.page(request) { try await self.schedules(request, $0) } }
-        group.get("schedules/{id}") { request, context in
+        Self.get("schedules", in: group) { request, _ in try await self.page(request) { try await self.schedules(request, $0) } }
+        Self.get("schedules/{id}", in: group) { request, context in
             try await self.page(request) { try await self.schedule(request, id: Self.id(context), $0) }
         }
         group.post("schedules/{id}/{action}") { request, context in try await self.act(request, context) }
-        group.get("runs") { request, _ in try await self.page(request) { try await self.runs($0) } }
-        group.get("activity") { request, _ in try await self.page(request) { try await self.activity($0) } }
-        group.get("nodes") { request, _ in try await self.page(request) { try await self.nodes($0) } }
-        group.get("events") { request, _ in
+        Self.get("runs", in: group) { request, _ in try await self.page(request) { try await self.runs($0) } }
+        Self.get("activity", in: group) { request, _ in try await self.page(request) { try await self.activity($0) } }
+        Self.get("nodes", in: group) { request, _ in try await self.page(request) { try await self.nodes($0) } }
+        Self.get("events", in: group) { request, _ in
             guard self.session(of: request) != nil else {
                 return Self.text(.unauthorized, "sign in at \(base)/sign-in first\n")
             }
             return try self.api.eventStream(request)
         }
-        group.get("assets/dashboard.css") { _, _ in Self.asset(DashboardAssets.styleSheet, type: "text/css; charset=utf-8") }
-        group.get("assets/dashboard.js") { _, _ in Self.asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
+        Self.get("assets/dashboard.css", in: group) { _, _ in Self.asset(DashboardAssets.styleSheet, type: "text/css; charset=utf-8") }
+        Self.get("assets/dashboard.js", in: group) { _, _ in Self.asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
+    }
+
+    /// Adds `handler` at `path` for GET, and for HEAD with the same status and headers and no
+    /// body (a router made with `.autoGenerateHeadEndpoints` would do it, but the dashboard does
+    /// not make the router it is mounted on).
+    private static func get<Context: RequestContext>(
+        _ path: RouterPath, in group: RouterGroup<Context>, _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) {
+        group.get(path, use: handler)
+        group.head(path) { request, context in try await handler(request, context).createHeadResponse() }
     }
 
     static func id(_ context: some RequestContext) -> String {

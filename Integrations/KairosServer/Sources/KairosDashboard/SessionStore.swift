@@ -9,8 +9,8 @@ struct Session: Sendable {
     var scope: AccessTokens.Scope
     /// The synchronizer token every form of this session carries, checked on every post.
     var formToken: String
-    /// When the sign-in ends.
-    var expires: ContinuousClock.Instant
+    /// When the sign-in ends, as time elapsed on the dashboard's clock.
+    var expires: Duration
 }
 
 /// The sessions of signed-in browsers, in memory, by the random ID their cookie holds.
@@ -22,16 +22,19 @@ final class SessionStore: Sendable {
     private let sessions = Mutex<[String: Session]>([:])
     private let lifetime: Duration
     private let capacity: Int
+    private let now: @Sendable () -> Duration
 
-    init(lifetime: Duration, capacity: Int) {
+    /// - Parameter now: the time, as the time elapsed since a fixed start.
+    init(lifetime: Duration, capacity: Int, now: @escaping @Sendable () -> Duration) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.now = now
     }
 
     /// Starts a session and returns its ID (for the cookie) and the session.
     func start(scope: AccessTokens.Scope) -> (id: String, session: Session) {
         let id = Self.randomToken()
-        let now = ContinuousClock.now
+        let now = now()
         let session = Session(scope: scope, formToken: Self.randomToken(), expires: now + lifetime)
         sessions.withLock { sessions in
             sessions = sessions.filter { $0.value.expires > now }
@@ -46,9 +49,10 @@ final class SessionStore: Sendable {
     /// The session of `id`, if it exists and has not expired.
     func session(_ id: String) -> Session? {
         let key = Self.digest(id)
+        let now = now()
         return sessions.withLock { sessions in
             guard let session = sessions[key] else { return nil }
-            guard session.expires > ContinuousClock.now else {
+            guard session.expires > now else {
                 sessions[key] = nil
                 return nil
             }

@@ -165,7 +165,7 @@ public struct KairosServerCommand: AsyncParsableCommand {
             allowsShellActions: !disableShell, allowsWebhookActions: !disableWebhooks,
             recordsFile: backend is PersistentScheduler ? state + ".server.json" : nil)
         let api = KairosAPI(backend: backend, configuration: configuration, logger: logger)
-        let router = Router()
+        let router = Router(context: DashboardRequestContext.self)
         api.addRoutes(to: router.group())
         KairosDashboard(api: api, configuration: .init(publicOrigin: publicOrigin)).addRoutes(to: router)
         let host = self.host

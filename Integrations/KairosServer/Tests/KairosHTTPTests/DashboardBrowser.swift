@@ -36,6 +36,10 @@ struct DashboardBrowser {
         try await send(.get, path, body: nil, headers: headers)
     }
 
+    mutating func head(_ path: String) async throws -> DashboardPage {
+        try await send(.head, path, body: nil, headers: [:])
+    }
+
     mutating func post(_ path: String, _ fields: [(String, String)], headers: HTTPFields = [:]) async throws -> DashboardPage {
         let allowed = CharacterSet.alphanumerics
         let body = fields.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
@@ -73,9 +77,11 @@ struct DashboardBrowser {
 }
 
 extension TestServer {
-    /// Runs `body` against the API and the dashboard on a free loopback port.
+    /// Runs `body` against the API and the dashboard on a free loopback port, on a router of
+    /// `DashboardRequestContext` as `kairos-server`'s, with the dashboard's time on the server's
+    /// `ManualClock`.
     func runWithDashboard(_ configuration: DashboardConfiguration = DashboardConfiguration(), _ body: @Sendable (Client) async throws -> Void) async throws {
-        let dashboard = KairosDashboard(api: api, configuration: configuration)
-        try await run(mount: { dashboard.addRoutes(to: $0) }, body)
+        let dashboard = KairosDashboard(api: api, configuration: configuration, clock: clock)
+        try await run(context: DashboardRequestContext.self, mount: { dashboard.addRoutes(to: $0) }, body)
     }
 }

@@ -287,6 +287,44 @@ struct DashboardTests {
         }
     }
 
+    @Test func everyPageAnswersHeadWithTheStatusAndHeadersOfGetAndNoBody() async throws {
+        try await TestServer().runWithDashboard { client in
+            let id = try await client.create(cronSchedule)
+            var browser = DashboardBrowser(client)
+            let signedOut = ["/ui", "/ui/schedules", "/ui/schedules/\(id)", "/ui/runs", "/ui/activity", "/ui/nodes"]
+            let always = ["/ui/sign-in", "/ui/assets/dashboard.css", "/ui/assets/dashboard.js"]
+            for path in signedOut + always {
+                try await expectHeadAnswersAsGet(path, &browser, signedIn: false)
+            }
+            #expect(try await browser.head("/ui/events").status == .unauthorized)
+            try await browser.signIn(TestServer.writeToken)
+            for path in signedOut + ["/ui/schedules?sort=next&q=night", "/ui/schedules/nope"] + always {
+                try await expectHeadAnswersAsGet(path, &browser, signedIn: true)
+            }
+            let events = try await browser.head("/ui/events")
+            #expect(events.status == .ok)
+            #expect(events.headers[.contentType] == "text/event-stream")
+            #expect(events.text.isEmpty)
+        }
+    }
+
+    /// HEAD `path` answers as GET does, without a body (the sign-in form's cookie holds a fresh
+    /// token each time, so only its name and attributes must agree).
+    private func expectHeadAnswersAsGet(_ path: String, _ browser: inout DashboardBrowser, signedIn: Bool) async throws {
+        let get = try await browser.get(path)
+        let head = try await browser.head(path)
+        let context = "\(path), signed \(signedIn ? "in" : "out")"
+        #expect(head.status == get.status, "\(context)")
+        #expect(head.text.isEmpty, "\(context)")
+        #expect(!get.text.isEmpty || get.status == .seeOther, "\(context)")
+        func comparable(_ headers: HTTPFields) -> [String] {
+            headers.filter { $0.name != .date }.map { field in
+                "\(field.name): " + (field.name == .setCookie ? field.value.replacing(/=[0-9a-f]{64};/, with: "=…;") : field.value)
+            }
+        }
+        #expect(comparable(head.headers) == comparable(get.headers), "\(context)")
+    }
+
     @Test func htmlEscapesEveryCharacterThatEndsTextOrAnAttribute() {
         let text = #"<a href="x" title='y'>&</a>"#
         let fragment: HTML = "<p title=\"\(text)\">\(text)</p>"

@@ -50,7 +50,14 @@ struct TestServer {
     /// Runs `body` against the server on a free loopback port, then stops the scheduler;
     /// `mount` adds more routes beside the API's.
     func run(mount: (Router<BasicRequestContext>) -> Void = { _ in }, _ body: @Sendable (Client) async throws -> Void) async throws {
-        let router = Router()
+        try await run(context: BasicRequestContext.self, mount: mount, body)
+    }
+
+    /// Runs `body` as `run(mount:_:)` does, on a router of `Context`.
+    func run<Context: RequestContext>(
+        context: Context.Type, mount: (Router<Context>) -> Void, _ body: @Sendable (Client) async throws -> Void
+    ) async throws where Context.Source == ApplicationRequestContextSource {
+        let router = Router(context: Context.self)
         api.addRoutes(to: router.group())
         mount(router)
         var app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
