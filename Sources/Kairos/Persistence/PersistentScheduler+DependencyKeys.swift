@@ -43,7 +43,8 @@ extension PersistentScheduler {
     /// - Complexity: nothing written for an unchanged declaration; otherwise as
     ///   ``scheduleDependencyJob(name:function:arguments:trigger:dependsOn:options:)`` or
     ///   ``addDependency(_:dependsOn:)``, one journal record per kind of change (edges; trigger,
-    ///   function and arguments), each durable before the next. Calls for keys are serialized.
+    ///   function and arguments), each durable before the next. Calls for one key are serialized;
+    ///   calls for different keys run side by side.
     /// - Throws: ``PersistentSchedulerError/invalidJobKey(_:reason:)`` for an empty or too long
     ///   key or the key of a job that is not a DAG job,
     ///   ``PersistentSchedulerError/dependencyJobNotUpdatable(key:reason:)``, and the errors of
@@ -63,8 +64,19 @@ extension PersistentScheduler {
         }
         if let failure = store.failure { throw .persistence(failure) }
         guard state.withLock({ $0.functions[function] != nil }) else { throw .functionNotRegistered(function) }
-        keyLock.lock()
-        defer { keyLock.unlock() }
+        return try keyLocks.withLock(key) { () throws(PersistentSchedulerError) -> JobID in
+            try declareDependencyJob(
+                key: key, name: name, function: function, arguments: arguments, trigger: trigger,
+                declaredTrigger: declaredTrigger, dependsOn: upstream, options: options)
+        }
+    }
+
+    /// The declaration of
+    /// ``scheduleDependencyJob(key:name:function:arguments:trigger:dependsOn:options:)``, holding `key`.
+    private func declareDependencyJob(
+        key: String, name: String, function: String, arguments: JSONValue, trigger: (any Trigger)?,
+        declaredTrigger: JSONValue?, dependsOn upstream: [JobID], options: DependencyJobOptions
+    ) throws(PersistentSchedulerError) -> JobID {
         let document = store.document
         guard let id = document.jobKeys[key] else {
             return try addDependencyJob(

@@ -35,7 +35,7 @@ extension PersistentScheduler {
     /// already ran does not run it again. ``cancel(_:)`` removes the job and frees the key.
     ///
     /// - Complexity: O(log n) plus one or two journal appends and fsyncs; none for an unchanged
-    ///   declaration. Calls for keys are serialized.
+    ///   declaration. Calls for one key are serialized; calls for different keys run side by side.
     /// - Throws: ``PersistentSchedulerError/invalidJobKey(_:reason:)`` for an empty key or one
     ///   longer than ``maximumKeyLength``, or the key of a DAG job, and the errors of
     ///   ``schedule(name:function:arguments:trigger:options:)``; nothing is changed then.
@@ -50,8 +50,19 @@ extension PersistentScheduler {
         }
         if let failure = store.failure { throw .persistence(failure) }
         guard state.withLock({ $0.functions[function] != nil }) else { throw .functionNotRegistered(function) }
-        keyLock.lock()
-        defer { keyLock.unlock() }
+        return try keyLocks.withLock(key) { () throws(PersistentSchedulerError) -> JobID in
+            try declare(
+                key: key, name: name, function: function, arguments: arguments, trigger: trigger,
+                description: description, options: options)
+        }
+    }
+
+    /// The declaration of ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)``,
+    /// holding `key`.
+    private func declare(
+        key: String, name: String, function: String, arguments: JSONValue, trigger: any Trigger,
+        description: TriggerDescription, options: JobOptions
+    ) throws(PersistentSchedulerError) -> JobID {
         let document = store.document
         if let id = document.jobKeys[key], document.dag.jobs[id] != nil {
             throw .invalidJobKey(key, reason: "it is the key of DAG job \(id); declare it with scheduleDependencyJob(key:…)")

@@ -93,9 +93,10 @@ public final class PersistentScheduler: Sendable {
     let state: LockedState<State>
     /// The dependency graph of the persisted DAG jobs; its changes are journaled as they happen.
     let dependencies: DependencyScheduler
-    /// Serializes ``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)`` calls: each reads
-    /// the key's job and changes it durably before the next one looks.
-    let keyLock = NSLock()
+    /// Serializes the declarations of each key (``schedule(key:name:function:arguments:trigger:options:)-(String,_,_,_,_,_)``,
+    /// ``scheduleDependencyJob(key:name:function:arguments:trigger:dependsOn:options:)``): each reads
+    /// the key's job and changes it durably before the next one of that key looks.
+    let keyLocks = KeyLocks()
 
     /// Opens (or creates) the state at `stateFile` and locks it for this process.
     ///

@@ -200,6 +200,30 @@ struct JobKeyTests {
         await scheduler.stop(timeout: .zero)
     }
 
+    /// Declarations of different keys run side by side (their journal appends share fsyncs):
+    /// each key still gets one job, and declaring them all again changes nothing.
+    @Test func concurrentDeclarationsOfManyKeysMakeOneJobEach() async throws {
+        let harness = try PersistentHarness()
+        let scheduler = harness.scheduler
+        let keys = (0..<16).map { "job-\($0)" }
+        func declareAll() async -> [String: Set<JobID?>] {
+            await withTaskGroup(of: (String, JobID?).self) { group in
+                for key in keys + keys {
+                    group.addTask { (key, try? scheduler.schedule(key: key, function: "record", trigger: Self.everyMinute())) }
+                }
+                var ids: [String: Set<JobID?>] = [:]
+                for await (key, id) in group { ids[key, default: []].insert(id) }
+                return ids
+            }
+        }
+        let first = await declareAll()
+        #expect(first.count == keys.count && first.values.allSatisfy { $0.count == 1 && !$0.contains(nil) })
+        #expect(await declareAll() == first)
+        #expect(scheduler.jobs().count == keys.count)
+        #expect(Set(scheduler.jobKeys.keys) == Set(keys))
+        await scheduler.stop(timeout: .zero)
+    }
+
     @Test func aStateWithKeysIsWrittenInFormatVersion3() throws {
         let directory = StateFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
