@@ -6,10 +6,15 @@ import Kairos
 extension PersistentScheduler: ScheduleBackend {
     public var now: Date { scheduler.configuration.clock.now.date }
 
+    /// Declares the job on a thread of ``StateFileWriters`` and returns once it is durable: the
+    /// declaration waits for an fsync, which must not hold one of the few threads that run
+    /// requests, and declarations waiting at once share one fsync.
     public func declare(
         key: String, name: String, function: String, arguments: JSONValue, trigger: any Trigger, options: JobOptions
-    ) throws -> JobID {
-        try schedule(key: key, name: name, function: function, arguments: arguments, trigger: trigger, options: options)
+    ) async throws -> JobID {
+        try await StateFileWriters.pool.runIfActive {
+            try self.schedule(key: key, name: name, function: function, arguments: arguments, trigger: trigger, options: options)
+        }
     }
 
     public func keyedJobs() -> [String: JobID] { jobKeys }
