@@ -277,6 +277,12 @@ def main():
         driver.find_element(By.CSS_SELECTOR, "#schedule-runs details summary").click()
         check("the run's output tail is shown", "hello from kairos" in driver.find_element(By.ID, "schedule-runs").text)
 
+        # The action buttons stand on one line at desktop width: the Pause box's button beside Trigger and Delete.
+        bottoms = [driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").rect
+                   for label in ("Pause…", "Trigger now…", "Delete…")]
+        bottoms = [rect["y"] + rect["height"] for rect in bottoms]
+        check("the action buttons are aligned", max(bottoms) - min(bottoms) <= 1, str(bottoms))
+
         # Pause with a note, from the page, through the confirmation.
         driver.find_element(By.ID, "pause-note").send_keys("maintenance window")
         driver.find_element(By.XPATH, "//button[normalize-space()='Pause…']").click()
