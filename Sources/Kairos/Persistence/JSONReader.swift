@@ -338,6 +338,51 @@ struct JSONReader {
         }
     }
 
+    /// Checks the next value as ``readValue(depth:)`` would, without building it, and returns its
+    /// bytes (for ``StoredJSONValue``).
+    mutating func readCheckedBytes() throws(JSONReadError) -> [UInt8] {
+        skipWhitespace()
+        let start = position
+        try skipValue()
+        return Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+    }
+
+    /// Reads past one value, refusing what ``readValue(depth:)`` refuses.
+    private mutating func skipValue(depth: Int = 0) throws(JSONReadError) {
+        guard depth < 512 else { throw error("nested too deeply") }
+        skipWhitespace()
+        switch current {
+        case UInt8(ascii: "{"):
+            try readObject { (reader: inout JSONReader, _: String) throws(JSONReadError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["):
+            try readArray { (reader: inout JSONReader) throws(JSONReadError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "\""):
+            try expect(UInt8(ascii: "\""), "a string")
+            let start = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    position += 1
+                    return
+                }
+                if byte == UInt8(ascii: "\\") {
+                    _ = try readEscapedString(from: start)
+                    return
+                }
+                if byte < 0x20 { throw error("control character in a string") }
+                position += 1
+            }
+            throw error("unterminated string")
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
+        case UInt8(ascii: "n"):
+            if !readNull() { throw error("expected a value") }
+        case nil: throw error("unexpected end of data, expected a value")
+        case let byte? where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
+            _ = try readNumber()
+        default: throw error("expected a value")
+        }
+    }
+
     // MARK: Interning
 
     /// Makes ``readInternedValue(group:)`` return one shared value for byte-identical objects and

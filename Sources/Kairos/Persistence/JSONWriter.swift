@@ -135,6 +135,12 @@ struct JSONWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// Writes bytes that hold one JSON value, as they are.
+    mutating func raw(_ json: [UInt8]) {
+        beforeValue()
+        bytes.append(contentsOf: json)
+    }
+
     mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()

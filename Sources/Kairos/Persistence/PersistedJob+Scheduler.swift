@@ -42,27 +42,49 @@ enum SchedulerValueCoding {
     }
 
     static func trigger(_ value: JSONValue) throws(Failure) -> TriggerDescription {
-        guard case .object(let object) = value, case .string(let kind)? = object["kind"] else {
+        guard case .object(let object) = value else {
             throw Failure(description: "a trigger must be an object with a \"kind\"")
         }
+        // One pass over the members instead of a hashed lookup per field: restoring 100,000 jobs
+        // reads 100,000 triggers.
+        var kind: String?
+        var at: JSONValue?, seconds: JSONValue?, start: JSONValue?, end: JSONValue?, repeatCount: JSONValue?
+        var expression: JSONValue?, timeZone: JSONValue?, key: JSONValue?, maxJitter: JSONValue?, base: JSONValue?
+        for (name, member) in object {
+            switch name {
+            case "kind": if case .string(let text) = member { kind = text }
+            case "at": at = member
+            case "seconds": seconds = member
+            case "start": start = member
+            case "end": end = member
+            case "repeatCount": repeatCount = member
+            case "expression": expression = member
+            case "timeZone": timeZone = member
+            case "key": key = member
+            case "maxJitter": maxJitter = member
+            case "base": base = member
+            default: break
+            }
+        }
+        guard let kind else { throw Failure(description: "a trigger must be an object with a \"kind\"") }
         switch kind {
         case "once":
-            return .once(at: try date(object["at"], "at"))
+            return .once(at: try date(at, "at"))
         case "interval":
             return .interval(
-                seconds: try number(object["seconds"], "seconds"), start: try optionalDate(object["start"], "start"),
-                end: try optionalDate(object["end"], "end"), repeatCount: try optionalInt(object["repeatCount"], "repeatCount"))
+                seconds: try number(seconds, "seconds"), start: try optionalDate(start, "start"),
+                end: try optionalDate(end, "end"), repeatCount: try optionalInt(repeatCount, "repeatCount"))
         case "cron":
             return .cron(
-                expression: try string(object["expression"], "expression"), timeZone: try string(object["timeZone"], "timeZone"),
-                start: try optionalDate(object["start"], "start"), end: try optionalDate(object["end"], "end"))
+                expression: try string(expression, "expression"), timeZone: try string(timeZone, "timeZone"),
+                start: try optionalDate(start, "start"), end: try optionalDate(end, "end"))
         case "event":
-            return .signal(key: try string(object["key"], "key"))
+            return .signal(key: try string(key, "key"))
         case "manual":
             return .manual
         case "jittered":
-            guard let base = object["base"] else { throw Failure(description: "a jittered trigger needs \"base\"") }
-            return .jittered(try trigger(base), maxJitter: try number(object["maxJitter"], "maxJitter"))
+            guard let base else { throw Failure(description: "a jittered trigger needs \"base\"") }
+            return .jittered(try trigger(base), maxJitter: try number(maxJitter, "maxJitter"))
         default:
             throw Failure(description: "unknown trigger kind \"\(kind)\"")
         }

@@ -14,8 +14,13 @@ package struct PersistedJob: Sendable, Hashable {
     package var key: String?
     /// The name of the registered function that runs the job.
     package var function: String
+    /// The arguments passed to the function, kept as they were read until they are needed.
+    package var storedArguments: StoredJSONValue
     /// The arguments passed to the function.
-    package var arguments: JSONValue
+    package var arguments: JSONValue {
+        get { storedArguments.value }
+        set { storedArguments = StoredJSONValue(newValue) }
+    }
     /// The trigger's Codable description.
     package var trigger: JSONValue
     /// The job's options and policies (overlap, misfire, timeout, priority, max runs...).
@@ -41,7 +46,7 @@ package struct PersistedJob: Sendable, Hashable {
         self.name = name
         self.key = key
         self.function = function
-        self.arguments = arguments
+        self.storedArguments = StoredJSONValue(arguments)
         self.trigger = trigger
         self.options = options
         self.status = status
@@ -61,7 +66,7 @@ package struct PersistedJob: Sendable, Hashable {
             case "name": name = try reader.readString()
             case "key": job.key = try reader.readString()
             case "function": function = try reader.readString()
-            case "arguments": job.arguments = try reader.readInternedValue(group: 0)
+            case "arguments": job.storedArguments = StoredJSONValue(checkedBytes: try reader.readCheckedBytes())
             case "trigger": trigger = try reader.readInternedValue(group: 1)
             case "options": job.options = try reader.readInternedValue(group: 2)
             case "status": status = try reader.readString()
@@ -98,7 +103,10 @@ package struct PersistedJob: Sendable, Hashable {
             writer.member("name", name)
             if let key { writer.member("key", key) }
             writer.member("function", function)
-            if arguments != .null { writer.member("arguments", arguments) }
+            if !storedArguments.isNull {
+                writer.key("arguments")
+                storedArguments.write(to: &writer)
+            }
             writer.member("trigger", trigger)
             if options != .null { writer.member("options", options) }
             writer.member("status", status)

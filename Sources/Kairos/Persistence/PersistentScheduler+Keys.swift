@@ -158,7 +158,7 @@ extension PersistentScheduler {
         let id = state.withLock { state -> JobID in
             let id = JobID(rawValue: state.nextJobID)
             state.nextJobID += 1
-            state.entries[id] = Entry(key: key, function: function, arguments: arguments, inFlight: [])
+            state.entries[id] = Entry(key: key, function: function, arguments: StoredJSONValue(arguments), inFlight: [])
             return id
         }
         let carried = replacing.map { old in
@@ -179,7 +179,7 @@ extension PersistentScheduler {
         state.withLock { state in
             guard var entry = state.entries[id] else { return }
             entry.function = function
-            entry.arguments = arguments
+            entry.arguments = StoredJSONValue(arguments)
             // The record is rebuilt from the next snapshot even if the scheduler's job is unchanged.
             entry.version = nil
             state.entries[id] = entry

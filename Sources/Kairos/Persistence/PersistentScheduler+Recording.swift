@@ -28,7 +28,7 @@ extension PersistentScheduler {
                     state.entries[context.jobID].map { ($0.function, $0.arguments) }
                 })
             else { throw CancellationError() }
-            try await self.run(context, function: function, arguments: arguments)
+            try await self.run(context, function: function, arguments: arguments.value)
             return ()
         }
     }
@@ -110,11 +110,13 @@ extension PersistentScheduler {
     static func record(of snapshot: JobSnapshot, entry: Entry) -> PersistedJob? {
         guard let trigger = snapshot.triggerDescription else { return nil }
         let status = snapshot.isPaused && !snapshot.status.isFinished ? JobStatus.paused : snapshot.status
-        return PersistedJob(
-            id: snapshot.id, name: snapshot.name, key: entry.key, function: entry.function, arguments: entry.arguments,
+        var record = PersistedJob(
+            id: snapshot.id, name: snapshot.name, key: entry.key, function: entry.function,
             trigger: SchedulerValueCoding.json(trigger), options: SchedulerValueCoding.json(snapshot.options),
             status: status.rawValue, counters: snapshot.counters, nextFireDate: snapshot.nextFireDate,
             lastFireDate: snapshot.lastDueDate, inFlight: entry.inFlight)
+        record.storedArguments = entry.arguments
+        return record
     }
 
     // MARK: - Recovery
@@ -157,7 +159,7 @@ extension PersistentScheduler {
             }
             state.withLock { state in
                 state.entries[id] = Entry(
-                    key: job.key, function: job.function, arguments: job.arguments,
+                    key: job.key, function: job.function, arguments: job.storedArguments,
                     inFlight: job.inFlight, restoring: !quietly)
                 state.nextJobID = max(state.nextJobID, id.rawValue + 1)
             }

@@ -59,7 +59,8 @@ public final class PersistentScheduler: Sendable {
         /// The job's key, if it was scheduled with one.
         var key: String?
         var function: String
-        var arguments: JSONValue
+        /// The arguments, as read from the state file for a restored job (decoded at each run).
+        var arguments: StoredJSONValue
         var inFlight: [InFlightRun]
         /// The version of the newest snapshot persisted (`nil`: none since the job was scheduled
         /// or restored); older snapshots are ignored. The record last persisted is the document's.
@@ -186,7 +187,7 @@ public final class PersistentScheduler: Sendable {
             guard state.functions[function] != nil else { throw .functionNotRegistered(function) }
             let id = JobID(rawValue: state.nextJobID)
             state.nextJobID += 1
-            state.entries[id] = Entry(function: function, arguments: arguments, inFlight: [])
+            state.entries[id] = Entry(function: function, arguments: StoredJSONValue(arguments), inFlight: [])
             return id
         }
         try add(id, name: name, trigger: trigger, options: options, body: makeBody(function: function, arguments: arguments))
