@@ -48,9 +48,12 @@ final class InProcessNodes: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Runs `body` with a fresh server and database, and stops the nodes and the server after.
-    static func with<T>(_ database: String = "kairos_test", _ body: (InProcessNodes) async throws -> T) async throws -> T {
-        try await TemporaryPostgres.with { postgres in
+    /// Runs `body` with a fresh server (with the server `settings`) and database, and stops the
+    /// nodes and the server after.
+    static func with<T>(
+        _ database: String = "kairos_test", settings: [String: String] = [:], _ body: (InProcessNodes) async throws -> T
+    ) async throws -> T {
+        try await TemporaryPostgres.with(settings: settings) { postgres in
             let nodes = try await InProcessNodes(postgres, database: database)
             // A database younger than a lease rescues nothing (its nodes get a lease to reconnect):
             // let the tests' 3 s lease pass since the server started.
