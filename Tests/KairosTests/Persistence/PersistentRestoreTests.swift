@@ -23,7 +23,7 @@ struct PersistentRestoreTests {
             return (due + timeline.jitter(slot: slot, due: due), timeline.priority(slot: slot), timeline.id(of: slot))
         }
         var queue = timeline.queue
-        while let entry = queue.popMin() { order.append((entry.date, entry.priority, timeline.id(of: entry.slot))) }
+        while let entry = queue.popMin() { order.append((entry.date, queue.priority(slot: entry.slot), timeline.id(of: entry.slot))) }
         return order
     }
 
