@@ -8,9 +8,14 @@
 ///
 /// Order: earlier dates first; at equal dates, higher priorities first; then first in, first out.
 ///
-/// The storage is two flat arrays of plain values (24-byte entries and 4-byte positions), so the
-/// queue allocates only when it grows. Heap layout as in swift-collections' `Heap` minus the
-/// min-max levels: children of `i` are `2i + 1` and `2i + 2`.
+/// The storage is two flat arrays of plain values (16-byte entries and 4-byte positions), so the
+/// queue allocates only when it grows. An entry holds the date, the slot and a 32-bit insertion
+/// sequence; priorities, which only break ties between equal dates and are nearly always 0, are
+/// kept per slot in a third array that exists only once a job has a priority other than 0. When
+/// the sequence reaches its end (after 4 billion insertions), the queued entries are renumbered
+/// in their order, which keeps first in, first out without a 64-bit sequence in every entry.
+/// Heap layout as in swift-collections' `Heap` minus the min-max levels: children of `i` are
+/// `2i + 1` and `2i + 2`.
 ///
 /// Not thread-safe: the scheduler guards it with its lock.
 package struct JobQueue: Sendable {
@@ -19,27 +24,38 @@ package struct JobQueue: Sendable {
         /// The instant the job is due, as seconds since the reference date (`Date`'s own
         /// representation).
         package var date: Double
-        /// Higher first at equal dates.
-        package var priority: Int32
         /// The job's slot.
         package var slot: UInt32
-        /// Insertion order, to keep equal keys first in, first out.
-        package var sequence: UInt64
+        /// Insertion order, to keep equal dates and priorities first in, first out.
+        var sequence: UInt32
 
+        /// Whether `a` comes before `b`: the earlier date; at equal dates the higher priority
+        /// (`priorities` by slot, empty when every priority is 0); then the earlier insertion.
         @inline(__always)
-        static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        static func precedes(_ a: Entry, _ b: Entry, _ priorities: UnsafeBufferPointer<Int32>) -> Bool {
             if a.date != b.date { return a.date < b.date }
-            if a.priority != b.priority { return a.priority > b.priority }
+            if !priorities.isEmpty {
+                let first = priorities[Int(a.slot)]
+                let second = priorities[Int(b.slot)]
+                if first != second { return first > second }
+            }
             return a.sequence < b.sequence
         }
     }
 
     private var heap: ContiguousArray<Entry> = []
     private var positions: ContiguousArray<Int32> = []
-    private var nextSequence: UInt64 = 0
+    /// The priority of each slot's latest insertion, as long as `positions`; empty while every
+    /// insertion had priority 0.
+    private var priorities: ContiguousArray<Int32> = []
+    private var nextSequence: UInt32
 
     /// Creates an empty queue.
-    package init() {}
+    package init() { nextSequence = 0 }
+
+    /// An empty queue whose insertion sequence starts at `sequence`: for tests of its renumbering
+    /// when the sequence reaches its end.
+    init(nextSequence sequence: UInt32) { nextSequence = sequence }
 
     /// The number of queued jobs.
     package var count: Int { heap.count }
@@ -61,6 +77,11 @@ package struct JobQueue: Sendable {
         return heap[Int(positions[Int(slot)])]
     }
 
+    /// The priority the job in `slot` was queued with (0 if it never had another).
+    package func priority(slot: UInt32) -> Int32 {
+        Int(slot) < priorities.count ? priorities[Int(slot)] : 0
+    }
+
     /// Reserves room for `capacity` jobs and slots.
     package mutating func reserveCapacity(_ capacity: Int) {
         heap.reserveCapacity(capacity)
@@ -75,18 +96,20 @@ package struct JobQueue: Sendable {
     /// - Complexity: O(log n).
     @discardableResult
     package mutating func insert(slot: UInt32, date: Double, priority: Int32) -> Bool {
-        nextSequence &+= 1
-        let entry = Entry(date: date, priority: priority, slot: slot, sequence: nextSequence)
+        if nextSequence == .max { renumber() }
+        nextSequence += 1
+        let entry = Entry(date: date, slot: slot, sequence: nextSequence)
         let index = Int(slot)
         if index >= positions.count {
             positions.append(contentsOf: repeatElement(-1, count: index - positions.count + 1))
+            if !priorities.isEmpty { priorities.append(contentsOf: repeatElement(0, count: positions.count - priorities.count)) }
         }
+        if priority != 0 || !priorities.isEmpty { setPriority(priority, slot: index) }
         let position = Int(positions[index])
         if position >= 0 {
-            let old = heap[position]
+            // Up if it now precedes its parent, otherwise down (its priority may have changed too).
             heap[position] = entry
-            if Entry.precedes(entry, old) { return siftUp(position) == 0 }
-            siftDown(position)
+            if siftUp(position) == position { siftDown(position) }
             return positions[index] == 0
         }
         heap.append(entry)
@@ -122,27 +145,48 @@ package struct JobQueue: Sendable {
         if position < heap.count {
             heap[position] = last
             positions[Int(last.slot)] = Int32(position)
-            if Entry.precedes(last, removed) { siftUp(position) } else { siftDown(position) }
+            if precedes(last, removed) { siftUp(position) } else { siftDown(position) }
         }
         return removed
+    }
+
+    private func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        priorities.withUnsafeBufferPointer { Entry.precedes(a, b, $0) }
+    }
+
+    /// Records a slot's priority, creating the priority array on the first one other than 0.
+    private mutating func setPriority(_ priority: Int32, slot: Int) {
+        if priorities.isEmpty { priorities = ContiguousArray(repeating: 0, count: positions.count) }
+        priorities[slot] = priority
+    }
+
+    /// Numbers the queued entries' sequences 1, 2, … in their current order, so that the
+    /// sequence can go on without wrapping around. The heap order does not change.
+    /// - Complexity: O(n log n), once per 4 billion insertions.
+    private mutating func renumber() {
+        let byAge = heap.indices.sorted { heap[$0].sequence < heap[$1].sequence }
+        for (rank, index) in byAge.enumerated() { heap[index].sequence = UInt32(rank + 1) }
+        nextSequence = UInt32(heap.count)
     }
 
     @discardableResult
     private mutating func siftUp(_ start: Int) -> Int {
         heap.withUnsafeMutableBufferPointer { heap in
             positions.withUnsafeMutableBufferPointer { positions in
-                var index = start
-                let entry = heap[index]
-                while index > 0 {
-                    let parent = (index - 1) / 2
-                    guard Entry.precedes(entry, heap[parent]) else { break }
-                    heap[index] = heap[parent]
-                    positions[Int(heap[index].slot)] = Int32(index)
-                    index = parent
+                priorities.withUnsafeBufferPointer { priorities in
+                    var index = start
+                    let entry = heap[index]
+                    while index > 0 {
+                        let parent = (index - 1) / 2
+                        guard Entry.precedes(entry, heap[parent], priorities) else { break }
+                        heap[index] = heap[parent]
+                        positions[Int(heap[index].slot)] = Int32(index)
+                        index = parent
+                    }
+                    heap[index] = entry
+                    positions[Int(entry.slot)] = Int32(index)
+                    return index
                 }
-                heap[index] = entry
-                positions[Int(entry.slot)] = Int32(index)
-                return index
             }
         }
     }
@@ -150,22 +194,24 @@ package struct JobQueue: Sendable {
     private mutating func siftDown(_ start: Int) {
         heap.withUnsafeMutableBufferPointer { heap in
             positions.withUnsafeMutableBufferPointer { positions in
-                let count = heap.count
-                var index = start
-                let entry = heap[index]
-                while true {
-                    let left = 2 * index + 1
-                    guard left < count else { break }
-                    var child = left
-                    let right = left + 1
-                    if right < count, Entry.precedes(heap[right], heap[left]) { child = right }
-                    guard Entry.precedes(heap[child], entry) else { break }
-                    heap[index] = heap[child]
-                    positions[Int(heap[index].slot)] = Int32(index)
-                    index = child
+                priorities.withUnsafeBufferPointer { priorities in
+                    let count = heap.count
+                    var index = start
+                    let entry = heap[index]
+                    while true {
+                        let left = 2 * index + 1
+                        guard left < count else { break }
+                        var child = left
+                        let right = left + 1
+                        if right < count, Entry.precedes(heap[right], heap[left], priorities) { child = right }
+                        guard Entry.precedes(heap[child], entry, priorities) else { break }
+                        heap[index] = heap[child]
+                        positions[Int(heap[index].slot)] = Int32(index)
+                        index = child
+                    }
+                    heap[index] = entry
+                    positions[Int(entry.slot)] = Int32(index)
                 }
-                heap[index] = entry
-                positions[Int(entry.slot)] = Int32(index)
             }
         }
     }
@@ -178,9 +224,15 @@ package struct JobQueue: Sendable {
             if Int(entry.slot) >= positions.count || positions[Int(entry.slot)] != Int32(index) {
                 violations.append("slot \(entry.slot) indexes the wrong heap position")
             }
-            if index > 0, Entry.precedes(entry, heap[(index - 1) / 2]) {
+            if index > 0, precedes(entry, heap[(index - 1) / 2]) {
                 violations.append("heap order broken at \(index)")
             }
+        }
+        if heap.contains(where: { $0.sequence > nextSequence }) {
+            violations.append("an entry's sequence is beyond the latest one, \(nextSequence)")
+        }
+        if !priorities.isEmpty, priorities.count != positions.count {
+            violations.append("\(priorities.count) priorities for \(positions.count) slots")
         }
         let queued = positions.count { $0 >= 0 }
         if queued != heap.count { violations.append("\(queued) slots marked queued for \(heap.count) entries") }

@@ -144,9 +144,10 @@ struct JobRecord {
         static let inDueList = Flags(rawValue: 32)
     }
 
-    // Fields are ordered so the record packs into 120 bytes.
-    var id: JobID
-    var name: String
+    // Fields are ordered so the record packs into 88 bytes: the small fields fill the bytes after
+    // the body's and the trigger's enum tags. The job's ID (derived from its slot and generation,
+    // or kept in the timeline's column of explicit IDs) and its name (in the timeline's column of
+    // names, which costs nothing while no job has one) are not stored here.
     /// The next nominal due date.
     var nextDue: DueInstant
     /// The due date of the latest run fired.
@@ -155,27 +156,28 @@ struct JobRecord {
     var runs: Int
     var activeRun: JobRun?
     var extras: JobExtras?
+    var body: JobBody
+    var state: State
+    /// Runs fired and not finished.
+    var active: UInt16
+    var optionsIndex: UInt32
+    var trigger: TriggerStorage
+    var flags: Flags
+    /// The high half of a generated ID; counts the slot's reuses.
+    var generation: UInt32
     /// When the latest finished run started, relative to its due date, and how long it took
     /// (seconds; single precision is plenty for reporting).
     var lastStartOffset: Float
     var lastDuration: Float
-    var body: JobBody
-    var state: State
-    var flags: Flags
-    /// Runs fired and not finished.
-    var active: UInt16
-    var optionsIndex: UInt32
-    var generation: UInt32
-    var trigger: TriggerStorage
 
     /// Runs fired (towards `maxRuns`): finished plus in flight.
     var fired: Int { runs + Int(active) }
 
     static func free(generation: UInt32) -> JobRecord {
         JobRecord(
-            id: JobID(rawValue: 0), name: "", nextDue: .none, lastDue: .none, runs: 0, activeRun: nil, extras: nil,
-            lastStartOffset: .nan, lastDuration: .nan, body: .empty, state: .free, flags: [], active: 0,
-            optionsIndex: 0, generation: generation, trigger: .once(.nan))
+            nextDue: .none, lastDue: .none, runs: 0, activeRun: nil, extras: nil, body: .empty, state: .free, active: 0,
+            optionsIndex: 0, trigger: .once(.nan), flags: [], generation: generation, lastStartOffset: .nan,
+            lastDuration: .nan)
     }
 
     mutating func extrasCreatingIfNeeded() -> JobExtras {

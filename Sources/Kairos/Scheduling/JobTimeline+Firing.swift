@@ -102,7 +102,7 @@ extension JobTimeline {
     func jitter(slot: UInt32, due: Double) -> Double {
         let maxJitter = records[Int(slot)].trigger.jitter
         guard maxJitter > 0 else { return 0 }
-        return JitteredTrigger.delay(for: records[Int(slot)].id, dueDate: Date(timeIntervalSinceReferenceDate: due), maxJitter: maxJitter)
+        return JitteredTrigger.delay(for: id(of: slot), dueDate: Date(timeIntervalSinceReferenceDate: due), maxJitter: maxJitter)
     }
 
     // MARK: - Misfires
@@ -214,7 +214,7 @@ extension JobTimeline {
         let options = optionsTable[Int(records[index].optionsIndex)]
         let run = runPool.popLast() ?? JobRun()
         run.reuse(
-            jobID: records[index].id, slot: slot, name: records[index].name, dueDate: Date(timeIntervalSinceReferenceDate: due),
+            jobID: id(of: slot), slot: slot, name: names[slot], dueDate: Date(timeIntervalSinceReferenceDate: due),
             startAfter: startAfter, priority: Int32(clamping: options.priority), sequence: runSequence, attempt: attempt,
             payload: payload, body: records[index].body, timeout: options.timeout?.timeInterval, completion: completion)
         if records[index].activeRun == nil {
@@ -261,7 +261,7 @@ extension JobTimeline {
         let slot = run.slot
         let index = Int(slot)
         assert(activeRuns > 0, "a run finished with none in flight")
-        guard index < records.count, records[index].id == run.jobID, records[index].state != .free else {
+        guard index < records.count, records[index].state != .free, id(of: slot) == run.jobID else {
             activeRuns -= 1
             noteCompletion(of: run, completed, effects: &effects)
             return

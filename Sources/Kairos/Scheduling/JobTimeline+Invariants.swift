@@ -34,8 +34,8 @@ extension JobTimeline {
                 if state != .pending { violations.append("slot \(slot) is queued in state \(state)") }
                 if records[index].nextDue.isNone { violations.append("slot \(slot) is queued without a due date") }
             }
-            if flags.contains(.explicitID), explicitIDs[records[index].id] != slot {
-                violations.append("slot \(slot)'s explicit ID \(records[index].id) is not mapped to it")
+            if flags.contains(.explicitID), explicitIDs[explicitIDsBySlot[slot]] != slot {
+                violations.append("slot \(slot)'s explicit ID \(explicitIDsBySlot[slot]) is not mapped to it")
             }
         }
         if jobCount != live { violations.append("jobCount is \(jobCount) for \(live) jobs") }
@@ -51,7 +51,8 @@ extension JobTimeline {
         for slot in dueList[dueHead...] where !records[Int(slot)].flags.contains(.inDueList) {
             violations.append("due-list slot \(slot) is not flagged")
         }
-        for (id, slot) in explicitIDs where Int(slot) >= records.count || records[Int(slot)].id != id {
+        for (id, slot) in explicitIDs
+        where Int(slot) >= records.count || !records[Int(slot)].flags.contains(.explicitID) || explicitIDsBySlot[slot] != id {
             violations.append("explicit ID \(id) maps to slot \(slot), which holds another job")
         }
         return violations

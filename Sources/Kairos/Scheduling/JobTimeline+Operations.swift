@@ -7,21 +7,21 @@ extension JobTimeline {
     /// and returns its ID. `first`: its first due date; `reading`: the clock reading the caller
     /// took for it, or NaN.
     mutating func add(
-        _ record: inout JobRecord, explicitID: JobID?, options: JobOptions, first: Double?, reading: Double,
-        effects: inout Effects
+        _ record: inout JobRecord, name: String, explicitID: JobID?, options: JobOptions, first: Double?,
+        reading: Double, effects: inout Effects
     ) throws(SchedulerError) -> JobID {
         if let explicitID, slot(of: explicitID) != nil { throw .duplicateJobID(explicitID) }
         let (slot, id) = allocateSlot(explicit: explicitID)
         let state = record.state
-        record.id = id
         record.generation = records[Int(slot)].generation
         record.optionsIndex = internOptions(options)
         // A swap, not a copy: the free record left in `record` is the caller's to destroy.
         swap(&records[Int(slot)], &record)
+        if !name.isEmpty { names.set(name, at: slot) }
         jobCount += 1
         if state == .paused { pausedCount += 1 }
         if let key = records[Int(slot)].trigger.eventKey, !state.isFinished {
-            effects.subscriptions.append(SignalSubscriptionRequest(slot: slot, id: id, key: key, name: records[Int(slot)].name))
+            effects.subscriptions.append(SignalSubscriptionRequest(slot: slot, id: id, key: key, name: name))
         }
         note(.scheduled, slot: slot, effects: &effects)
         if state.isFinished {
@@ -36,15 +36,14 @@ extension JobTimeline {
     }
 
     /// Fills in a new job's `record` (a free one) before
-    /// ``add(_:explicitID:options:first:reading:effects:)``, and returns its first due date: the
+    /// ``add(_:name:explicitID:options:first:reading:effects:)``, and returns its first due date: the
     /// trigger's first date at or after `now`, or the restored state's next one. `options` are
     /// validated and resolved. In place, not returned: a copy of the record costs a fifth of
     /// `schedule`.
     static func prepare(
-        _ record: inout JobRecord, name: String, trigger storage: TriggerStorage, body: JobBody, options: JobOptions,
-        explicitID: Bool, restoring: RestoredJobState?, now: Double
+        _ record: inout JobRecord, trigger storage: TriggerStorage, body: JobBody, options: JobOptions, explicitID: Bool,
+        restoring: RestoredJobState?, now: Double
     ) -> Double? {
-        record.name = name
         record.trigger = storage
         record.body = body
         record.state = options.startPaused ? .paused : .pending
@@ -178,7 +177,7 @@ extension JobTimeline {
                 records[index].extras?.subscription = nil
             }
             if let key = storage.eventKey {
-                effects.subscriptions.append(SignalSubscriptionRequest(slot: slot, id: id, key: key, name: records[index].name))
+                effects.subscriptions.append(SignalSubscriptionRequest(slot: slot, id: id, key: key, name: names[slot]))
             }
         }
         if records[index].state == .completed || records[index].state == .failed {

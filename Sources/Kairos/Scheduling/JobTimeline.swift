@@ -71,6 +71,11 @@ struct JobTimeline {
     var records = JobTable()
     var freeSlots: [UInt32] = []
     var explicitIDs: [JobID: UInt32] = [:]
+    /// The ID of each slot whose job's ID was given by the caller (flagged `explicitID`); other
+    /// jobs' IDs are derived from their slot and generation.
+    var explicitIDsBySlot = SparseSlotColumn(defaultValue: JobID(rawValue: 0))
+    /// Each job's name; most jobs have none, and then cost nothing here.
+    var names = SparseSlotColumn(defaultValue: "")
     var queue = JobQueue()
     /// Jobs that were already due when queued, first in, first out: the scheduler thread takes
     /// them in O(1) instead of through the heap. Drained by every pass.
@@ -117,7 +122,11 @@ struct JobTimeline {
     }
 
     /// Frees the job table. Call once, when the timeline is dropped.
-    mutating func deallocate() { records.deallocate() }
+    mutating func deallocate() {
+        records.deallocate()
+        explicitIDsBySlot.deallocate()
+        names.deallocate()
+    }
 
     var now: Double { clock.now.date.timeIntervalSinceReferenceDate }
 
@@ -147,7 +156,6 @@ struct JobTimeline {
         outcome: RunOutcome? = nil, duration: Double? = nil, count: Int = 1, effects: inout Effects
     ) {
         guard reportsEvents || observer != nil else { return }
-        let record = records[Int(slot)]
         let dueDate = due.map { Date(timeIntervalSinceReferenceDate: $0) }
         if reportsEvents {
             var missed: ClosedRange<Date>?
@@ -156,7 +164,7 @@ struct JobTimeline {
             }
             effects.events.append(
                 SchedulerEvent(
-                    kind: kind, jobID: record.id, jobName: record.name, dueDate: dueDate, date: clock.now.date,
+                    kind: kind, jobID: id(of: slot), jobName: names[slot], dueDate: dueDate, date: clock.now.date,
                     duration: duration.map { .seconds($0) }, result: outcome?.value, error: outcome?.error, count: count,
                     missedDueDates: missed))
         }
@@ -167,12 +175,29 @@ struct JobTimeline {
 
     // MARK: - Slots and IDs
 
+    /// The ID the scheduler generates for the job in `slot` at `generation`: the generation in
+    /// the high half, the slot plus one in the low half (so that 0 is never an ID).
+    static func generatedID(slot: UInt32, generation: UInt32) -> JobID {
+        JobID(rawValue: UInt64(generation) << 32 | UInt64(slot + 1))
+    }
+
+    /// The ID of the job in `slot`. Inlined: firing and finishing a run read it, and as a call it
+    /// cost 24 instructions each (callgrind).
+    @inline(__always)
+    func id(of slot: UInt32) -> JobID {
+        let index = Int(slot)
+        if records[index].flags.contains(.explicitID) { return explicitIDsBySlot[slot] }
+        return Self.generatedID(slot: slot, generation: records[index].generation)
+    }
+
     func slot(of id: JobID) -> UInt32? {
         if !explicitIDs.isEmpty, let slot = explicitIDs[id] { return slot }
         let low = UInt32(truncatingIfNeeded: id.rawValue)
         guard low > 0 else { return nil }
         let slot = Int(low - 1)
-        guard slot < records.count, records[slot].id == id, records[slot].state != .free else { return nil }
+        guard slot < records.count, records[slot].generation == UInt32(truncatingIfNeeded: id.rawValue >> 32),
+            !records[slot].flags.contains(.explicitID), records[slot].state != .free
+        else { return nil }
         return UInt32(slot)
     }
 
@@ -193,13 +218,14 @@ struct JobTimeline {
         }
         if let explicit {
             explicitIDs[explicit] = slot
+            explicitIDsBySlot.set(explicit, at: slot)
             return (slot, explicit)
         }
         var generation = records[Int(slot)].generation
-        var id = JobID(rawValue: UInt64(generation) << 32 | UInt64(slot + 1))
+        var id = Self.generatedID(slot: slot, generation: generation)
         while !explicitIDs.isEmpty, explicitIDs[id] != nil {
             generation &+= 1
-            id = JobID(rawValue: UInt64(generation) << 32 | UInt64(slot + 1))
+            id = Self.generatedID(slot: slot, generation: generation)
         }
         records[Int(slot)].generation = generation
         return (slot, id)
@@ -209,7 +235,11 @@ struct JobTimeline {
     mutating func freeSlot(_ slot: UInt32, effects: inout Effects) {
         let index = Int(slot)
         assert(records[index].active == 0, "slot \(slot) freed with runs in flight")
-        if records[index].flags.contains(.explicitID) { explicitIDs[records[index].id] = nil }
+        if records[index].flags.contains(.explicitID) {
+            explicitIDs[explicitIDsBySlot[slot]] = nil
+            explicitIDsBySlot.reset(slot)
+        }
+        names.reset(slot)
         if let subscription = records[index].extras?.subscription { effects.unsubscribes.append(subscription) }
         if !records[index].state.isFinished { unqueue(slot) }  // finished jobs are never queued
         records[index] = .free(generation: records[index].generation &+ 1)
@@ -220,11 +250,11 @@ struct JobTimeline {
     /// Remembers that the job in `slot` finished; forgets the oldest finished jobs beyond the
     /// retention limit.
     mutating func retainFinished(_ slot: UInt32, effects: inout Effects) {
-        finishedSlots.append((slot, records[Int(slot)].id))
+        finishedSlots.append((slot, id(of: slot)))
         while finishedSlots.count - finishedHead > finishedJobRetention {
             let (oldSlot, oldID) = finishedSlots[finishedHead]
             finishedHead += 1
-            guard records[Int(oldSlot)].id == oldID, records[Int(oldSlot)].state.isFinished else { continue }
+            guard records[Int(oldSlot)].state.isFinished, id(of: oldSlot) == oldID else { continue }
             if records[Int(oldSlot)].active == 0 {
                 freeSlot(oldSlot, effects: &effects)
             } else {
@@ -265,7 +295,7 @@ struct JobTimeline {
             outcome = record.flags.contains(.lastVoid) ? .success(()) : record.extras?.lastOutcome
         }
         return JobSnapshot(
-            id: record.id, name: record.name, status: record.status, trigger: record.trigger.trigger,
+            id: id(of: slot), name: names[slot], status: record.status, trigger: record.trigger.trigger,
             options: optionsTable[Int(record.optionsIndex)], counters: counters,
             lastDueDate: record.lastDue.date, lastStartDate: record.lastDue.advanced(by: Double(record.lastStartOffset)).date,
             nextFireDate: record.nextDue.date, lastOutcome: outcome,

@@ -19,11 +19,13 @@ extension SchedulerCore {
         }
         var record = JobRecord.free(generation: 0)
         let first = JobTimeline.prepare(
-            &record, name: name, trigger: TriggerStorage(trigger, anchoredAt: now), body: body, options: options,
+            &record, trigger: TriggerStorage(trigger, anchoredAt: now), body: body, options: options,
             explicitID: explicitID != nil, restoring: restoring, now: now)
         // The free record swapped out of the table is destroyed after the lock, with `record`.
         return try change { (timeline, effects) throws(SchedulerError) in
-            try timeline.add(&record, explicitID: explicitID, options: options, first: first, reading: now, effects: &effects)
+            try timeline.add(
+                &record, name: name, explicitID: explicitID, options: options, first: first, reading: now,
+                effects: &effects)
         }
     }
 

@@ -20,10 +20,10 @@ struct PersistentRestoreTests {
         let timeline = core.timeline
         var order: [(Double, Int32, JobID)] = timeline.dueList[timeline.dueHead...].map { slot in
             let due = timeline.records[Int(slot)].nextDue.seconds
-            return (due + timeline.jitter(slot: slot, due: due), timeline.priority(slot: slot), timeline.records[Int(slot)].id)
+            return (due + timeline.jitter(slot: slot, due: due), timeline.priority(slot: slot), timeline.id(of: slot))
         }
         var queue = timeline.queue
-        while let entry = queue.popMin() { order.append((entry.date, entry.priority, timeline.records[Int(entry.slot)].id)) }
+        while let entry = queue.popMin() { order.append((entry.date, queue.priority(slot: entry.slot), timeline.id(of: entry.slot))) }
         return order
     }
 

@@ -35,10 +35,37 @@ import Testing
         #expect(queue.count == 2)
     }
 
-    @Test(arguments: [1, 2, 3])
-    func randomOperationsMatchASortedReference(seed: UInt64) {
-        var generator = SplitMix(seed: seed)
+    @Test func equalDatesAndPrioritiesStayFirstInFirstOutAcrossTheSequencesEnd() {
+        // 3 entries queued before the 32-bit sequence ends, 4 after it: the renumbering keeps
+        // their order.
+        var queue = JobQueue(nextSequence: .max - 3)
+        for slot in 0..<7 { queue.insert(slot: UInt32(slot), date: slot == 1 ? 9 : 5, priority: slot == 5 ? 2 : 0) }
+        queue._checkInvariants()
+        queue.insert(slot: 7, date: 5, priority: 0)
+        queue._checkInvariants()
+        var order: [UInt32] = []
+        while let entry = queue.popMin() { order.append(entry.slot) }
+        #expect(order == [5, 0, 2, 3, 4, 6, 7, 1])
+    }
+
+    @Test func prioritiesOtherThanZeroAreKeptPerSlot() {
         var queue = JobQueue()
+        queue.insert(slot: 3, date: 1, priority: 0)
+        #expect(queue.priority(slot: 3) == 0 && queue.priority(slot: 40) == 0)
+        queue.insert(slot: 40, date: 1, priority: -7)
+        queue.insert(slot: 2, date: 1, priority: 0)
+        queue.insert(slot: 100, date: 1, priority: 4)
+        queue._checkInvariants()
+        #expect(queue.priority(slot: 40) == -7 && queue.priority(slot: 100) == 4 && queue.priority(slot: 3) == 0)
+        var order: [UInt32] = []
+        while let entry = queue.popMin() { order.append(entry.slot) }
+        #expect(order == [100, 3, 2, 40])
+    }
+
+    @Test(arguments: zip([1, 2, 3, 4] as [UInt64], [0, 0, 0, UInt32.max - 5_000] as [UInt32]))
+    func randomOperationsMatchASortedReference(seed: UInt64, sequence: UInt32) {
+        var generator = SplitMix(seed: seed)
+        var queue = JobQueue(nextSequence: sequence)
         var reference: [UInt32: (date: Double, priority: Int32, order: Int)] = [:]
         var order = 0
         for step in 0..<20_000 {

@@ -210,9 +210,10 @@ final class TimelineHarness {
         options.misfire = options.misfire ?? timeline.defaultMisfire
         var record = JobRecord.free(generation: 0)
         let first = JobTimeline.prepare(
-            &record, name: "job", trigger: TriggerStorage(trigger, anchoredAt: reading), body: .empty, options: options,
+            &record, trigger: TriggerStorage(trigger, anchoredAt: reading), body: .empty, options: options,
             explicitID: false, restoring: nil, now: reading)
-        return try! timeline.add(&record, explicitID: nil, options: options, first: first, reading: reading, effects: &effects)
+        return try! timeline.add(
+            &record, name: "job", explicitID: nil, options: options, first: first, reading: reading, effects: &effects)
     }
 
     func perform(_ step: JobTimelineTests.Step) {
