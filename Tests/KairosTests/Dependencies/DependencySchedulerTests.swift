@@ -118,7 +118,7 @@ import Testing
         let slow = try dag.schedule(name: "slow", dependsOn: [root], timeline.body("slow", clock: clock, sleep: 100))
         try dag.schedule(name: "first", dependsOn: [fast, slow], options: .init(triggerRule: .oneSuccess), timeline.body("first", clock: clock))
         clock.advance(to: dagDate(1))
-        await eventually { timeline.entry("first")?.ended != nil }
+        await eventually { timeline.entry("first")?.ended != nil && clock.sleepingTaskCount == 1 }
         #expect(timeline.entry("first")?.started == dagDate(1))
         clock.advance(by: .seconds(100))
         _ = await dag.waitForDAGRun(at: dagDate(1))
