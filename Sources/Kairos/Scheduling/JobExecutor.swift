@@ -66,16 +66,25 @@ final class JobExecutor: @unchecked Sendable {
     }
 
     /// Enqueues runs and starts what the limit allows; `runs` is emptied.
+    ///
+    /// A run cancelled before it got here (a stop or a cancel between its firing and this call)
+    /// is not queued: it is reported at once as not started, as ``cancel(_:reason:)`` reports a
+    /// run it withdraws, so that it never waits for a slot it will not use.
     func submit(_ runs: inout [JobRun]) {
         var launch: [JobRun] = []
+        var withdrawn: [JobRun] = []
         condition.lock()
-        for run in runs { ready.push(run) }
+        for run in runs {
+            if run.isCancelled { withdrawn.append(run) } else { ready.push(run) }
+        }
         // Emptied before a worker can take them, so that a finished run is referenced only by
         // its report and can go back to the pool.
         runs.removeAll(keepingCapacity: true)
         dispatchLocked(into: &launch)
+        let sink = withdrawn.isEmpty ? nil : self.sink
         condition.unlock()
         for run in launch { launchAsync(run) }
+        if !withdrawn.isEmpty { reportUnstarted(withdrawn, to: sink) }
     }
 
     /// Asks the workers to exit once the ready queue is empty, and drops the sink when the last
@@ -248,9 +257,15 @@ final class JobExecutor: @unchecked Sendable {
         condition.unlock()
         for next in launch { launchAsync(next) }
         task?.cancel()
-        guard withdrawn else { return }
+        if withdrawn { reportUnstarted([run], to: sink) }
+    }
+
+    /// Reports runs that were cancelled before they started: they end now, never started.
+    private func reportUnstarted(_ runs: [JobRun], to sink: (any RunSink)?) {
         let now = clock.now.date.timeIntervalSinceReferenceDate
-        var completed = [CompletedRun(run: run, outcome: .cancelled, start: now, end: now, started: false)]
+        var completed = runs.map { run in
+            CompletedRun(run: run, outcome: run.isTimedOut ? .timedOut : .cancelled, start: now, end: now, started: false)
+        }
         var recycling: [JobRun] = []
         sink?.runsFinished(&completed, recycling: &recycling)
     }
