@@ -4,6 +4,7 @@
 # a status or content type the document does not list, or a body that violates its schema.
 #
 #   Scripts/fuzz-openapi.sh [MAX_EXAMPLES_PER_OPERATION]   (default 300: a few thousand requests)
+#   KAIROS_SCRATCH_PATH=.build-debug Scripts/fuzz-openapi.sh   (the debug build of another scratch path)
 #
 # The server runs with shell actions disabled and webhooks limited to a host that does not
 # resolve, so that generated schedules run nothing on this machine and call nothing outside.
@@ -23,11 +24,12 @@ if [[ ! -x $venv/bin/schemathesis ]]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check --timeout 30 schemathesis
 fi
 
-swift build --product kairos-server
+scratch=${KAIROS_SCRATCH_PATH:-.build}
+swift build --scratch-path "$scratch" --product kairos-server
 work=$(mktemp -d)
 token=fuzz-$RANDOM$RANDOM
 log=$work/server.log
-.build/debug/kairos-server --state "$work/state.json" --port 0 --token "$token" --disable-shell \
+"$scratch/debug/kairos-server" --state "$work/state.json" --port 0 --token "$token" --disable-shell \
   --webhook-allow-host webhooks.invalid >"$log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT

@@ -9,6 +9,8 @@ extension Problem {
         switch error {
         case let problem as Problem:
             return problem
+        case let failure as IdempotencyJournal.Failure:
+            return .unavailable(failure.description)
         case let error as PersistentSchedulerError:
             switch error {
             case .functionNotRegistered(let name):

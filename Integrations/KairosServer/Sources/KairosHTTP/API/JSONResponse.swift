@@ -3,15 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Kairos
 
-/// JSON responses: the API's values are `JSONValue`s, written with sorted keys.
+/// JSON responses: the API's values are `JSONValue`s, written with sorted keys (``JSONText``).
 enum JSONResponse {
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    static func encode(_ value: JSONValue) -> Data { (try? encoder.encode(value)) ?? Data("null".utf8) }
+    static func encode(_ value: JSONValue) -> [UInt8] { JSONText.bytes(of: value) }
 
     static func make(_ status: HTTPResponse.Status, _ value: JSONValue, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra

@@ -11,8 +11,6 @@ extension HTTPField.Name {
 
 /// The schedule routes.
 extension KairosAPI {
-    /// The longest `Idempotency-Key` accepted.
-    static let maximumIdempotencyKeyLength = 128
     /// The most next fire times a `GET` shows.
     static let maximumNextFireTimes = 100
     /// The largest page of a list.
@@ -29,8 +27,8 @@ extension KairosAPI {
         }
         let digest = Self.digest(body)
         let id = "i-" + idempotencyKey
-        return try await gate.withGate {
-            if let stored = records.digest(forIdempotencyKey: idempotencyKey), stored != digest {
+        return try await gate.withGate(id) {
+            if let stored = idempotency.digest(forKey: idempotencyKey), stored != digest {
                 throw Problem(
                     status: .unprocessableContent, title: "Idempotency-Key reused",
                     detail: "this Idempotency-Key was used with a different request", field: "Idempotency-Key")
@@ -41,11 +39,14 @@ extension KairosAPI {
                 response.headers[.location] = "/v1/schedules/\(id)"
                 return response
             }
-            if records.digest(forIdempotencyKey: idempotencyKey) != nil {
+            if idempotency.digest(forKey: idempotencyKey) != nil {
                 throw Problem.conflict("the schedule created with this Idempotency-Key was deleted", field: "Idempotency-Key")
             }
+            if let failure = idempotency.failure { throw failure }
+            // The schedule first: a crash before the digest is durable leaves a schedule that a
+            // replay finds (and answers with), never a digest whose replay would say "deleted".
             let response = try await declareNew(schedule, id: id)
-            records.setDigest(digest, forIdempotencyKey: idempotencyKey)
+            try await idempotency.record(digest, forKey: idempotencyKey)
             return response
         }
     }
@@ -56,7 +57,7 @@ extension KairosAPI {
             arguments: schedule.action.arguments(retry: schedule.options.retry), trigger: try schedule.jobTrigger(),
             options: schedule.jobOptions)
         records.setSchedule(id, for: job)
-        let created = try await resource(id)
+        let created = try await resource(id).rendered
         var headers = HTTPFields()
         headers[.location] = "/v1/schedules/\(id)"
         headers[.eTag] = created.etag
@@ -102,7 +103,7 @@ extension KairosAPI {
 
     func get(_ request: Request, id: String) async throws -> Response {
         let count = try Self.integer(request.uri.queryParameters["next"].map(String.init), "next", in: 0...Self.maximumNextFireTimes) ?? 5
-        let found = try await resource(id, nextCount: count)
+        let found = try await resource(id, nextCount: count).rendered
         var headers = HTTPFields()
         headers[.eTag] = found.etag
         return JSONResponse.ok(found.json, headers: headers)
@@ -110,7 +111,7 @@ extension KairosAPI {
 
     func update(_ request: Request, id: String) async throws -> Response {
         guard let body = try await jsonBody(request) else { throw Problem.invalid("body", "is required: the fields to change") }
-        return try await gate.withGate {
+        return try await gate.withGate(id) {
             let current = try await resource(id)
             guard let state = current.state else {
                 throw Problem.conflict("the schedule's function \"\(current.declaration.function)\" is not registered here, so it cannot be changed")
@@ -129,7 +130,7 @@ extension KairosAPI {
                 key: id, name: schedule.name, function: schedule.action.function,
                 arguments: schedule.action.arguments(retry: schedule.options.retry), trigger: try schedule.jobTrigger(), options: options)
             records.setSchedule(id, for: job)
-            let updated = try await resource(id)
+            let updated = try await resource(id).rendered
             var headers = HTTPFields()
             headers[.eTag] = updated.etag
             return JSONResponse.ok(updated.json, headers: headers)
@@ -239,15 +240,14 @@ extension KairosAPI {
 
     static func idempotencyKey(_ request: Request) throws(Problem) -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
-        let allowed = key.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._~".unicodeScalars.contains($0)) }
-        guard !key.isEmpty, key.count <= maximumIdempotencyKeyLength, allowed else {
-            throw .invalid("Idempotency-Key", "must be 1 to \(maximumIdempotencyKeyLength) characters of A-Z, a-z, 0-9, \"-\", \".\", \"_\", \"~\" (a UUID fits)")
+        guard IdempotencyJournal.isValidKey(key) else {
+            throw .invalid("Idempotency-Key", "must be 1 to \(IdempotencyJournal.maximumKeyLength) characters of A-Z, a-z, 0-9, \"-\", \".\", \"_\", \"~\" (a UUID fits)")
         }
         return key
     }
 
     static func digest(_ body: JSONValue) -> String {
-        SHA256.hash(data: JSONResponse.encode(body)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: JSONResponse.encode(body)).hexadecimal
     }
 
     static func integer(_ text: String?, _ name: String, in range: ClosedRange<Int>) throws(Problem) -> Int? {

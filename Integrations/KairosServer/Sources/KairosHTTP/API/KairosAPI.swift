@@ -33,7 +33,9 @@ public final class KairosAPI: Sendable {
     public let configuration: KairosAPIConfiguration
     let records: ServerRecords
     let metrics: ServerMetrics
-    let gate = AsyncGate()
+    let idempotency: IdempotencyJournal
+    /// Held by schedule ID around a create with an `Idempotency-Key` and a conditional update.
+    let gate = KeyedAsyncGate()
     let logger: Logger
     let httpClient: HTTPClient
     let eventSubscription: ScheduleEventSubscription
@@ -53,6 +55,14 @@ public final class KairosAPI: Sendable {
         self.httpClient = httpClient
         let records = ServerRecords(file: configuration.recordsFile, historyLimit: max(1, configuration.historyLimit))
         self.records = records
+        let idempotency = IdempotencyJournal(file: configuration.recordsFile.map { $0 + ".idempotency" }, importing: records.legacyDigests)
+        self.idempotency = idempotency
+        for line in idempotency.droppedLines { logger.warning("Idempotency-Key journal: dropped \(line)") }
+        if let failure = idempotency.failure {
+            logger.error("\(failure.description): creates with an Idempotency-Key will be refused")
+        } else {
+            records.forgetLegacyDigests()
+        }
         let metrics = ServerMetrics()
         self.metrics = metrics
         eventSubscription = backend.onEvent { event in

@@ -28,9 +28,10 @@ struct ScheduleResource {
 
     /// A strong validator of the declaration: it changes when an update or a pause changes the
     /// schedule, not when the schedule merely runs.
-    var etag: String {
-        let digest = SHA256.hash(data: JSONResponse.encode(definition))
-        return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+    var etag: String { Self.etag(of: definition) }
+
+    private static func etag(of definition: JSONValue) -> String {
+        "\"" + SHA256.hash(data: JSONResponse.encode(definition)).prefix(12).hexadecimal + "\""
     }
 
     var status: String {
@@ -38,14 +39,20 @@ struct ScheduleResource {
         return state.status.rawValue
     }
 
-    var json: JSONValue {
-        guard case .object(var object) = definition else { return definition }
+    /// The schedule as the API shows it.
+    var json: JSONValue { rendered.json }
+
+    /// ``json`` and ``etag``, with the definition made and encoded once for both.
+    var rendered: (json: JSONValue, etag: String) {
+        let definition = self.definition
+        let etag = Self.etag(of: definition)
+        guard case .object(var object) = definition else { return (definition, etag) }
         object["id"] = .string(id)
         object["status"] = .string(status)
         object["etag"] = .string(etag)
         object["pauseNote"] = note.map { .string($0) } ?? .null
         object["nextFireTimes"] = .array(nextFireTimes.map { JSONValue($0) })
-        guard let state else { return .object(object) }
+        guard let state else { return (.object(object), etag) }
         let counters = state.counters
         object["jobID"] = .string(state.jobID.description)
         object["counters"] = [
@@ -58,7 +65,20 @@ struct ScheduleResource {
         object["lastStartDate"] = JSONValue(state.lastStartDate)
         object["lastOutcome"] = state.lastOutcome.map { .string($0.rawValue) } ?? .null
         object["lastError"] = state.lastError.map { .string($0) } ?? .null
-        return .object(object)
+        return (.object(object), etag)
+    }
+}
+
+extension Sequence<UInt8> {
+    /// The bytes in lowercase hexadecimal, two digits each.
+    var hexadecimal: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

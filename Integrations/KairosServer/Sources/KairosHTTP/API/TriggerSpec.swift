@@ -1,6 +1,5 @@
 import Foundation
 import Kairos
-import Synchronization
 
 /// The `trigger` of a schedule request, read into a Kairos trigger.
 ///
@@ -100,35 +99,5 @@ enum TriggerSpec {
         case nil:
             return (["type": "custom"], nil)
         }
-    }
-}
-
-/// ISO 8601 dates as the API reads and writes them: UTC with `Z`, fractions of a second only
-/// when there are any; offsets (`+02:00`) and fractions accepted.
-enum ISO8601 {
-    static func parse(_ text: String) -> Date? {
-        formatters.withLock { $0.whole.date(from: text) ?? $0.fractions.date(from: text) }
-    }
-
-    static func format(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
-        return formatters.withLock { whole ? $0.whole.string(from: date) : $0.fractions.string(from: date) }
-    }
-
-    private struct Formatters {
-        let whole = formatter(fractions: false)
-        let fractions = formatter(fractions: true)
-    }
-
-    /// Made once and used under a lock (`ISO8601DateFormatter` is not `Sendable`): making one
-    /// per call took over half the time of a `GET /v1/schedules/{id}` (ICU builds a date
-    /// format each time).
-    private static let formatters = Mutex(Formatters())
-
-    private static func formatter(fractions: Bool) -> ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = fractions ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
-        return formatter
     }
 }

@@ -1,6 +1,7 @@
 import NIOPosix
 
-/// The threads on which the state-file backend waits for its declarations to be durable.
+/// The threads on which the state-file backend waits for its declarations to be durable, and
+/// the `Idempotency-Key` journal (``IdempotencyJournal``) runs its fsyncs.
 ///
 /// A declaration on the state file blocks its thread until the journal's fsync; run on Swift's
 /// cooperative pool (one thread per core), only as many declarations as there are cores could

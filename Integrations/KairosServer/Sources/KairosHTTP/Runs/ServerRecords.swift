@@ -3,7 +3,7 @@ import Kairos
 import Synchronization
 
 /// What the server keeps beside the scheduler's own state: each schedule's recent runs, the
-/// runs going, pause notes, and the request digests behind `Idempotency-Key`s.
+/// runs going and pause notes (the `Idempotency-Key` digests are ``IdempotencyJournal``'s).
 ///
 /// Kept in memory and, when a file is given, written to it (whole, by a rename) after every
 /// change, so that run history survives a restart. The schedules themselves are the backend's:
@@ -12,6 +12,7 @@ final class ServerRecords: Sendable {
     private struct Document: Codable {
         var history: [String: [RunRecord]] = [:]
         var notes: [String: String] = [:]
+        /// Written empty: older servers kept the `Idempotency-Key` digests here.
         var idempotency: [String: String] = [:]
     }
 
@@ -82,11 +83,17 @@ final class ServerRecords: Sendable {
         save()
     }
 
-    func digest(forIdempotencyKey key: String) -> String? { state.withLock { $0.document.idempotency[key] } }
+    /// The `Idempotency-Key` digests of a file written before they moved to their own journal
+    /// (``IdempotencyJournal``).
+    var legacyDigests: [String: String] { state.withLock { $0.document.idempotency } }
 
-    func setDigest(_ digest: String, forIdempotencyKey key: String) {
-        state.withLock { $0.document.idempotency[key] = digest }
-        save()
+    /// Drops ``legacyDigests`` from the file, once the journal holds them durably.
+    func forgetLegacyDigests() {
+        let had = state.withLock { state in
+            defer { state.document.idempotency = [:] }
+            return !state.document.idempotency.isEmpty
+        }
+        if had { save() }
     }
 
     // MARK: Runs
